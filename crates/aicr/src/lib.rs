@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! AICR (AI Cluster Runtime) library: the pieces shared by the `aicr` CLI, the `aicrd`
+//! API server and the validator binaries.
+//!
+//! - [`build_info`]: which release a binary is (version, commit, date), stamped at build
+//!   time by `cargo xtask build`.
+//! - [`exit`]: the process exit codes every binary uses.
+
+#![forbid(unsafe_code)]
+
+pub mod build_info;
+pub mod exit;
