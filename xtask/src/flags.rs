@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! Command-line flags of `cargo xtask`: one subcommand per task.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Build, qualify and release tooling for the AICR workspace.
+///
+/// Every task runs from the project root (or the directory given with -C), reads the
+/// release version from git tags, and writes its outputs under target/.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    max_term_width = 100
+)]
+pub struct Xtask {
+    /// Run as if started in DIR (a git checkout) instead of this workspace.
+    #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+    #[command(subcommand)]
+    pub task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Task {
+    /// Build the product binaries with the release version stamped in.
+    Build(BuildArgs),
+    /// Run every quality gate (fmt, clippy, tests, headers); non-zero exit if any fails.
+    Qualify(QualifyArgs),
+    /// Check (or with --fix add) the SPDX license header of every source file.
+    Headers(HeadersArgs),
+    /// Tag the next release (patch, minor, major, rc, promote) and push the tag.
+    Bump(BumpArgs),
+    /// Print the version the next build would carry, derived from git.
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Build with the release profile.
+    #[arg(long)]
+    pub release: bool,
+    /// Build for this target triple instead of the host.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Build only this product package (repeatable); default: all of them.
+    #[arg(short, long = "package", value_name = "NAME")]
+    pub packages: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QualifyArgs {
+    /// Run only these gates (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GATES",
+        conflicts_with = "skip"
+    )]
+    pub only: Vec<String>,
+    /// Skip these gates (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "GATES")]
+    pub skip: Vec<String>,
+    /// Stop at the first failing gate instead of running them all.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Add missing license headers before the headers gate runs.
+    #[arg(long)]
+    pub fix_headers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadersArgs {
+    /// Add the header to every file that lacks it.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print the build stamp as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = BUMP_HELP)]
+pub struct BumpArgs {
+    /// Which version to tag next.
+    #[arg(value_enum)]
+    pub kind: BumpKind,
+    /// With `rc`: start a patch release candidate (v1.2.3 -> v1.2.4-rc1) instead of a minor one.
+    #[arg(long)]
+    pub patch: bool,
+    /// With `promote`: the release candidate to promote, e.g. v1.3.0-rc2.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Confirm a major bump (major versions need team agreement).
+    #[arg(long)]
+    pub yes: bool,
+    /// With `promote`: promote even though a newer candidate of the same version exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The release branch HEAD must be on (use release/X.Y for hotfix lines).
+    #[arg(long, default_value = "main", value_name = "BRANCH")]
+    pub branch: String,
+    /// The remote to check against and push the tag to.
+    #[arg(long, default_value = "origin", value_name = "REMOTE")]
+    pub remote: String,
+    /// Check everything and print the plan, but create and push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan (or the result) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BumpKind {
+    /// v1.2.3 -> v1.2.4
+    Patch,
+    /// v1.2.3 -> v1.3.0
+    Minor,
+    /// v1.2.3 -> v2.0.0 (needs --yes)
+    Major,
+    /// v1.2.3 -> v1.3.0-rc1, v1.3.0-rc1 -> v1.3.0-rc2
+    Rc,
+    /// v1.3.0-rc2 -> v1.3.0 on the same commit (needs --tag)
+    Promote,
+}
+
+const BUMP_HELP: &str = "\
+Versions come from git tags vMAJOR.MINOR.PATCH and vMAJOR.MINOR.PATCH-rcN; other tags are
+ignored. The base is the highest such tag reachable from HEAD (v0.0.0 when there is none).
+No commit is created: an annotated tag is put on HEAD (on the candidate's commit for
+promote) and pushed to the remote; if the push fails, the local tag is deleted again.
+
+Before anything is written the task checks: the working tree is clean (untracked files
+count), HEAD is on the release branch, the branch was fetched and HEAD equals the
+remote's branch, the new tag exists neither locally nor on the remote, and HEAD carries
+no release tag yet. --dry-run runs the same checks (it fetches) and prints the plan.
+
+Examples:
+  cargo xtask bump patch --dry-run
+  cargo xtask bump rc
+  cargo xtask bump promote --tag v1.3.0-rc2
+  cargo xtask bump patch --branch release/1.2";

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask`: build, qualify and release tooling for the AICR workspace.
+//!
+//! This file only parses flags and dispatches; each task lives in `tasks/<task>.rs`.
+
+#![forbid(unsafe_code)]
+
+mod flags;
+mod git;
+mod project;
+mod tasks;
+mod version;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let flags = flags::Xtask::parse();
+    match run(flags) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(flags: flags::Xtask) -> anyhow::Result<()> {
+    let project = project::Project::open(flags.directory.as_deref())?;
+    match flags.task {
+        flags::Task::Build(args) => tasks::build::run(&project, &args),
+        flags::Task::Qualify(args) => tasks::qualify::run(&project, &args),
+        flags::Task::Headers(args) => tasks::headers::run(&project, &args),
+        flags::Task::Bump(args) => tasks::bump::run(&project, &args),
+        flags::Task::Version(args) => tasks::version::run(&project, &args),
+    }
+}

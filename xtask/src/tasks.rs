@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! One module per `cargo xtask` task.
+
+pub mod build;
+pub mod bump;
+pub mod headers;
+pub mod qualify;
+pub mod version;

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask build` and `cargo xtask version` on a real checkout: a copy of this
+//! workspace committed into a throwaway repository and tagged, so the binaries it builds
+//! must say exactly which release they are.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use support::{EPOCH, Repo};
+
+/// Copies the workspace sources (not `target/`, not `.git`) into `dest`.
+fn copy_workspace(dest: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "crates", "xtask"] {
+        copy(&root.join(entry), &dest.join(entry));
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        fs::copy(from, to).unwrap();
+    }
+}
+
+#[test]
+fn build_on_a_tagged_head_stamps_version_commit_and_date() {
+    let repo = Repo::new();
+    copy_workspace(&repo.work);
+    fs::write(repo.work.join(".gitignore"), "/target\n").unwrap();
+    repo.git(&["add", "."]);
+    repo.git(&["commit", "--quiet", "-m", "feat: the workspace"]);
+    repo.git(&["tag", "-a", "-m", "Release v1.2.3", "v1.2.3"]);
+    let short = repo.git(&["rev-parse", "--short", "HEAD"]);
+    // Repo::commit advances the clock one minute per commit; this is the second commit.
+    let date = "2026-01-02T03:05:05Z";
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%ct"]),
+        (EPOCH + 60).to_string()
+    );
+
+    let stamp: serde_json::Value =
+        serde_json::from_str(&repo.xtask(&["version", "--json"]).success()).unwrap();
+    assert_eq!(stamp["version"], "1.2.3");
+    assert_eq!(stamp["tag"], "v1.2.3");
+    assert_eq!(stamp["short_commit"], short.as_str());
+    assert_eq!(stamp["date"], date);
+    assert_eq!(stamp["source_date_epoch"], EPOCH + 60);
+
+    // Share compiled dependencies between runs without touching the workspace's own lock.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stamped-build");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "-C",
+            repo.work.to_str().unwrap(),
+            "build",
+            "--package",
+            "aicr",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("AICR_VERSION")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let aicr = stdout
+        .lines()
+        .find(|l| l.ends_with("/aicr"))
+        .unwrap_or_else(|| panic!("no aicr binary in {stdout}"));
+    let want = format!("aicr version 1.2.3 (commit: {short}, date: {date})");
+    for args in [&["--version"][..], &["version"][..]] {
+        let out = Command::new(aicr).args(args).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            want,
+            "aicr {args:?}"
+        );
+    }
+}
+
+#[test]
+fn untagged_and_dirty_checkouts_get_snapshot_versions() {
+    let repo = Repo::new();
+    repo.tag_pushed("v1.2.3");
+    repo.commit_pushed("fix: after the release");
+    let short = repo.git(&["rev-parse", "--short", "HEAD"]);
+    let version = repo.xtask(&["version"]).success();
+    assert_eq!(version.trim(), format!("1.2.4-snapshot+{short}"));
+
+    fs::write(repo.work.join("scratch.txt"), "x").unwrap();
+    let version = repo.xtask(&["version"]).success();
+    assert_eq!(version.trim(), format!("1.2.4-snapshot+{short}.dirty"));
+}
+
+#[test]
+fn outside_a_repository_the_error_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["-C", dir.path().to_str().unwrap(), "version"])
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not a git work tree; hint:"), "{stderr}");
+}

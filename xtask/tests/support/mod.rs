@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! Throwaway git repositories for the xtask's integration tests: a work tree on `main`
+//! with a local bare repository as `origin`, isolated from the user's git config, with
+//! fixed identities and dates, and a runner for the real `xtask` binary inside it.
+
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// The first commit date of every test repository (2026-01-02T03:04:05Z).
+pub const EPOCH: i64 = 1_767_323_045;
+
+#[derive(Debug)]
+pub struct Repo {
+    _dir: TempDir,
+    pub work: PathBuf,
+    pub origin: PathBuf,
+    home: PathBuf,
+    clock: Cell<i64>,
+}
+
+/// The result of running the xtask.
+#[derive(Debug)]
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn success(self) -> String {
+        assert!(
+            self.ok,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self.stdout
+    }
+
+    /// Asserts failure with `needle` in stderr.
+    #[track_caller]
+    pub fn failure(self, needle: &str) -> String {
+        assert!(
+            !self.ok,
+            "expected failure\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self.stderr
+    }
+}
+
+impl Repo {
+    /// A repository with one commit on `main`, pushed to a bare `origin`.
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let work = dir.path().join("work");
+        let origin = dir.path().join("origin.git");
+        let home = dir.path().join("home");
+        fs::create_dir_all(&work).unwrap();
+        fs::create_dir_all(&home).unwrap();
+        let repo = Repo {
+            _dir: dir,
+            work,
+            origin,
+            home,
+            clock: Cell::new(EPOCH),
+        };
+        repo.run_git(
+            repo.origin.parent().unwrap(),
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "--initial-branch=main",
+                "origin.git",
+            ],
+        );
+        repo.git(&["init", "--quiet", "--initial-branch=main"]);
+        repo.git(&["remote", "add", "origin", repo.origin.to_str().unwrap()]);
+        repo.commit("chore: initial commit");
+        repo.git(&["push", "--quiet", "-u", "origin", "main"]);
+        repo
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        let date = format!("@{} +0000", self.clock.get());
+        cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &self.home)
+            .env("GIT_AUTHOR_NAME", "Release Tester")
+            .env("GIT_AUTHOR_EMAIL", "tester@example.com")
+            .env("GIT_COMMITTER_NAME", "Release Tester")
+            .env("GIT_COMMITTER_EMAIL", "tester@example.com")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+    }
+
+    fn run_git(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args(args);
+        self.env(&mut cmd);
+        let out = cmd.output().expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Runs git in the work tree and returns its trimmed stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.run_git(&self.work, args)
+    }
+
+    /// Runs git in the bare origin.
+    pub fn origin_git(&self, args: &[&str]) -> String {
+        self.run_git(&self.origin, args)
+    }
+
+    /// Commits a change to a file named after the message; returns the full SHA.
+    pub fn commit(&self, message: &str) -> String {
+        let n = self.clock.get() - EPOCH;
+        fs::write(self.work.join("history.txt"), format!("{n} {message}\n")).unwrap();
+        self.git(&["add", "history.txt"]);
+        self.git(&["commit", "--quiet", "-m", message]);
+        self.clock.set(self.clock.get() + 60);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Commits and pushes to origin's main.
+    pub fn commit_pushed(&self, message: &str) -> String {
+        let sha = self.commit(message);
+        self.git(&["push", "--quiet", "origin", "HEAD"]);
+        sha
+    }
+
+    /// Creates an annotated tag at HEAD and pushes it.
+    pub fn tag_pushed(&self, name: &str) {
+        self.git(&["tag", "-a", "-m", name, name]);
+        self.git(&["push", "--quiet", "origin", &format!("refs/tags/{name}")]);
+    }
+
+    /// The local tags, sorted.
+    pub fn local_tags(&self) -> Vec<String> {
+        let out = self.git(&["tag", "--list"]);
+        let mut tags: Vec<String> = out.lines().map(str::to_owned).collect();
+        tags.sort();
+        tags
+    }
+
+    /// The origin's tags, sorted.
+    pub fn remote_tags(&self) -> Vec<String> {
+        let out = self.origin_git(&["tag", "--list"]);
+        let mut tags: Vec<String> = out.lines().map(str::to_owned).collect();
+        tags.sort();
+        tags
+    }
+
+    /// The commit a tag points at, locally.
+    pub fn tag_commit(&self, tag: &str) -> String {
+        self.git(&["rev-parse", &format!("{tag}^{{commit}}")])
+    }
+
+    /// Runs the real xtask binary with `-C <work>`.
+    pub fn xtask(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.arg("-C").arg(&self.work).args(args);
+        self.env(&mut cmd);
+        Run::from(cmd.output().expect("xtask runs"))
+    }
+}
