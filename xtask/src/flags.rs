@@ -38,6 +38,54 @@ pub enum Task {
     Bump(BumpArgs),
     /// Print the version the next build would carry, derived from git.
     Version(VersionArgs),
+    /// Build every (binary, target) of the release definition into target/dist/.
+    CrossBuild(CrossBuildArgs),
+    /// Make the reproducible archives of the built binaries.
+    Package(OutArgs),
+    /// Write the checksum file of every release asset.
+    Checksum(OutArgs),
+    /// Make a release: --snapshot builds, packages and checksums the working tree locally.
+    Release(ReleaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// The release output directory.
+    #[arg(long, value_name = "DIR", default_value = "target/dist")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CrossBuildArgs {
+    /// Build only this target (repeatable); default: every target of dist/release.toml.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub targets: Vec<String>,
+    /// Install missing Rust targets (rustup) and zig (into target/tools/) instead of stopping.
+    #[arg(long)]
+    pub install_missing: bool,
+    /// Write placeholder scripts instead of compiling (fast tests of later steps).
+    #[arg(long)]
+    pub fake_binaries: bool,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Build a local snapshot of the working tree: no tag needed, nothing published.
+    #[arg(long, required = true)]
+    pub snapshot: bool,
+    /// Build every target of the release definition, not only the host's.
+    #[arg(long)]
+    pub all_targets: bool,
+    /// Write placeholder scripts instead of compiling (fast tests of later steps).
+    #[arg(long)]
+    pub fake_binaries: bool,
+    /// Print artifacts.json on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 #[derive(Debug, Args)]

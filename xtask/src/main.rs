@@ -7,10 +7,16 @@
 
 #![forbid(unsafe_code)]
 
+mod archive;
+mod artifacts;
+mod dist;
 mod flags;
+mod fsutil;
 mod git;
 mod project;
+mod targets;
 mod tasks;
+mod tools;
 mod version;
 
 use std::process::ExitCode;
@@ -36,5 +42,9 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Headers(args) => tasks::headers::run(&project, &args),
         flags::Task::Bump(args) => tasks::bump::run(&project, &args),
         flags::Task::Version(args) => tasks::version::run(&project, &args),
+        flags::Task::CrossBuild(args) => tasks::cross_build::run(&project, &args),
+        flags::Task::Package(args) => tasks::package::run(&project, &args),
+        flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
+        flags::Task::Release(args) => tasks::release::run(&project, &args),
     }
 }

@@ -34,6 +34,15 @@ impl Project {
         Ok(Project { root, sh })
     }
 
+    /// A release output directory: `dir` as given when absolute, else below the root.
+    pub fn out_dir(&self, dir: &Path) -> PathBuf {
+        if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            self.root.join(dir)
+        }
+    }
+
     /// The program to run cargo with: `$CARGO` when cargo started us, else `cargo`.
     pub fn cargo(&self) -> String {
         self.sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned())

@@ -5,6 +5,10 @@
 
 pub mod build;
 pub mod bump;
+pub mod checksum;
+pub mod cross_build;
 pub mod headers;
+pub mod package;
 pub mod qualify;
+pub mod release;
 pub mod version;

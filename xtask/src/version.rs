@@ -157,6 +157,9 @@ pub struct BuildStamp {
     pub version: String,
     /// The release tag at HEAD, if any.
     pub tag: Option<String>,
+    /// The release this one follows: the previous stable tag for a stable release, the
+    /// previous tag of any kind otherwise.
+    pub previous_tag: Option<String>,
     /// Full commit SHA.
     pub commit: String,
     /// Short commit SHA (7 hex digits or more when ambiguous).
@@ -170,29 +173,40 @@ pub struct BuildStamp {
 }
 
 impl BuildStamp {
-    /// Reads the stamp of HEAD from git.
-    pub fn of_head(git: &Git<'_>) -> Result<BuildStamp> {
+    /// Reads the stamp of HEAD from git. A `snapshot` ignores a release tag at HEAD:
+    /// it is never mistaken for the release.
+    pub fn of_head(git: &Git<'_>, snapshot: bool) -> Result<BuildStamp> {
         let commit = git.head()?;
         let short_commit = git.short(&commit)?;
         let epoch = git.commit_time(&commit)?;
         let date = rfc3339(epoch)?;
         let dirty = !git.status_porcelain()?.is_empty();
-        let tags = git.release_tags()?;
-        let at_head = tags
+        let reachable = git.release_tags_merged("HEAD")?;
+        let at_head = reachable
             .iter()
-            .filter(|t| t.commit == commit)
+            .filter(|t| t.commit == commit && !snapshot)
             .map(|t| t.version)
             .max();
-        let reachable = git.release_tags_merged("HEAD")?;
         let latest_stable = reachable
             .iter()
             .map(|t| t.version)
             .filter(|v| !v.is_rc())
             .max();
+        let previous = reachable
+            .iter()
+            .map(|t| t.version)
+            .filter(|v| match at_head {
+                // A stable release follows the previous stable one; a candidate, any tag.
+                Some(current) if !current.is_rc() => *v < current && !v.is_rc(),
+                Some(current) => *v < current,
+                None => true,
+            })
+            .max();
         let version = stamp_version(at_head, latest_stable, &short_commit, dirty);
         Ok(BuildStamp {
             version,
             tag: at_head.map(|v| v.tag()),
+            previous_tag: previous.map(|v| v.tag()),
             commit,
             short_commit,
             date,

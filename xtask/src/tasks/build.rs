@@ -20,7 +20,7 @@ use crate::version::BuildStamp;
 pub fn run(project: &Project, args: &BuildArgs) -> Result<()> {
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
-    let stamp = BuildStamp::of_head(&git)?;
+    let stamp = BuildStamp::of_head(&git, false)?;
     eprintln!(
         "build: aicr {} (commit {}, {}){}",
         stamp.version,

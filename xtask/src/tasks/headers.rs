@@ -16,13 +16,12 @@
 //! through a temporary file and a rename, keeping its permissions.
 
 use std::fs;
-use std::io::Write;
-use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use xshell::cmd;
 
 use crate::flags::HeadersArgs;
+use crate::fsutil;
 use crate::project::Project;
 
 pub const LICENSE_ID: &str = "SPDX-License-Identifier: Apache-2.0";
@@ -203,7 +202,7 @@ pub fn check_project(project: &Project, apply_fix: bool) -> Result<usize> {
         };
         match (apply_fix, fix(&text, syntax, &problem, year)) {
             (true, Some(fixed)) => {
-                write_atomically(&path, fixed.as_bytes())
+                fsutil::write_atomically(&path, fixed.as_bytes())
                     .with_context(|| format!("cannot fix {file}"))?;
                 eprintln!("headers: fixed {file}");
             }
@@ -225,17 +224,6 @@ pub fn check_project(project: &Project, apply_fix: bool) -> Result<usize> {
         );
     }
     Ok(checked)
-}
-
-/// Replaces `path` with `bytes` through a temporary file in the same directory.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("a file has a parent directory")?;
-    let permissions = fs::metadata(path)?.permissions();
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().set_permissions(permissions)?;
-    tmp.persist(path)?;
-    Ok(())
 }
 
 pub fn run(project: &Project, args: &HeadersArgs) -> Result<()> {

@@ -14,7 +14,7 @@ use crate::version::BuildStamp;
 pub fn run(project: &Project, args: &VersionArgs) -> Result<()> {
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
-    let stamp = BuildStamp::of_head(&git)?;
+    let stamp = BuildStamp::of_head(&git, false)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stamp)?);
     } else {

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The release definition, `dist/release.toml`: which binaries are released for which
+//! targets, in which archive formats, with which extra files, and the name of the
+//! checksum file. Reading it validates it: unknown keys, unknown targets, duplicate
+//! artifacts and unsafe file paths are errors naming the fix.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::targets::Target;
+
+/// Where the definition lives, relative to the project root.
+pub const DEFINITION: &str = "dist/release.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefinition {
+    project: RawProject,
+    #[serde(rename = "binary", default)]
+    binaries: Vec<RawBinary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    name: String,
+    checksums: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBinary {
+    name: String,
+    package: String,
+    targets: Vec<String>,
+    formats: Vec<Format>,
+    #[serde(default)]
+    files: Vec<String>,
+}
+
+/// An archive format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum Format {
+    #[serde(rename = "tar.gz")]
+    TarGz,
+    #[serde(rename = "zip")]
+    Zip,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::TarGz => "tar.gz",
+            Format::Zip => "zip",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+/// A validated release definition.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    /// Prefix of release-wide assets.
+    pub project: String,
+    /// File name of the checksum file.
+    pub checksums: String,
+    pub binaries: Vec<Binary>,
+}
+
+/// One released binary.
+#[derive(Debug, Clone)]
+pub struct Binary {
+    pub name: String,
+    /// The cargo package that builds it.
+    pub package: String,
+    pub targets: Vec<Target>,
+    pub formats: Vec<Format>,
+    /// Extra files, relative to the project root, put beside the binary in archives.
+    pub files: Vec<String>,
+}
+
+/// One archive of a release: a binary for a target in a format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivePlan {
+    /// `<binary>_<version>_<os>_<arch>.<ext>`
+    pub name: String,
+    pub binary: String,
+    pub target: Target,
+    pub format: Format,
+    pub files: Vec<String>,
+}
+
+impl Definition {
+    /// Reads and validates `dist/release.toml` below `root`.
+    pub fn load(root: &Path) -> Result<Definition> {
+        let path = root.join(DEFINITION);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the release definition {}", path.display()))?;
+        Definition::parse(&text).with_context(|| format!("invalid release definition {DEFINITION}"))
+    }
+
+    /// Parses and validates the text of a release definition.
+    pub fn parse(text: &str) -> Result<Definition> {
+        let raw: RawDefinition = toml_edit::de::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
+        check_name("project.name", &raw.project.name)?;
+        check_file_name("project.checksums", &raw.project.checksums)?;
+        if raw.binaries.is_empty() {
+            bail!(
+                "no [[binary]] is defined; hint: add one with name, package, targets and formats"
+            );
+        }
+        let mut seen_binaries = BTreeSet::new();
+        let mut binaries = Vec::new();
+        for raw in raw.binaries {
+            check_name("binary.name", &raw.name)?;
+            if !seen_binaries.insert(raw.name.clone()) {
+                bail!(
+                    "binary '{}' is defined twice; hint: each [[binary]] needs its own name",
+                    raw.name
+                );
+            }
+            if raw.targets.is_empty() || raw.formats.is_empty() {
+                bail!(
+                    "binary '{}' needs at least one target and one format",
+                    raw.name
+                );
+            }
+            let mut targets = Vec::new();
+            for triple in &raw.targets {
+                let target =
+                    Target::parse(triple).with_context(|| format!("in binary '{}'", raw.name))?;
+                if targets.contains(&target) {
+                    bail!(
+                        "binary '{}' lists target {triple} twice: duplicate artifact names",
+                        raw.name
+                    );
+                }
+                targets.push(target);
+            }
+            let mut formats = raw.formats.clone();
+            formats.sort();
+            formats.dedup();
+            if formats.len() != raw.formats.len() {
+                bail!(
+                    "binary '{}' lists a format twice: duplicate artifact names",
+                    raw.name
+                );
+            }
+            for file in &raw.files {
+                check_relative_path(&format!("binary '{}' files", raw.name), file)?;
+            }
+            binaries.push(Binary {
+                name: raw.name,
+                package: raw.package,
+                targets,
+                formats,
+                files: raw.files,
+            });
+        }
+        Ok(Definition {
+            project: raw.project.name,
+            checksums: raw.project.checksums,
+            binaries,
+        })
+    }
+
+    /// Every archive of a release of `version`, restricted to `only` targets when given,
+    /// sorted by name.
+    pub fn archives(&self, version: &str, only: Option<&[Target]>) -> Vec<ArchivePlan> {
+        let mut plans: Vec<ArchivePlan> = self
+            .binaries
+            .iter()
+            .flat_map(|bin| {
+                bin.targets
+                    .iter()
+                    .filter(move |t| only.is_none_or(|only| only.contains(t)))
+                    .flat_map(move |target| {
+                        bin.formats.iter().map(move |format| ArchivePlan {
+                            name: format!(
+                                "{}_{version}_{}_{}.{}",
+                                bin.name,
+                                target.os,
+                                target.arch,
+                                format.extension()
+                            ),
+                            binary: bin.name.clone(),
+                            target: *target,
+                            format: *format,
+                            files: bin.files.clone(),
+                        })
+                    })
+            })
+            .collect();
+        plans.sort_by(|a, b| a.name.cmp(&b.name));
+        plans
+    }
+
+    /// The (binary, target) pairs to build, restricted to `only` targets when given.
+    pub fn builds(&self, only: Option<&[Target]>) -> Vec<(&Binary, Target)> {
+        self.binaries
+            .iter()
+            .flat_map(|bin| bin.targets.iter().map(move |t| (bin, *t)))
+            .filter(|(_, t)| only.is_none_or(|only| only.contains(t)))
+            .collect()
+    }
+
+    /// Every target any binary is released for, in definition order.
+    pub fn all_targets(&self) -> Vec<Target> {
+        let mut targets: Vec<Target> = Vec::new();
+        for t in self.binaries.iter().flat_map(|b| &b.targets) {
+            if !targets.contains(t) {
+                targets.push(*t);
+            }
+        }
+        targets
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-');
+    if !ok {
+        bail!("{what} '{name}' must be lowercase letters, digits and '-'");
+    }
+    Ok(())
+}
+
+fn check_file_name(what: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        bail!("{what} '{name}' must be a plain file name");
+    }
+    Ok(())
+}
+
+fn check_relative_path(what: &str, path: &str) -> Result<()> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path
+            .split('/')
+            .any(|c| c == ".." || c == "." || c.is_empty());
+    if bad {
+        bail!("{what}: '{path}' must be a relative path inside the project, without '..'");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[project]
+name = "aicr"
+checksums = "aicr_checksums.txt"
+
+[[binary]]
+name = "aicr"
+package = "aicr"
+targets = ["x86_64-unknown-linux-musl", "aarch64-apple-darwin"]
+formats = ["tar.gz", "zip"]
+files = ["LICENSE"]
+
+[[binary]]
+name = "aicrd"
+package = "aicrd"
+targets = ["x86_64-unknown-linux-musl"]
+formats = ["tar.gz"]
+"#;
+
+    #[test]
+    fn the_workspace_definition_is_valid() {
+        let def = Definition::load(&crate::project::workspace_root()).unwrap();
+        assert_eq!(def.checksums, "aicr_checksums.txt");
+        let names: Vec<_> = def
+            .archives("1.2.3", None)
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "aicr_1.2.3_darwin_amd64.tar.gz",
+                "aicr_1.2.3_darwin_arm64.tar.gz",
+                "aicr_1.2.3_linux_amd64.tar.gz",
+                "aicr_1.2.3_linux_arm64.tar.gz",
+                "aicrd_1.2.3_linux_amd64.tar.gz",
+                "aicrd_1.2.3_linux_arm64.tar.gz",
+            ]
+        );
+    }
+
+    #[test]
+    fn archives_follow_targets_and_formats() {
+        let def = Definition::parse(GOOD).unwrap();
+        let linux = [Target::parse("x86_64-unknown-linux-musl").unwrap()];
+        let names: Vec<_> = def
+            .archives("0.1.0", Some(&linux))
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "aicr_0.1.0_linux_amd64.tar.gz",
+                "aicr_0.1.0_linux_amd64.zip",
+                "aicrd_0.1.0_linux_amd64.tar.gz"
+            ]
+        );
+        assert_eq!(def.builds(Some(&linux)).len(), 2);
+        assert_eq!(def.all_targets().len(), 2);
+    }
+
+    #[test]
+    fn invalid_definitions_say_what_is_wrong() {
+        let cases = [
+            (
+                GOOD.replace(
+                    "package = \"aicrd\"",
+                    "package = \"aicrd\"\ncolour = \"red\"",
+                ),
+                "unknown field `colour`",
+            ),
+            (
+                GOOD.replace("aarch64-apple-darwin", "riscv64-unknown-none"),
+                "unknown target 'riscv64-unknown-none'",
+            ),
+            (
+                GOOD.replace("name = \"aicrd\"", "name = \"aicr\""),
+                "binary 'aicr' is defined twice",
+            ),
+            (
+                GOOD.replace("\"tar.gz\", \"zip\"", "\"tar.gz\", \"tar.gz\""),
+                "lists a format twice",
+            ),
+            (
+                GOOD.replace("\"tar.gz\", \"zip\"", "\"rar\""),
+                "unknown variant `rar`",
+            ),
+            (
+                GOOD.replace("[\"LICENSE\"]", "[\"../secret\"]"),
+                "without '..'",
+            ),
+            (
+                GOOD.replace("aicr_checksums.txt", "dir/sums.txt"),
+                "must be a plain file name",
+            ),
+            (
+                GOOD.replace(
+                    "targets = [\"x86_64-unknown-linux-musl\"]",
+                    "targets = [\"x86_64-unknown-linux-musl\", \"x86_64-unknown-linux-musl\"]",
+                ),
+                "lists target x86_64-unknown-linux-musl twice",
+            ),
+        ];
+        for (text, needle) in cases {
+            let err = format!("{:#}", Definition::parse(&text).unwrap_err());
+            assert!(err.contains(needle), "{needle:?} not in {err:?}");
+        }
+    }
+}

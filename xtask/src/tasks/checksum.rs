@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask checksum [--out DIR]`: the checksum file of the definition
+//! (`aicr_checksums.txt`): `<sha256>  <file name>` for every release asset in
+//! `artifacts.json`, sorted by name, LF endings, as `sha256sum -c --strict` reads it.
+//!
+//! Every file is hashed again from disk (streaming, in parallel across files) and must
+//! match what its step recorded: an asset changed after it was made is an error.
+
+use std::path::PathBuf;
+use std::thread;
+
+use anyhow::{Context, Result, bail};
+
+use crate::artifacts::{Artifact, Kind, OutDir};
+use crate::dist::Definition;
+use crate::flags::OutArgs;
+use crate::fsutil;
+
+/// Hashes files in parallel, returning `(sha256, size)` in input order.
+pub fn hash_files(paths: &[PathBuf]) -> Result<Vec<(String, u64)>> {
+    let workers = thread::available_parallelism()
+        .map_or(2, usize::from)
+        .min(paths.len().max(1));
+    let chunk = paths.len().div_ceil(workers).max(1);
+    thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .map(|p| fsutil::sha256_file(p))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(paths.len());
+        for handle in handles {
+            let hashed = handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("a hashing thread panicked"))??;
+            all.extend(hashed);
+        }
+        Ok(all)
+    })
+}
+
+/// The checksum file's text for `(name, sha256)` pairs.
+pub fn render(entries: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = entries.iter().collect();
+    sorted.sort();
+    sorted
+        .iter()
+        .map(|(name, digest)| format!("{digest}  {name}\n"))
+        .collect()
+}
+
+/// Writes the checksum file; returns its artifact.
+pub fn checksum(def: &Definition, out: &OutDir) -> Result<Artifact> {
+    let manifest = out.manifest()?;
+    let assets: Vec<&Artifact> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind.is_release_asset())
+        .collect();
+    if assets.is_empty() {
+        bail!(
+            "no release assets in {}; hint: run cargo xtask package first",
+            out.path.display()
+        );
+    }
+    let paths: Vec<PathBuf> = assets.iter().map(|a| out.join(&a.path)).collect();
+    let hashes = hash_files(&paths)?;
+    let mut entries = Vec::new();
+    for (asset, (digest, size)) in assets.iter().zip(hashes) {
+        if digest != asset.sha256 || size != asset.size {
+            bail!(
+                "{} changed after it was recorded; hint: rebuild the release from the start",
+                asset.path
+            );
+        }
+        if entries
+            .iter()
+            .any(|(name, _): &(String, String)| *name == asset.name)
+        {
+            bail!("two release assets are named {}", asset.name);
+        }
+        entries.push((asset.name.clone(), digest));
+    }
+    let text = render(&entries);
+    fsutil::write_atomically(&out.join(&def.checksums), text.as_bytes())
+        .with_context(|| format!("cannot write {}", def.checksums))?;
+    let artifact = Artifact::of_file(&out.path, &def.checksums, Kind::Checksum, None)?;
+    out.record(vec![artifact.clone()])?;
+    eprintln!(
+        "checksum: {} lists {} asset(s)",
+        def.checksums,
+        entries.len()
+    );
+    Ok(artifact)
+}
+
+pub fn run(project: &crate::project::Project, args: &OutArgs) -> Result<()> {
+    let def = Definition::load(&project.root)?;
+    let out = OutDir::new(project.out_dir(&args.out));
+    let artifact = checksum(&def, &out)?;
+    println!("{}", out.join(&artifact.path).display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_sorts_and_uses_two_spaces() {
+        let text = render(&[
+            ("b.tar.gz".into(), "22".into()),
+            ("a.tar.gz".into(), "11".into()),
+        ]);
+        assert_eq!(text, "11  a.tar.gz\n22  b.tar.gz\n");
+    }
+
+    #[test]
+    fn parallel_hashes_keep_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..7)
+            .map(|i| {
+                let p = dir.path().join(format!("f{i}"));
+                std::fs::write(&p, "x".repeat(i)).unwrap();
+                p
+            })
+            .collect();
+        let hashed = hash_files(&paths).unwrap();
+        for (path, (digest, size)) in paths.iter().zip(hashed) {
+            assert_eq!((digest, size), fsutil::sha256_file(path).unwrap());
+        }
+    }
+}

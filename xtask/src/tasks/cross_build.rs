@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask cross-build [--target T …] [--install-missing] [--fake-binaries]`: build
+//! every (binary, target) pair of the release definition into the output directory.
+//!
+//! Starts the output directory afresh and writes `metadata.json`. Each target is one
+//! cargo invocation with the `dist` profile (release, one codegen unit, stripped):
+//! the host's own static target with `cargo build`, every other one with
+//! `cargo zigbuild`. Builds get the version variables, `SOURCE_DATE_EPOCH` and
+//! `--remap-path-prefix` for the workspace and cargo home, so that the same commit gives
+//! the same binaries anywhere. Missing Rust targets and zig are reported with the
+//! command that installs them; `--install-missing` runs it.
+//!
+//! Binaries are copied to `bin/<target>/<name>` and recorded as `binary` artifacts.
+//! `--fake-binaries` writes small scripts instead of compiling (for fast tests of the
+//! later steps); they print a version line like the real binaries.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use xshell::cmd;
+
+use crate::artifacts::{Artifact, Kind, Metadata, OutDir, SCHEMA_VERSION};
+use crate::dist::Definition;
+use crate::flags::CrossBuildArgs;
+use crate::fsutil;
+use crate::project::Project;
+use crate::targets::Target;
+use crate::tools;
+use crate::version::BuildStamp;
+
+/// The cargo profile release artifacts are built with (see the workspace Cargo.toml).
+pub const PROFILE: &str = "dist";
+
+/// How one target is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetBuild {
+    pub target: Target,
+    /// `cargo zigbuild` instead of `cargo build`.
+    pub zig: bool,
+    pub packages: Vec<String>,
+    pub bins: Vec<String>,
+}
+
+/// Groups the definition's builds by target. Pure.
+pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<TargetBuild> {
+    let mut builds: Vec<TargetBuild> = Vec::new();
+    for (bin, target) in def.builds(only) {
+        let index = match builds.iter().position(|b| b.target == target) {
+            Some(i) => i,
+            None => {
+                let native = Target::for_host(host) == Some(target);
+                builds.push(TargetBuild {
+                    target,
+                    zig: !native,
+                    packages: Vec::new(),
+                    bins: Vec::new(),
+                });
+                builds.len() - 1
+            }
+        };
+        let build = &mut builds[index];
+        if !build.packages.contains(&bin.package) {
+            build.packages.push(bin.package.clone());
+        }
+        build.bins.push(bin.name.clone());
+    }
+    builds
+}
+
+/// Which targets a run builds: the ones named, or every target of the definition.
+pub fn select_targets(def: &Definition, names: &[String]) -> Result<Option<Vec<Target>>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let all = def.all_targets();
+    let mut targets = Vec::new();
+    for name in names {
+        let target = Target::parse(name)?;
+        if !all.contains(&target) {
+            bail!("no binary of the release definition is built for {name}");
+        }
+        targets.push(target);
+    }
+    Ok(Some(targets))
+}
+
+/// The options of a cross-build run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub only: Option<Vec<Target>>,
+    pub install_missing: bool,
+    pub fake: bool,
+    pub snapshot: bool,
+}
+
+/// Runs a cross-build into `out`, starting it afresh. Returns the release metadata.
+pub fn cross_build(
+    project: &Project,
+    def: &Definition,
+    out: &OutDir,
+    opts: &Options,
+) -> Result<Metadata> {
+    let git = crate::git::Git::new(&project.sh);
+    git.ensure_repo()?;
+    let stamp = BuildStamp::of_head(&git, opts.snapshot)?;
+    let host = tools::host_triple(project)?;
+    let builds = plan(def, opts.only.as_deref(), &host);
+    if builds.is_empty() {
+        bail!("nothing to build for the selected targets");
+    }
+    let zig_path = if opts.fake {
+        None
+    } else {
+        prepare_tools(project, &builds, opts.install_missing)?
+    };
+
+    out.reset()?;
+    let metadata = Metadata {
+        schema_version: SCHEMA_VERSION,
+        project: def.project.clone(),
+        version: stamp.version.clone(),
+        tag: stamp.tag.clone(),
+        previous_tag: stamp.previous_tag.clone(),
+        commit: stamp.commit.clone(),
+        short_commit: stamp.short_commit.clone(),
+        date: stamp.date.clone(),
+        source_date_epoch: stamp.source_date_epoch,
+        snapshot: opts.snapshot,
+    };
+    out.write_metadata(&metadata)?;
+    eprintln!(
+        "cross-build: {} {} ({}), {} target(s){}",
+        def.project,
+        stamp.version,
+        stamp.short_commit,
+        builds.len(),
+        if opts.fake { ", fake binaries" } else { "" }
+    );
+
+    let mut artifacts = Vec::new();
+    for build in &builds {
+        eprintln!(
+            "cross-build: {} ({})",
+            build.target.triple,
+            build.bins.join(", ")
+        );
+        let produced = if opts.fake {
+            None
+        } else {
+            Some(compile(project, &stamp, build, zig_path.as_ref())?)
+        };
+        for bin in &build.bins {
+            let relative = format!("bin/{}/{bin}", build.target.triple);
+            let dest = out.join(&relative);
+            match &produced {
+                Some(dir) => copy_binary(&dir.join(bin), &dest)?,
+                None => write_fake(&dest, bin, &stamp)?,
+            }
+            artifacts.push(Artifact::of_file(
+                &out.path,
+                &relative,
+                Kind::Binary,
+                Some(build.target),
+            )?);
+        }
+    }
+    out.record(artifacts)?;
+    Ok(metadata)
+}
+
+/// Checks (and with `install` installs) the Rust targets and zig the builds need.
+/// Returns the directory to put first on PATH for cargo-zigbuild, if any.
+fn prepare_tools(
+    project: &Project,
+    builds: &[TargetBuild],
+    install: bool,
+) -> Result<Option<PathBuf>> {
+    if let Some(installed) = tools::installed_targets(project) {
+        let missing: Vec<&str> = builds
+            .iter()
+            .map(|b| b.target.triple)
+            .filter(|t| !installed.iter().any(|i| i == t))
+            .collect();
+        if !missing.is_empty() {
+            if !install {
+                bail!(
+                    "Rust target(s) not installed: {}; hint: rustup target add {} (or pass --install-missing)",
+                    missing.join(", "),
+                    missing.join(" ")
+                );
+            }
+            tools::add_targets(project, &missing)?;
+        }
+    }
+    if !builds.iter().any(|b| b.zig) {
+        return Ok(None);
+    }
+    match tools::zigbuild_path(project) {
+        Some(path) => Ok(path),
+        None if install => Ok(Some(tools::install_zig(project)?)),
+        None => bail!(
+            "cross-linking needs zig and cargo-zigbuild; hint: {} (or pass --install-missing)",
+            tools::zig_install_hint(project)
+        ),
+    }
+}
+
+/// Compiles one target; returns the directory holding its binaries.
+fn compile(
+    project: &Project,
+    stamp: &BuildStamp,
+    build: &TargetBuild,
+    zig_path: Option<&PathBuf>,
+) -> Result<PathBuf> {
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    let target = build.target.triple;
+    let subcommand = if build.zig { "zigbuild" } else { "build" };
+    let packages: Vec<String> = build
+        .packages
+        .iter()
+        .flat_map(|p| ["--package".to_owned(), p.clone()])
+        .collect();
+    let bins: Vec<String> = build
+        .bins
+        .iter()
+        .flat_map(|b| ["--bin".to_owned(), b.clone()])
+        .collect();
+    let cargo_home = sh
+        .var("CARGO_HOME")
+        .unwrap_or_else(|_| format!("{}/.cargo", sh.var("HOME").unwrap_or_default()));
+    let mut rustflags = sh.var("RUSTFLAGS").unwrap_or_default();
+    for (from, to) in [
+        (project.root.display().to_string(), "/aicr"),
+        (cargo_home, "/cargo"),
+    ] {
+        rustflags.push_str(&format!(" --remap-path-prefix={from}={to}"));
+    }
+    let mut command = cmd!(
+        sh,
+        "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} {packages...} {bins...}"
+    )
+    .env("AICR_VERSION", &stamp.version)
+    .env("AICR_COMMIT", &stamp.short_commit)
+    .env("AICR_DATE", &stamp.date)
+    .env("SOURCE_DATE_EPOCH", stamp.source_date_epoch.to_string())
+    .env("RUSTFLAGS", rustflags.trim());
+    if let Some(bin) = zig_path {
+        let path = format!("{}:{}", bin.display(), sh.var("PATH").unwrap_or_default());
+        command = command.env("PATH", path);
+    }
+    command
+        .run()
+        .with_context(|| format!("cargo {subcommand} for {target} failed"))?;
+    let target_dir = sh
+        .var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| project.root.join("target"));
+    let target_dir = if target_dir.is_relative() {
+        project.root.join(target_dir)
+    } else {
+        target_dir
+    };
+    Ok(target_dir.join(target).join(PROFILE))
+}
+
+fn copy_binary(from: &Path, to: &Path) -> Result<()> {
+    let bytes =
+        fs::read(from).with_context(|| format!("the build produced no {}", from.display()))?;
+    write_executable(to, &bytes)
+}
+
+fn write_fake(dest: &Path, name: &str, stamp: &BuildStamp) -> Result<()> {
+    let script = format!(
+        "#!/bin/sh\n# Placeholder for {name}, written by cargo xtask cross-build --fake-binaries.\necho '{name} version {} (commit: {}, date: {})'\n",
+        stamp.version, stamp.short_commit, stamp.date
+    );
+    write_executable(dest, script.as_bytes())
+}
+
+fn write_executable(dest: &Path, bytes: &[u8]) -> Result<()> {
+    fsutil::write_with(dest, |file| {
+        use std::io::Write;
+        file.write_all(bytes)?;
+        file.set_permissions(fs::Permissions::from_mode(0o755))?;
+        Ok(())
+    })
+}
+
+pub fn run(project: &Project, args: &CrossBuildArgs) -> Result<()> {
+    let def = Definition::load(&project.root)?;
+    let out = OutDir::new(project.out_dir(&args.out.out));
+    let only = select_targets(&def, &args.targets)?;
+    let opts = Options {
+        only,
+        install_missing: args.install_missing,
+        fake: args.fake_binaries,
+        snapshot: false,
+    };
+    let metadata = cross_build(project, &def, &out, &opts)?;
+    println!(
+        "{} {} built into {}",
+        metadata.project,
+        metadata.version,
+        out.path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_group_by_target_and_use_zig_off_host() {
+        let def = Definition::load(&crate::project::workspace_root()).unwrap();
+        let builds = plan(&def, None, "x86_64-unknown-linux-gnu");
+        let summary: Vec<_> = builds
+            .iter()
+            .map(|b| (b.target.triple, b.zig, b.bins.join("+")))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("x86_64-unknown-linux-musl", false, "aicr+aicrd".to_owned()),
+                ("aarch64-unknown-linux-musl", true, "aicr+aicrd".to_owned()),
+                ("x86_64-apple-darwin", true, "aicr".to_owned()),
+                ("aarch64-apple-darwin", true, "aicr".to_owned()),
+            ]
+        );
+        let mac = plan(&def, None, "aarch64-apple-darwin");
+        assert!(
+            mac.iter()
+                .filter(|b| !b.zig)
+                .all(|b| b.target.triple == "aarch64-apple-darwin")
+        );
+    }
+
+    #[test]
+    fn target_selection_is_checked() {
+        let def = Definition::load(&crate::project::workspace_root()).unwrap();
+        assert!(select_targets(&def, &[]).unwrap().is_none());
+        let err = select_targets(&def, &["x86_64-pc-windows-msvc".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown target"), "{err}");
+    }
+}

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! External tools the tasks need beyond the Rust toolchain, pinned here and installed
+//! on demand into the project-local `target/tools/` (never system-wide):
+//!
+//! - Rust targets, through `rustup target add`;
+//! - zig and cargo-zigbuild (for cross-linking), from PyPI into a virtualenv at
+//!   `target/tools/venv`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use xshell::cmd;
+
+use crate::project::Project;
+
+/// PyPI packages installed into the tools virtualenv, pinned.
+pub const ZIGLANG: &str = "ziglang==0.17.1";
+pub const CARGO_ZIGBUILD: &str = "cargo-zigbuild==0.24.1";
+
+/// The compiler's host triple (`rustc -vV`).
+pub fn host_triple(project: &Project) -> Result<String> {
+    let sh = &project.sh;
+    let out = cmd!(sh, "rustc -vV")
+        .quiet()
+        .read()
+        .context("cannot run rustc -vV")?;
+    out.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_owned)
+        .context("rustc -vV printed no host line")
+}
+
+/// The Rust targets installed through rustup; `None` when rustup is not available.
+pub fn installed_targets(project: &Project) -> Option<Vec<String>> {
+    let sh = &project.sh;
+    let out = cmd!(sh, "rustup target list --installed")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()?;
+    Some(out.lines().map(str::to_owned).collect())
+}
+
+/// Installs Rust targets with rustup.
+pub fn add_targets(project: &Project, targets: &[&str]) -> Result<()> {
+    let sh = &project.sh;
+    cmd!(sh, "rustup target add {targets...}")
+        .run()
+        .with_context(|| {
+            format!(
+                "cannot install Rust targets; hint: rustup target add {}",
+                targets.join(" ")
+            )
+        })
+}
+
+/// The project-local virtualenv holding zig and cargo-zigbuild.
+pub fn venv(project: &Project) -> PathBuf {
+    project.root.join("target/tools/venv")
+}
+
+/// The `bin` directory to put first on PATH when running cargo-zigbuild, if installed
+/// (in the project's virtualenv, or anywhere on PATH: then `None` suffices).
+pub fn zigbuild_path(project: &Project) -> Option<Option<PathBuf>> {
+    let bin = venv(project).join("bin");
+    if bin.join("cargo-zigbuild").is_file() {
+        return Some(Some(bin));
+    }
+    let sh = &project.sh;
+    let on_path = cmd!(sh, "cargo-zigbuild --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok();
+    on_path.then_some(None)
+}
+
+/// The command that installs zig and cargo-zigbuild into the project's virtualenv.
+pub fn zig_install_hint(project: &Project) -> String {
+    let venv = venv(project);
+    format!(
+        "python3 -m venv {v} && {v}/bin/pip install {ZIGLANG} {CARGO_ZIGBUILD}",
+        v = venv.display()
+    )
+}
+
+/// Installs zig and cargo-zigbuild from PyPI into the project's virtualenv.
+pub fn install_zig(project: &Project) -> Result<PathBuf> {
+    let sh = &project.sh;
+    let venv = venv(project);
+    eprintln!(
+        "tools: installing {ZIGLANG} and {CARGO_ZIGBUILD} into {}",
+        venv.display()
+    );
+    let result = cmd!(sh, "python3 -m venv {venv}")
+        .quiet()
+        .run()
+        .and_then(|()| {
+            let pip = venv.join("bin/pip");
+            cmd!(
+                sh,
+                "{pip} install --quiet --disable-pip-version-check {ZIGLANG} {CARGO_ZIGBUILD}"
+            )
+            .run()
+        });
+    if let Err(err) = result {
+        bail!(
+            "cannot install zig ({err}); hint: {}",
+            zig_install_hint(project)
+        );
+    }
+    Ok(venv.join("bin"))
+}
