@@ -211,10 +211,19 @@ mod tests {
             let file = zip.by_index(i).unwrap();
             assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
             let t = file.last_modified().unwrap();
-            assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute()), (2026, 1, 2, 3, 4));
-            names.push((file.name().unwrap().to_string(), file.unix_mode().unwrap() & 0o777));
+            assert_eq!(
+                (t.year(), t.month(), t.day(), t.hour(), t.minute()),
+                (2026, 1, 2, 3, 4)
+            );
+            names.push((
+                file.name().unwrap().to_string(),
+                file.unix_mode().unwrap() & 0o777,
+            ));
         }
-        assert_eq!(names, [("LICENSE".to_owned(), 0o644), ("aicr".to_owned(), 0o755)]);
+        assert_eq!(
+            names,
+            [("LICENSE".to_owned(), 0o644), ("aicr".to_owned(), 0o755)]
+        );
     }
 
     #[test]

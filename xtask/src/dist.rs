@@ -24,6 +24,58 @@ struct RawDefinition {
     project: RawProject,
     #[serde(rename = "binary", default)]
     binaries: Vec<RawBinary>,
+    #[serde(default)]
+    licenses: Licenses,
+    #[serde(default)]
+    advisories: Advisories,
+    #[serde(default)]
+    qualify: Qualify,
+}
+
+/// `[licenses]`: the licenses shipped crates may carry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Licenses {
+    /// SPDX license identifiers a dependency's expression may be satisfied with.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Crates accepted whatever their license, each with the reason.
+    #[serde(default, rename = "exception")]
+    pub exceptions: Vec<Exception>,
+}
+
+/// `[[licenses.exception]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    #[serde(rename = "crate")]
+    pub name: String,
+    pub reason: String,
+}
+
+/// `[advisories]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Advisories {
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+}
+
+/// `[[advisories.ignore]]`: an advisory that does not fail the gate, with the reason.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    pub id: String,
+    pub reason: String,
+}
+
+/// `[qualify]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualify {
+    /// Minimum line coverage in percent for the coverage gate.
+    #[serde(default)]
+    pub coverage: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +128,9 @@ pub struct Definition {
     /// File name of the checksum file.
     pub checksums: String,
     pub binaries: Vec<Binary>,
+    pub licenses: Licenses,
+    pub advisories: Advisories,
+    pub qualify: Qualify,
 }
 
 /// One released binary.
@@ -169,10 +224,34 @@ impl Definition {
                 files: raw.files,
             });
         }
+        for license in &raw.licenses.allow {
+            if spdx::license_id(license).is_none() {
+                bail!("licenses.allow: '{license}' is not an SPDX license identifier");
+            }
+        }
+        for (what, reason) in raw
+            .licenses
+            .exceptions
+            .iter()
+            .map(|e| (format!("license exception for {}", e.name), &e.reason))
+            .chain(
+                raw.advisories
+                    .ignore
+                    .iter()
+                    .map(|i| (format!("advisory ignore {}", i.id), &i.reason)),
+            )
+        {
+            if reason.trim().is_empty() {
+                bail!("{what} needs a reason");
+            }
+        }
         Ok(Definition {
             project: raw.project.name,
             checksums: raw.project.checksums,
             binaries,
+            licenses: raw.licenses,
+            advisories: raw.advisories,
+            qualify: raw.qualify,
         })
     }
 
@@ -214,6 +293,17 @@ impl Definition {
             .flat_map(|bin| bin.targets.iter().map(move |t| (bin, *t)))
             .filter(|(_, t)| only.is_none_or(|only| only.contains(t)))
             .collect()
+    }
+
+    /// The cargo packages whose binaries are shipped, in definition order.
+    pub fn shipped_packages(&self) -> Vec<&str> {
+        let mut packages: Vec<&str> = Vec::new();
+        for bin in &self.binaries {
+            if !packages.contains(&bin.package.as_str()) {
+                packages.push(&bin.package);
+            }
+        }
+        packages
     }
 
     /// Every target any binary is released for, in definition order.

@@ -30,7 +30,7 @@ pub struct Xtask {
 pub enum Task {
     /// Build the product binaries with the release version stamped in.
     Build(BuildArgs),
-    /// Run every quality gate (fmt, clippy, tests, headers); non-zero exit if any fails.
+    /// Run every quality gate (fmt, clippy, test, unsafe, headers, yaml, licenses, advisories, e2e, coverage).
     Qualify(QualifyArgs),
     /// Check (or with --fix add) the SPDX license header of every source file.
     Headers(HeadersArgs),
@@ -46,6 +46,18 @@ pub enum Task {
     Checksum(OutArgs),
     /// Make a release: --snapshot builds, packages and checksums the working tree locally.
     Release(ReleaseArgs),
+    /// Benchmark the release steps against standard tools (hash, package, all).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which benchmark: hash, package or all.
+    #[arg(default_value = "all")]
+    pub case: String,
+    /// Print the measurements as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +132,13 @@ pub struct QualifyArgs {
     /// Add missing license headers before the headers gate runs.
     #[arg(long)]
     pub fix_headers: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The RustSec advisory database (a directory); default: $AICR_ADVISORY_DB, else
+    /// ~/.cargo/advisory-db (cloned with git when missing).
+    #[arg(long, value_name = "DIR")]
+    pub advisory_db: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 
 mod archive;
 mod artifacts;
+mod deps;
 mod dist;
 mod flags;
 mod fsutil;
@@ -46,5 +47,6 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Package(args) => tasks::package::run(&project, &args),
         flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
         flags::Task::Release(args) => tasks::release::run(&project, &args),
+        flags::Task::Bench(args) => tasks::bench::run(&project, &args),
     }
 }

@@ -3,6 +3,7 @@
 
 //! One module per `cargo xtask` task.
 
+pub mod bench;
 pub mod build;
 pub mod bump;
 pub mod checksum;

@@ -18,6 +18,7 @@ use crate::project::Project;
 /// PyPI packages installed into the tools virtualenv, pinned.
 pub const ZIGLANG: &str = "ziglang==0.17.1";
 pub const CARGO_ZIGBUILD: &str = "cargo-zigbuild==0.24.1";
+pub const YAMLLINT: &str = "yamllint==1.38.0";
 
 /// The compiler's host triple (`rustc -vV`).
 pub fn host_triple(project: &Project) -> Result<String> {
@@ -56,9 +57,62 @@ pub fn add_targets(project: &Project, targets: &[&str]) -> Result<()> {
         })
 }
 
-/// The project-local virtualenv holding zig and cargo-zigbuild.
+/// The virtualenv holding the PyPI tools: `$AICR_TOOLS_DIR/venv`, by default
+/// `target/tools/venv` below the project.
 pub fn venv(project: &Project) -> PathBuf {
-    project.root.join("target/tools/venv")
+    match project.sh.var("AICR_TOOLS_DIR") {
+        Ok(dir) if !dir.is_empty() => PathBuf::from(dir).join("venv"),
+        _ => project.root.join("target/tools/venv"),
+    }
+}
+
+/// Installs PyPI packages into the tools virtualenv (creating it).
+fn pip_install(project: &Project, packages: &[&str]) -> Result<()> {
+    let sh = &project.sh;
+    let venv = venv(project);
+    eprintln!(
+        "tools: installing {} into {}",
+        packages.join(" "),
+        venv.display()
+    );
+    let pip = venv.join("bin/pip");
+    let result = if pip.is_file() {
+        Ok(())
+    } else {
+        cmd!(sh, "python3 -m venv {venv}").quiet().run()
+    };
+    let result = result.and_then(|()| {
+        cmd!(
+            sh,
+            "{pip} install --quiet --disable-pip-version-check {packages...}"
+        )
+        .run()
+    });
+    if let Err(err) = result {
+        bail!(
+            "cannot install {} ({err}); hint: python3 -m venv {v} && {v}/bin/pip install {}",
+            packages.join(" "),
+            packages.join(" "),
+            v = venv.display()
+        );
+    }
+    Ok(())
+}
+
+/// The pinned yamllint, installed on first use.
+pub fn yamllint(project: &Project) -> Result<PathBuf> {
+    let bin = venv(project).join("bin/yamllint");
+    let version = YAMLLINT.trim_start_matches("yamllint==");
+    let sh = &project.sh;
+    let installed = cmd!(sh, "{bin} --version")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .is_ok_and(|v| v.contains(version));
+    if !installed {
+        pip_install(project, &[YAMLLINT])?;
+    }
+    Ok(bin)
 }
 
 /// The `bin` directory to put first on PATH when running cargo-zigbuild, if installed
@@ -87,30 +141,8 @@ pub fn zig_install_hint(project: &Project) -> String {
     )
 }
 
-/// Installs zig and cargo-zigbuild from PyPI into the project's virtualenv.
+/// Installs zig and cargo-zigbuild from PyPI into the tools virtualenv.
 pub fn install_zig(project: &Project) -> Result<PathBuf> {
-    let sh = &project.sh;
-    let venv = venv(project);
-    eprintln!(
-        "tools: installing {ZIGLANG} and {CARGO_ZIGBUILD} into {}",
-        venv.display()
-    );
-    let result = cmd!(sh, "python3 -m venv {venv}")
-        .quiet()
-        .run()
-        .and_then(|()| {
-            let pip = venv.join("bin/pip");
-            cmd!(
-                sh,
-                "{pip} install --quiet --disable-pip-version-check {ZIGLANG} {CARGO_ZIGBUILD}"
-            )
-            .run()
-        });
-    if let Err(err) = result {
-        bail!(
-            "cannot install zig ({err}); hint: {}",
-            zig_install_hint(project)
-        );
-    }
-    Ok(venv.join("bin"))
+    pip_install(project, &[ZIGLANG, CARGO_ZIGBUILD])?;
+    Ok(venv(project).join("bin"))
 }

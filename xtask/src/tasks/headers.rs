@@ -17,12 +17,13 @@
 
 use std::fs;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use xshell::cmd;
 
 use crate::flags::HeadersArgs;
 use crate::fsutil;
 use crate::project::Project;
+use crate::tasks::qualify::{Finding, Outcome};
 
 pub const LICENSE_ID: &str = "SPDX-License-Identifier: Apache-2.0";
 pub const COPYRIGHT_HOLDER: &str = "NVIDIA CORPORATION & AFFILIATES. All rights reserved.";
@@ -179,12 +180,12 @@ fn candidate_files(project: &Project) -> Result<Vec<String>> {
     Ok(files)
 }
 
-/// Runs the check over the project; with `fix`, repairs what it can. Returns the number
-/// of files checked.
-pub fn check_project(project: &Project, apply_fix: bool) -> Result<usize> {
+/// Scans the project; with `apply_fix`, repairs what it can. Returns the number of
+/// files checked and what is still wrong.
+pub fn scan(project: &Project, apply_fix: bool) -> Result<(usize, Vec<Finding>)> {
     let year = jiff::ZonedDateTime::now().year();
     let mut checked = 0;
-    let mut failures = Vec::new();
+    let mut findings = Vec::new();
     for file in candidate_files(project)? {
         let path = project.root.join(&file);
         // Deleted but still tracked files are git's business, not ours.
@@ -194,7 +195,7 @@ pub fn check_project(project: &Project, apply_fix: bool) -> Result<usize> {
         };
         checked += 1;
         let Ok(text) = String::from_utf8(bytes) else {
-            failures.push(format!("{file}:1: not UTF-8 text"));
+            findings.push(Finding::at(&file, 1, "not UTF-8 text"));
             continue;
         };
         let Some(problem) = check(&text, syntax) else {
@@ -206,30 +207,33 @@ pub fn check_project(project: &Project, apply_fix: bool) -> Result<usize> {
                     .with_context(|| format!("cannot fix {file}"))?;
                 eprintln!("headers: fixed {file}");
             }
-            _ => failures.push(format!("{file}:1: {}", problem.describe())),
+            _ => findings.push(Finding::at(&file, 1, &problem.describe())),
         }
     }
-    if !failures.is_empty() {
-        for failure in &failures {
-            eprintln!("{failure}");
-        }
+    Ok((checked, findings))
+}
+
+/// The gate: fails listing every file that still lacks the header.
+pub fn check_project(project: &Project, apply_fix: bool) -> Result<Outcome> {
+    let (checked, findings) = scan(project, apply_fix)?;
+    let summary = if findings.is_empty() {
+        format!("{checked} file(s) carry the license header")
+    } else {
         let hint = if apply_fix {
             "fix these by hand"
         } else {
             "run cargo xtask headers --fix"
         };
-        bail!(
+        format!(
             "{} of {checked} file(s) lack the license header; hint: {hint}",
-            failures.len()
-        );
-    }
-    Ok(checked)
+            findings.len()
+        )
+    };
+    Ok(Outcome::from_findings(summary, findings))
 }
 
 pub fn run(project: &Project, args: &HeadersArgs) -> Result<()> {
-    let checked = check_project(project, args.fix)?;
-    eprintln!("headers: {checked} file(s) carry the license header");
-    Ok(())
+    check_project(project, args.fix)?.into_result("headers")
 }
 
 #[cfg(test)]

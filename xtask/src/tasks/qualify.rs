@@ -1,32 +1,161 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! `cargo xtask qualify [--only G,…] [--skip G,…] [--fail-fast] [--fix-headers]`: the
-//! quality gates every release passes, the same on a laptop and in CI.
+//! `cargo xtask qualify [--only G,…] [--skip G,…] [--fail-fast] [--json] [--fix-headers]
+//! [--advisory-db DIR]`: the quality gates every release passes, the same on a laptop
+//! and in CI.
 //!
-//! Gates, in order:
-//!
-//! | gate      | what it runs                                                     |
-//! |-----------|------------------------------------------------------------------|
-//! | `fmt`     | `cargo fmt --all --check`                                        |
-//! | `clippy`  | `cargo clippy --workspace --all-targets --locked -- -D warnings` |
-//! | `test`    | `cargo test --workspace --locked`                                |
-//! | `headers` | the license-header check of `cargo xtask headers`                |
+//! | gate         | what it checks                                                      |
+//! |--------------|---------------------------------------------------------------------|
+//! | `fmt`        | `cargo fmt --all --check`                                           |
+//! | `clippy`     | `cargo clippy --workspace --all-targets --locked -- -D warnings`    |
+//! | `test`       | the workspace tests (`cargo nextest` when installed, else `cargo test`), `--locked` |
+//! | `unsafe`     | every workspace crate forbids `unsafe_code` (lints or crate roots)  |
+//! | `headers`    | the SPDX license header of every source file                        |
+//! | `yaml`       | every YAML file under `.yamllint.yaml`, with a pinned `yamllint`    |
+//! | `licenses`   | every shipped crate's license satisfies `dist/release.toml`         |
+//! | `advisories` | `Cargo.lock` against the RustSec advisory database                  |
+//! | `e2e`        | a snapshot release of the host target, unpacked and run for real    |
+//! | `coverage`   | line coverage at least `[qualify] coverage` (needs cargo-llvm-cov)  |
 //!
 //! Every selected gate runs (unless `--fail-fast`); each prints one line with its status
 //! and duration, a summary table follows, and the exit code is non-zero if any failed.
+//! `--json` prints the report on stdout. With `GITHUB_ACTIONS=true`, findings become
+//! `::error` annotations and the table is appended to `$GITHUB_STEP_SUMMARY`.
 
-use std::time::{Duration, Instant};
+mod advisories;
+mod e2e;
+mod licenses;
+mod unsafe_code;
+mod yaml;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Result, bail};
+use serde::Serialize;
 use xshell::cmd;
 
+use crate::dist::Definition;
 use crate::flags::QualifyArgs;
 use crate::project::Project;
 use crate::tasks::headers;
 
 /// The gates, in the order they run.
-pub const GATES: &[&str] = &["fmt", "clippy", "test", "headers"];
+pub const GATES: &[&str] = &[
+    "fmt",
+    "clippy",
+    "test",
+    "unsafe",
+    "headers",
+    "yaml",
+    "licenses",
+    "advisories",
+    "e2e",
+    "coverage",
+];
+
+/// One problem a gate found, located where possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn at(file: &str, line: u32, message: &str) -> Finding {
+        Finding {
+            file: Some(file.to_owned()),
+            line: Some(line),
+            message: message.to_owned(),
+        }
+    }
+
+    pub fn new(message: impl Into<String>) -> Finding {
+        Finding {
+            file: None,
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{file}:{line}: {}", self.message),
+            (Some(file), None) => write!(f, "{file}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+/// What a gate concluded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    /// One line: what was checked, or why it failed or was skipped.
+    pub summary: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn passed(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Passed,
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn skipped(reason: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Skipped,
+            summary: reason.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Failed when there are findings, passed otherwise.
+    pub fn from_findings(summary: String, findings: Vec<Finding>) -> Outcome {
+        let status = if findings.is_empty() {
+            Status::Passed
+        } else {
+            Status::Failed
+        };
+        Outcome {
+            status,
+            summary,
+            findings,
+        }
+    }
+
+    /// For tasks that are also gates: print the findings, fail with the summary.
+    pub fn into_result(self, task: &str) -> Result<()> {
+        for finding in &self.findings {
+            eprintln!("{finding}");
+        }
+        match self.status {
+            Status::Failed => bail!("{}", self.summary),
+            _ => {
+                eprintln!("{task}: {}", self.summary);
+                Ok(())
+            }
+        }
+    }
+}
 
 /// The gates `--only` / `--skip` select, in run order; unknown names are an error.
 pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static str>> {
@@ -46,82 +175,253 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<&'static str>> {
         .collect())
 }
 
-fn run_gate(project: &Project, gate: &str, fix_headers: bool) -> Result<()> {
+/// Runs a command as a gate: passes when it exits 0.
+fn command_gate(result: xshell::Result<()>, what: &str) -> Result<Outcome> {
+    Ok(match result {
+        Ok(()) => Outcome::passed(format!("{what} passed")),
+        Err(err) => Outcome::from_findings(
+            format!("{what} failed"),
+            vec![Finding::new(err.to_string())],
+        ),
+    })
+}
+
+fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome> {
     let sh = &project.sh;
     let cargo = project.cargo();
     match gate {
-        "fmt" => cmd!(sh, "{cargo} fmt --all --check").run()?,
-        "clippy" => cmd!(
-            sh,
-            "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
-        )
-        .run()?,
-        "test" => cmd!(sh, "{cargo} test --workspace --locked").run()?,
-        "headers" => {
-            headers::check_project(project, fix_headers)?;
+        "fmt" => command_gate(
+            cmd!(sh, "{cargo} fmt --all --check").run(),
+            "cargo fmt --check",
+        ),
+        "clippy" => command_gate(
+            cmd!(
+                sh,
+                "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
+            )
+            .run(),
+            "cargo clippy",
+        ),
+        "test" => {
+            let nextest = cmd!(sh, "{cargo} nextest --version")
+                .quiet()
+                .ignore_stdout()
+                .ignore_stderr()
+                .run()
+                .is_ok();
+            if nextest {
+                // nextest does not run doctests; cargo does, for workspaces with a library.
+                let metadata = crate::deps::metadata_for(project, None)?;
+                let has_lib = metadata
+                    .workspace_packages()
+                    .iter()
+                    .any(|p| p.targets.iter().any(|t| t.is_lib()));
+                let result = cmd!(
+                    sh,
+                    "{cargo} nextest run --workspace --locked --no-fail-fast"
+                )
+                .run()
+                .and_then(|()| {
+                    if has_lib {
+                        cmd!(sh, "{cargo} test --workspace --locked --doc").run()
+                    } else {
+                        Ok(())
+                    }
+                });
+                command_gate(result, "cargo nextest")
+            } else {
+                command_gate(
+                    cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast").run(),
+                    "cargo test",
+                )
+            }
         }
+        "unsafe" => unsafe_code::check(project),
+        "headers" => headers::check_project(project, args.fix_headers),
+        "yaml" => yaml::check(project),
+        "licenses" => licenses::check(project, &Definition::load(&project.root)?),
+        "advisories" => advisories::check(
+            project,
+            &Definition::load(&project.root)?,
+            args.advisory_db.as_deref(),
+        ),
+        "e2e" => e2e::check(project),
+        "coverage" => coverage(project),
         other => bail!("unknown gate '{other}'"),
     }
-    Ok(())
 }
 
-struct Outcome {
+fn coverage(project: &Project) -> Result<Outcome> {
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    let available = cmd!(sh, "{cargo} llvm-cov --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok();
+    if !available {
+        return Ok(Outcome::skipped(
+            "cargo-llvm-cov is not installed; hint: cargo install cargo-llvm-cov",
+        ));
+    }
+    let threshold = Definition::load(&project.root)?
+        .qualify
+        .coverage
+        .unwrap_or(70.0)
+        .to_string();
+    command_gate(
+        cmd!(
+            sh,
+            "{cargo} llvm-cov --workspace --locked --fail-under-lines {threshold}"
+        )
+        .run(),
+        &format!("coverage at least {threshold}%"),
+    )
+}
+
+/// One gate's line in the report.
+#[derive(Debug, Serialize)]
+struct GateReport {
     gate: &'static str,
-    error: Option<String>,
-    took: Duration,
+    seconds: f64,
+    #[serde(flatten)]
+    outcome: Outcome,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    gates: Vec<GateReport>,
 }
 
 pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
     let gates = select(&args.only, &args.skip)?;
-    let mut outcomes = Vec::new();
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let mut reports = Vec::new();
     for gate in gates {
         eprintln!("qualify: {gate} ...");
         let started = Instant::now();
-        let error = run_gate(project, gate, args.fix_headers)
-            .err()
-            .map(|e| format!("{e:#}"));
-        let took = started.elapsed();
-        let status = if error.is_some() { "FAIL" } else { "ok" };
+        let outcome = run_gate(project, gate, args).unwrap_or_else(|err| Outcome {
+            status: Status::Failed,
+            summary: format!("{err:#}"),
+            findings: Vec::new(),
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        for finding in &outcome.findings {
+            eprintln!("  {finding}");
+            if github {
+                println!("{}", annotation(gate, finding));
+            }
+        }
         eprintln!(
-            "qualify: {gate:<8} {status:<4} {:>6.1}s",
-            took.as_secs_f64()
+            "qualify: {gate:<10} {:<7} {seconds:>6.1}s  {}",
+            status_word(outcome.status),
+            outcome.summary
         );
-        let failed = error.is_some();
-        outcomes.push(Outcome { gate, error, took });
+        let failed = outcome.status == Status::Failed;
+        reports.push(GateReport {
+            gate,
+            seconds,
+            outcome,
+        });
         if failed && args.fail_fast {
             break;
         }
     }
-    eprintln!();
-    eprintln!("{:<8}  {:<6}  {:>8}", "gate", "status", "seconds");
-    for o in &outcomes {
-        let status = if o.error.is_some() { "FAIL" } else { "ok" };
-        eprintln!(
-            "{:<8}  {:<6}  {:>8.1}",
-            o.gate,
-            status,
-            o.took.as_secs_f64()
-        );
+    let count = |s: Status| reports.iter().filter(|r| r.outcome.status == s).count();
+    let report = Report {
+        passed: count(Status::Passed),
+        failed: count(Status::Failed),
+        skipped: count(Status::Skipped),
+        gates: reports,
+    };
+    let table = summary_table(&report);
+    eprintln!("\n{table}");
+    if github {
+        write_step_summary(&table);
     }
-    let failed: Vec<_> = outcomes.iter().filter(|o| o.error.is_some()).collect();
-    for o in &failed {
-        eprintln!(
-            "qualify: {} failed: {}",
-            o.gate,
-            o.error.as_deref().unwrap_or_default()
-        );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     }
     // The closing line in the form CI systems read: "qualify: N passed, N failed".
+    let skipped = if report.skipped > 0 {
+        format!(", {} skipped", report.skipped)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "qualify: {} passed, {} failed",
-        outcomes.len() - failed.len(),
-        failed.len()
+        "qualify: {} passed, {} failed{skipped}",
+        report.passed, report.failed
     );
-    if failed.is_empty() {
-        return Ok(());
+    if report.failed > 0 {
+        let names: Vec<_> = report
+            .gates
+            .iter()
+            .filter(|r| r.outcome.status == Status::Failed)
+            .map(|r| r.gate)
+            .collect();
+        bail!("{} gate(s) failed: {}", report.failed, names.join(", "));
     }
-    let names: Vec<_> = failed.iter().map(|o| o.gate).collect();
-    bail!("{} gate(s) failed: {}", failed.len(), names.join(", "))
+    Ok(())
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "ok",
+        Status::Failed => "FAILED",
+        Status::Skipped => "skipped",
+    }
+}
+
+/// A Markdown table (GitHub step summaries render it; it also reads as text).
+fn summary_table(report: &Report) -> String {
+    let mut table = String::from("| gate | status | seconds | summary |\n|---|---|---:|---|\n");
+    for r in &report.gates {
+        table.push_str(&format!(
+            "| {} | {} | {:.1} | {} |\n",
+            r.gate,
+            status_word(r.outcome.status),
+            r.seconds,
+            r.outcome.summary.replace('|', "\\|").replace('\n', " ")
+        ));
+    }
+    table
+}
+
+/// A GitHub Actions workflow command for a finding.
+fn annotation(gate: &str, finding: &Finding) -> String {
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let mut props = vec![format!("title=qualify {gate}")];
+    if let Some(file) = &finding.file {
+        props.push(format!(
+            "file={}",
+            escape(file).replace(',', "%2C").replace(':', "%3A")
+        ));
+    }
+    if let Some(line) = finding.line {
+        props.push(format!("line={line}"));
+    }
+    format!("::error {}::{}", props.join(","), escape(&finding.message))
+}
+
+fn write_step_summary(table: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) else {
+        return;
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    if let Ok(mut file) = file {
+        let _ = writeln!(file, "## cargo xtask qualify\n\n{table}");
+    }
 }
 
 #[cfg(test)]
@@ -139,18 +439,25 @@ mod tests {
             select(&names(&["headers", "fmt"]), &[]).unwrap(),
             ["fmt", "headers"]
         );
-        assert_eq!(
-            select(&[], &names(&["test", "clippy"])).unwrap(),
-            ["fmt", "headers"]
-        );
+        let without = select(&[], &names(&["test", "clippy", "e2e"])).unwrap();
+        assert!(!without.contains(&"test") && without.contains(&"yaml"));
     }
 
     #[test]
     fn unknown_gates_are_refused_with_the_list() {
         let err = select(&names(&["lint"]), &[]).unwrap_err().to_string();
         assert!(
-            err.contains("unknown gate 'lint'") && err.contains("fmt, clippy, test, headers"),
+            err.contains("unknown gate 'lint'") && err.contains("fmt, clippy, test"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn annotations_escape_what_github_needs() {
+        let finding = Finding::at("a,b:c.rs", 7, "50% wrong\nsecond line");
+        assert_eq!(
+            annotation("headers", &finding),
+            "::error title=qualify headers,file=a%2Cb%3Ac.rs,line=7::50%25 wrong%0Asecond line"
         );
     }
 }

@@ -188,9 +188,20 @@ impl Repo {
 
     /// Runs the real xtask binary with `-C <work>`.
     pub fn xtask(&self, args: &[&str]) -> Run {
+        self.xtask_env(args, &[])
+    }
+
+    /// Runs the real xtask binary with `-C <work>` and extra environment variables.
+    pub fn xtask_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
         cmd.arg("-C").arg(&self.work).args(args);
         self.env(&mut cmd);
+        cmd.envs(envs.iter().copied())
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        for (key, value) in envs {
+            cmd.env(key, value);
+        }
         Run::from(cmd.output().expect("xtask runs"))
     }
 }

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The `e2e` gate: the product as a user gets it. Builds a snapshot release of the host
+//! target into `target/e2e/dist/` (release binaries, archives, checksums), verifies the
+//! checksum file with the real `sha256sum -c --strict`, unpacks every archive with
+//! `tar`, runs each binary's `--version`, starts the unpacked `aicrd` on a free
+//! 127.0.0.1 port and drives it over HTTP, stops it with SIGTERM, and runs the
+//! validator binaries. Kubernetes (Kind) end-to-end runs need a container runtime and
+//! stay in GitHub CI.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use super::{Finding, Outcome};
+use crate::artifacts::{Kind, OutDir};
+use crate::dist::Definition;
+use crate::project::Project;
+use crate::targets::Target;
+use crate::tasks::{build, checksum, cross_build, package};
+use crate::tools;
+use crate::version::BuildStamp;
+
+pub fn check(project: &Project) -> Result<Outcome> {
+    let sh = &project.sh;
+    let def = Definition::load(&project.root)?;
+    let host = tools::host_triple(project)?;
+    let target = Target::for_host(&host)
+        .with_context(|| format!("no release target runs on this host ({host})"))?;
+    let e2e_dir = project.root.join("target/e2e");
+    let out = OutDir::new(e2e_dir.join("dist"));
+    let opts = cross_build::Options {
+        only: Some(vec![target]),
+        install_missing: true,
+        fake: false,
+        snapshot: true,
+    };
+    let metadata = cross_build::cross_build(project, &def, &out, &opts)?;
+    package::package(project, &def, &out)?;
+    checksum::checksum(&def, &out)?;
+
+    let mut steps = 0;
+    let mut findings = Vec::new();
+    let mut step = |name: &str, result: Result<()>| {
+        steps += 1;
+        match result {
+            Ok(()) => eprintln!("  e2e: {name}: ok"),
+            Err(err) => findings.push(Finding::new(format!("{name}: {err:#}"))),
+        }
+    };
+
+    step(
+        "sha256sum -c --strict",
+        verify_in(&out.path, &def.checksums),
+    );
+
+    let unpacked = e2e_dir.join("unpacked");
+    if unpacked.exists() {
+        std::fs::remove_dir_all(&unpacked)?;
+    }
+    let manifest = out.manifest()?;
+    for archive in manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == Kind::Archive && a.name.ends_with(".tar.gz"))
+    {
+        let dir = unpacked.join(archive.name.trim_end_matches(".tar.gz"));
+        let path = out.join(&archive.path);
+        let binary = archive
+            .name
+            .split('_')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        step(
+            &format!("unpack {} and run {binary} --version", archive.name),
+            unpack_and_version(&path, &dir, &binary, &metadata.version),
+        );
+        if binary == "aicrd" {
+            step(
+                "aicrd serves /health, /ready and / and stops on SIGTERM",
+                serve(&dir.join("aicrd")),
+            );
+        }
+    }
+
+    let git = crate::git::Git::new(sh);
+    let stamp = BuildStamp::of_head(&git, true)?;
+    let validators = build::build(project, &stamp, false, None, &["validators".to_owned()])?;
+    for name in ["deployment", "performance", "conformance"] {
+        let Some(path) = validators.iter().find(|p| p.ends_with(&format!("/{name}"))) else {
+            step(
+                name,
+                Err(anyhow::anyhow!("the build produced no {name} binary")),
+            );
+            continue;
+        };
+        step(
+            &format!("{name} --list and an unknown check"),
+            validator(Path::new(path)),
+        );
+    }
+
+    let summary = if findings.is_empty() {
+        format!("{steps} end-to-end step(s) passed on {}", target.triple)
+    } else {
+        format!("{} of {steps} end-to-end step(s) failed", findings.len())
+    };
+    Ok(Outcome::from_findings(summary, findings))
+}
+
+/// `sha256sum -c` must run inside the directory; a subprocess there, not a chdir.
+fn verify_in(dir: &Path, sums: &str) -> Result<()> {
+    let out = Command::new("sha256sum")
+        .args(["-c", "--strict", "--quiet", sums])
+        .current_dir(dir)
+        .output()?;
+    if !out.status.success() {
+        bail!("{}", String::from_utf8_lossy(&out.stdout).trim());
+    }
+    Ok(())
+}
+
+fn unpack_and_version(archive: &Path, dir: &Path, binary: &str, version: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(archive)
+        .arg("-C")
+        .arg(dir)
+        .status()?;
+    if !status.success() {
+        bail!("tar -xzf {} failed", archive.display());
+    }
+    let out = Command::new(dir.join(binary)).arg("--version").output()?;
+    let line = String::from_utf8_lossy(&out.stdout);
+    let want = format!("{binary} version {version} (commit: ");
+    if !out.status.success() || !line.starts_with(&want) {
+        bail!(
+            "{binary} --version printed '{}', expected it to start with '{want}'",
+            line.trim()
+        );
+    }
+    Ok(())
+}
+
+fn serve(binary: &Path) -> Result<()> {
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SHUTDOWN_TIMEOUT_SECONDS", "10")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let result = drive(&mut child);
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn drive(child: &mut std::process::Child) -> Result<()> {
+    let stderr = child.stderr.take().context("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().context("aicrd exited before listening")??;
+        let record: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("log line is not JSON: {line}"))?;
+        if record["msg"] == "listening" {
+            break record["addr"]
+                .as_str()
+                .context("listening record without addr")?
+                .to_owned();
+        }
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (path, field, want) in [
+        ("/health", "status", "healthy"),
+        ("/ready", "status", "ready"),
+        ("/", "service", "aicrd"),
+    ] {
+        let mut response = agent
+            .get(format!("http://{addr}{path}"))
+            .call()
+            .with_context(|| format!("GET {path}"))?;
+        let body: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
+        if response.status() != 200 || body[field] != want {
+            bail!("GET {path} answered {} {body}", response.status());
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()?;
+    if !status.success() {
+        bail!("cannot send SIGTERM");
+    }
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                bail!("aicrd exited with {status} after SIGTERM");
+            }
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(15) {
+            bail!("aicrd did not stop within 15s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn validator(binary: &Path) -> Result<()> {
+    let list = Command::new(binary).arg("--list").output()?;
+    if !list.status.success() || list.stdout.is_empty() {
+        bail!("{} --list failed", binary.display());
+    }
+    let unknown = Command::new(binary).arg("no-such-check").output()?;
+    if unknown.status.code() != Some(2) {
+        bail!(
+            "an unknown check exited {:?}, expected 2",
+            unknown.status.code()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! Every gate of `cargo xtask qualify` passes on a small clean workspace and fails on a
+//! seeded defect in a temporary copy of it.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use support::Repo;
+
+const H: &str = "// SPDX-License-Identifier: Apache-2.0\n// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.\n";
+const HASH_H: &str = "# SPDX-License-Identifier: Apache-2.0\n# Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.\n";
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// A clean workspace with one binary crate, a release definition and a YAML file.
+fn fixture() -> Repo {
+    let repo = Repo::new();
+    let w = &repo.work;
+    let write = |path: &str, text: &str| {
+        let path = w.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        &format!(
+            "{HASH_H}[workspace]\nresolver = \"3\"\nmembers = [\"demo\"]\n\n[workspace.package]\nedition = \"2024\"\nlicense = \"Apache-2.0\"\n\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n"
+        ),
+    );
+    write(
+        "demo/Cargo.toml",
+        &format!(
+            "{HASH_H}[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition.workspace = true\nlicense.workspace = true\n\n[dependencies]\n\n[lints]\nworkspace = true\n"
+        ),
+    );
+    write(
+        "demo/src/main.rs",
+        &format!(
+            "{H}\nfn main() {{\n    println!(\"{{}}\", answer());\n}}\n\nfn answer() -> u32 {{\n    42\n}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn answers() {{\n        assert_eq!(super::answer(), 42);\n    }}\n}}\n"
+        ),
+    );
+    write(
+        "dist/release.toml",
+        &format!(
+            "{HASH_H}[project]\nname = \"demo\"\nchecksums = \"demo_checksums.txt\"\n\n[[binary]]\nname = \"demo\"\npackage = \"demo\"\ntargets = [\"x86_64-unknown-linux-musl\"]\nformats = [\"tar.gz\"]\n\n[licenses]\nallow = [\"Apache-2.0\", \"MIT\"]\n"
+        ),
+    );
+    fs::copy(
+        workspace_root().join(".yamllint.yaml"),
+        w.join(".yamllint.yaml"),
+    )
+    .unwrap();
+    write(
+        "config.yaml",
+        &format!("{HASH_H}name: demo\nitems:\n  - one\n  - two\n"),
+    );
+    write(".gitignore", "/target\n");
+    lockfile(&repo);
+    repo
+}
+
+fn lockfile(repo: &Repo) {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&repo.work)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo generate-lockfile");
+}
+
+fn tools_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("qualify-tools")
+}
+
+/// Runs one gate on the fixture.
+fn gate(repo: &Repo, gate: &str, extra: &[&str]) -> support::Run {
+    let mut args = vec!["qualify", "--only", gate];
+    args.extend_from_slice(extra);
+    repo.xtask_env(&args, &[("AICR_TOOLS_DIR", tools_dir().to_str().unwrap())])
+}
+
+#[track_caller]
+fn passes_then_fails(repo: &Repo, name: &str, seed: impl FnOnce(&Repo), needle: &str) {
+    let clean = gate(repo, name, &[]);
+    assert!(
+        clean.ok,
+        "{name} should pass on the clean fixture:\n{}",
+        clean.stderr
+    );
+    assert!(
+        clean.stderr.contains("qualify: 1 passed, 0 failed"),
+        "{}",
+        clean.stderr
+    );
+    seed(repo);
+    let err = gate(repo, name, &[]).failure(needle);
+    assert!(err.contains("qualify: 0 passed, 1 failed"), "{err}");
+    assert!(err.contains(&format!("1 gate(s) failed: {name}")), "{err}");
+}
+
+#[test]
+fn fmt_fails_on_unformatted_code() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "fmt",
+        |r| {
+            fs::write(
+                r.work.join("demo/src/lib.rs"),
+                format!("{H}pub fn  spaced( )->u8{{1}}\n"),
+            )
+            .unwrap()
+        },
+        "cargo fmt --check failed",
+    );
+}
+
+#[test]
+fn clippy_fails_on_a_warning() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "clippy",
+        |r| {
+            let main = fs::read_to_string(r.work.join("demo/src/main.rs")).unwrap();
+            let seeded = main.replace(
+                "    println!(\"{}\", answer());",
+                "    let v = vec![answer()];\n    println!(\"{}\", v.len() == 0);",
+            );
+            fs::write(r.work.join("demo/src/main.rs"), seeded).unwrap();
+        },
+        "cargo clippy failed",
+    );
+}
+
+#[test]
+fn test_fails_on_a_failing_test() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "test",
+        |r| {
+            let main = fs::read_to_string(r.work.join("demo/src/main.rs")).unwrap();
+            fs::write(
+                r.work.join("demo/src/main.rs"),
+                main.replace("42\n}", "41\n}"),
+            )
+            .unwrap();
+        },
+        "failed",
+    );
+}
+
+#[test]
+fn unsafe_fails_on_a_crate_that_allows_unsafe_code() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "unsafe",
+        |r| {
+            let manifest = fs::read_to_string(r.work.join("demo/Cargo.toml")).unwrap();
+            fs::write(
+                r.work.join("demo/Cargo.toml"),
+                manifest.replace("[lints]\nworkspace = true\n", ""),
+            )
+            .unwrap();
+        },
+        "package demo does not forbid unsafe_code",
+    );
+    // A crate root attribute is enough on its own.
+    let main = fs::read_to_string(repo.work.join("demo/src/main.rs")).unwrap();
+    fs::write(
+        repo.work.join("demo/src/main.rs"),
+        main.replacen("\nfn main", "\n#![forbid(unsafe_code)]\n\nfn main", 1),
+    )
+    .unwrap();
+    assert!(gate(&repo, "unsafe", &[]).ok);
+}
+
+#[test]
+fn headers_fail_on_a_file_without_header() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "headers",
+        |r| fs::write(r.work.join("demo/src/extra.rs"), "pub fn f() {}\n").unwrap(),
+        "demo/src/extra.rs:1: no `SPDX-License-Identifier: Apache-2.0` header",
+    );
+    assert!(
+        gate(&repo, "headers", &["--fix-headers"]).ok,
+        "--fix-headers repairs it"
+    );
+}
+
+#[test]
+fn yaml_fails_on_a_lint_error() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "yaml",
+        |r| {
+            fs::write(
+                r.work.join("bad.yml"),
+                format!("{HASH_H}key: 1\nkey: 2\nlist:\n    - wrongly indented\n"),
+            )
+            .unwrap()
+        },
+        "bad.yml:4: [error]",
+    );
+    let err = gate(&repo, "yaml", &[]).stderr;
+    assert!(err.contains("duplication of key \"key\""), "{err}");
+}
+
+#[test]
+fn licenses_fail_on_a_gpl_only_dependency() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "licenses",
+        |r| {
+            let dep = r.work.parent().unwrap().join("gpl-dep");
+            fs::create_dir_all(dep.join("src")).unwrap();
+            fs::write(
+                dep.join("Cargo.toml"),
+                "[package]\nname = \"gpl-dep\"\nversion = \"1.0.0\"\nedition = \"2024\"\nlicense = \"GPL-3.0-only\"\n",
+            )
+            .unwrap();
+            fs::write(dep.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+            let manifest = fs::read_to_string(r.work.join("demo/Cargo.toml")).unwrap();
+            let seeded = manifest.replace(
+                "[dependencies]\n",
+                "[dependencies]\ngpl-dep = { path = \"../../gpl-dep\" }\n",
+            );
+            fs::write(r.work.join("demo/Cargo.toml"), seeded).unwrap();
+            lockfile(r);
+        },
+        "gpl-dep 1.0.0: license 'GPL-3.0-only' is not satisfied by the allow-list",
+    );
+    // An exception with a reason lets it through.
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    let excepted =
+        format!("{def}\n[[licenses.exception]]\ncrate = \"gpl-dep\"\nreason = \"test fixture\"\n");
+    fs::write(repo.work.join("dist/release.toml"), excepted).unwrap();
+    assert!(gate(&repo, "licenses", &[]).ok);
+}
+
+#[test]
+fn advisories_fail_on_a_known_vulnerable_crate() {
+    let repo = fixture();
+    let db = workspace_root().join("../shared/data/advisory-db");
+    assert!(
+        db.is_dir(),
+        "the advisory database snapshot is expected at {}",
+        db.display()
+    );
+    let db = db.to_str().unwrap().to_owned();
+    let clean = gate(&repo, "advisories", &["--advisory-db", &db]);
+    assert!(clean.ok, "{}", clean.stderr);
+    assert!(
+        clean.stderr.contains("(newest advisory 20"),
+        "the database's date is reported: {}",
+        clean.stderr
+    );
+    let lock = fs::read_to_string(repo.work.join("Cargo.lock")).unwrap();
+    let seeded = format!(
+        "{lock}\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+    );
+    fs::write(repo.work.join("Cargo.lock"), seeded).unwrap();
+    let err = gate(&repo, "advisories", &["--advisory-db", &db])
+        .failure("smallvec 1.6.0: RUSTSEC-2021-0003");
+    assert!(err.contains("1 vulnerability"), "{err}");
+
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    let ignored = format!(
+        "{def}\n[[advisories.ignore]]\nid = \"RUSTSEC-2021-0003\"\nreason = \"not reachable in the fixture\"\n"
+    );
+    fs::write(repo.work.join("dist/release.toml"), ignored).unwrap();
+    assert!(
+        gate(&repo, "advisories", &["--advisory-db", &db]).ok,
+        "an ignore with a reason passes"
+    );
+}
+
+#[test]
+fn json_report_and_github_annotations() {
+    let repo = fixture();
+    fs::write(repo.work.join("demo/src/extra.rs"), "pub fn f() {}\n").unwrap();
+    let summary = repo.work.parent().unwrap().join("step-summary.md");
+    let run = repo.xtask_env(
+        &["qualify", "--only", "headers,unsafe", "--json"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
+    assert!(!run.ok);
+    assert!(
+        run.stdout
+            .contains("::error title=qualify headers,file=demo/src/extra.rs,line=1::"),
+        "{}",
+        run.stdout
+    );
+    let json_start = run.stdout.find('{').unwrap();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout[json_start..]).unwrap();
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(report["gates"][0]["gate"], "unsafe");
+    assert_eq!(report["gates"][1]["status"], "failed");
+    assert_eq!(
+        report["gates"][1]["findings"][0]["file"],
+        "demo/src/extra.rs"
+    );
+    let table = fs::read_to_string(summary).unwrap();
+    assert!(table.contains("| headers | FAILED |"), "{table}");
+}
+
+#[test]
+fn unknown_gates_are_refused() {
+    let repo = fixture();
+    gate(&repo, "lint", &[]).failure("unknown gate 'lint'");
+}
