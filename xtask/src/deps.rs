@@ -1,36 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The third-party crates shipped inside the released binaries, from `cargo metadata`.
+//! The crates linked into the released binaries.
 //!
-//! Shipped means: reachable from a released package through normal dependencies, for
-//! at least one release target (platform-specific dependencies are resolved per target
-//! with `--filter-platform`). Build dependencies and proc-macro crates run on the
-//! build machine and are not linked, so they and what only they pull in are not
-//! shipped. Workspace members are ours, not third-party.
+//! Linked means: reachable from a released package through normal dependencies, with
+//! the features the release build actually enables. `cargo cross-build` builds all the
+//! packages of one target in one invocation, so their features are unified among them
+//! (not with the rest of the workspace, such as the xtask's). `cargo tree` with those
+//! packages and `--target` computes exactly that graph; `cargo metadata` (for the same
+//! target) supplies each crate's license, repository and source. Build dependencies
+//! and proc-macro crates run on the build machine and are not linked. Workspace members
+//! are ours; the rest are third-party.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use anyhow::{Context, Result};
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
+use anyhow::{Context, Result, bail};
+use cargo_metadata::{Metadata, MetadataCommand, Package};
+use xshell::cmd;
 
+use crate::dist::Definition;
 use crate::project::Project;
 use crate::targets::Target;
+
+/// A crate in a dependency tree: name and version.
+pub type Key = (String, String);
 
 /// `cargo metadata` of the project, resolved for one target.
 pub fn metadata_for(project: &Project, target: Option<&Target>) -> Result<Metadata> {
     let mut command = MetadataCommand::new();
     command
         .cargo_path(project.cargo())
-        .current_dir(&project.root)
-        .other_options(vec!["--locked".to_owned()]);
+        .current_dir(&project.root);
+    let mut options = vec!["--locked".to_owned()];
     if let Some(target) = target {
-        command.other_options(vec![
-            "--locked".to_owned(),
-            "--filter-platform".to_owned(),
-            target.triple.to_owned(),
-        ]);
+        options.extend(["--filter-platform".to_owned(), target.triple.to_owned()]);
     }
+    command.other_options(options);
     command.exec().with_context(|| {
         format!(
             "cargo metadata failed{}",
@@ -41,55 +46,171 @@ pub fn metadata_for(project: &Project, target: Option<&Target>) -> Result<Metada
     })
 }
 
-/// The shipped third-party packages of one resolved graph, keyed by package id.
-pub fn shipped_in(metadata: &Metadata, roots: &[&str]) -> BTreeMap<PackageId, Package> {
-    let packages: BTreeMap<&PackageId, &Package> =
-        metadata.packages.iter().map(|p| (&p.id, p)).collect();
-    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
-    let Some(resolve) = &metadata.resolve else {
-        return BTreeMap::new();
-    };
-    let nodes: BTreeMap<&PackageId, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
-    let mut queue: VecDeque<&PackageId> = metadata
-        .packages
-        .iter()
-        .filter(|p| members.contains(&p.id) && roots.contains(&p.name.as_str()))
-        .map(|p| &p.id)
-        .collect();
-    let mut seen: BTreeSet<&PackageId> = queue.iter().copied().collect();
-    let mut shipped = BTreeMap::new();
-    while let Some(id) = queue.pop_front() {
-        let Some(node) = nodes.get(id) else { continue };
-        for dep in &node.deps {
-            let normal = dep
-                .dep_kinds
-                .iter()
-                .any(|k| k.kind == DependencyKind::Normal);
-            let Some(package) = packages.get(&dep.pkg) else {
-                continue;
-            };
-            let proc_macro = package.targets.iter().any(|t| t.is_proc_macro());
-            if !normal || proc_macro || !seen.insert(&dep.pkg) {
-                continue;
-            }
-            if !members.contains(&dep.pkg) {
-                shipped.insert(dep.pkg.clone(), (*package).clone());
-            }
-            queue.push_back(&dep.pkg);
-        }
-    }
-    shipped
+/// The linked dependency tree of `packages` built together for `target`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tree {
+    pub roots: Vec<Key>,
+    pub edges: BTreeMap<Key, BTreeSet<Key>>,
 }
 
-/// The shipped third-party packages for the union of `targets`, sorted by name then
-/// version.
-pub fn shipped(project: &Project, roots: &[&str], targets: &[Target]) -> Result<Vec<Package>> {
-    let mut all: BTreeMap<PackageId, Package> = BTreeMap::new();
-    for target in targets {
-        let metadata = metadata_for(project, Some(target))?;
-        all.extend(shipped_in(&metadata, roots));
+/// Parses `cargo tree --prefix depth` output (`<depth><name> v<version>[ (…)][ (*)]`).
+pub fn parse_tree(output: &str) -> Result<Tree> {
+    let mut tree = Tree::default();
+    let mut stack: Vec<Key> = Vec::new();
+    for line in output.lines().filter(|l| !l.trim().is_empty()) {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        let depth: usize = line[..digits]
+            .parse()
+            .with_context(|| format!("unexpected cargo tree line: {line}"))?;
+        let mut words = line[digits..].split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next()) else {
+            bail!("unexpected cargo tree line: {line}");
+        };
+        let key: Key = (name.to_owned(), version.trim_start_matches('v').to_owned());
+        stack.truncate(depth);
+        match stack.last() {
+            Some(parent) => {
+                tree.edges
+                    .entry(parent.clone())
+                    .or_default()
+                    .insert(key.clone());
+            }
+            None if !tree.roots.contains(&key) => tree.roots.push(key.clone()),
+            None => {}
+        }
+        tree.edges.entry(key.clone()).or_default();
+        stack.push(key);
     }
-    let mut packages: Vec<Package> = all.into_values().collect();
-    packages.sort_by(|a, b| (a.name.as_str(), &a.version).cmp(&(b.name.as_str(), &b.version)));
-    Ok(packages)
+    Ok(tree)
+}
+
+/// Runs `cargo tree` for `packages` built together for `target`.
+pub fn tree(project: &Project, packages: &[&str], target: &Target) -> Result<Tree> {
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    let triple = target.triple;
+    let selection: Vec<String> = packages
+        .iter()
+        .flat_map(|p| ["--package".to_owned(), (*p).to_owned()])
+        .collect();
+    let output = cmd!(sh, "{cargo} tree --locked --target {triple} -e normal,no-proc-macro --prefix depth {selection...}")
+        .quiet()
+        .read()
+        .with_context(|| format!("cargo tree failed for {triple}"))?;
+    parse_tree(&output)
+}
+
+/// The linked graph of one root package: every crate it links, with the edges.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    pub root: Key,
+    /// Every reachable crate, the root included.
+    pub packages: BTreeMap<Key, Package>,
+    /// Direct linked dependencies of each crate.
+    pub edges: BTreeMap<Key, BTreeSet<Key>>,
+    /// Workspace members among the packages.
+    pub members: BTreeSet<Key>,
+}
+
+/// The part of `tree` reachable from the workspace package `root`, with each crate's
+/// metadata.
+pub fn graph(metadata: &Metadata, tree: &Tree, root: &str) -> Result<Graph> {
+    let by_key: BTreeMap<Key, &Package> = metadata
+        .packages
+        .iter()
+        .map(|p| ((p.name.to_string(), p.version.to_string()), p))
+        .collect();
+    let members: BTreeSet<Key> = metadata
+        .workspace_packages()
+        .iter()
+        .map(|p| (p.name.to_string(), p.version.to_string()))
+        .collect();
+    let root_key = tree
+        .roots
+        .iter()
+        .find(|(name, _)| name == root)
+        .with_context(|| format!("package {root} is not in the dependency tree"))?
+        .clone();
+    let mut graph = Graph {
+        root: root_key.clone(),
+        ..Graph::default()
+    };
+    let mut queue = VecDeque::from([root_key]);
+    while let Some(key) = queue.pop_front() {
+        if graph.packages.contains_key(&key) {
+            continue;
+        }
+        let package = by_key
+            .get(&key)
+            .with_context(|| format!("{} {} is not in cargo metadata", key.0, key.1))?;
+        graph.packages.insert(key.clone(), (*package).clone());
+        let deps = tree.edges.get(&key).cloned().unwrap_or_default();
+        queue.extend(deps.iter().cloned());
+        graph.edges.insert(key, deps);
+    }
+    graph.members = graph
+        .packages
+        .keys()
+        .filter(|k| members.contains(*k))
+        .cloned()
+        .collect();
+    Ok(graph)
+}
+
+/// The packages one target builds, in definition order.
+pub fn packages_for(def: &Definition, target: &Target) -> Vec<String> {
+    let mut packages: Vec<String> = Vec::new();
+    for (bin, _) in def.builds(Some(std::slice::from_ref(target))) {
+        if !packages.contains(&bin.package) {
+            packages.push(bin.package.clone());
+        }
+    }
+    packages
+}
+
+/// The third-party crates linked into any released binary, for the union of the
+/// release targets, sorted by name then version.
+pub fn shipped(project: &Project, def: &Definition) -> Result<Vec<Package>> {
+    let mut all: BTreeMap<(String, semver::Version), Package> = BTreeMap::new();
+    for target in def.all_targets() {
+        let metadata = metadata_for(project, Some(&target))?;
+        let packages = packages_for(def, &target);
+        let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
+        let tree = tree(project, &selection, &target)?;
+        for package in &packages {
+            let graph = graph(&metadata, &tree, package)?;
+            for (key, p) in graph.packages {
+                if !graph.members.contains(&key) {
+                    all.insert((p.name.to_string(), p.version.clone()), p);
+                }
+            }
+        }
+    }
+    Ok(all.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_output_becomes_edges() {
+        let output = "0app v0.1.0 (/src/app)\n1clap v4.0.0\n2strsim v0.11.1\n1serde v1.0.0\n0other v0.1.0 (/src/other)\n1clap v4.0.0 (*)\n";
+        let tree = parse_tree(output).unwrap();
+        let key = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        assert_eq!(tree.roots, [key("app", "0.1.0"), key("other", "0.1.0")]);
+        assert_eq!(
+            tree.edges[&key("app", "0.1.0")],
+            BTreeSet::from([key("clap", "4.0.0"), key("serde", "1.0.0")])
+        );
+        assert_eq!(
+            tree.edges[&key("clap", "4.0.0")],
+            BTreeSet::from([key("strsim", "0.11.1")])
+        );
+        assert_eq!(
+            tree.edges[&key("other", "0.1.0")],
+            BTreeSet::from([key("clap", "4.0.0")])
+        );
+        assert!(parse_tree("garbage\n").is_err());
+    }
 }

@@ -83,6 +83,8 @@ pub struct Qualify {
 struct RawProject {
     name: String,
     checksums: String,
+    #[serde(default)]
+    notices: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +129,8 @@ pub struct Definition {
     pub project: String,
     /// File name of the checksum file.
     pub checksums: String,
+    /// The third-party notices file (at the project root, published as an asset).
+    pub notices: Option<String>,
     pub binaries: Vec<Binary>,
     pub licenses: Licenses,
     pub advisories: Advisories,
@@ -171,6 +175,9 @@ impl Definition {
             .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
         check_name("project.name", &raw.project.name)?;
         check_file_name("project.checksums", &raw.project.checksums)?;
+        if let Some(notices) = &raw.project.notices {
+            check_file_name("project.notices", notices)?;
+        }
         if raw.binaries.is_empty() {
             bail!(
                 "no [[binary]] is defined; hint: add one with name, package, targets and formats"
@@ -248,6 +255,7 @@ impl Definition {
         Ok(Definition {
             project: raw.project.name,
             checksums: raw.project.checksums,
+            notices: raw.project.notices,
             binaries,
             licenses: raw.licenses,
             advisories: raw.advisories,
@@ -293,17 +301,6 @@ impl Definition {
             .flat_map(|bin| bin.targets.iter().map(move |t| (bin, *t)))
             .filter(|(_, t)| only.is_none_or(|only| only.contains(t)))
             .collect()
-    }
-
-    /// The cargo packages whose binaries are shipped, in definition order.
-    pub fn shipped_packages(&self) -> Vec<&str> {
-        let mut packages: Vec<&str> = Vec::new();
-        for bin in &self.binaries {
-            if !packages.contains(&bin.package.as_str()) {
-                packages.push(&bin.package);
-            }
-        }
-        packages
     }
 
     /// Every target any binary is released for, in definition order.

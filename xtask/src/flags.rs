@@ -46,8 +46,19 @@ pub enum Task {
     Checksum(OutArgs),
     /// Make a release: --snapshot builds, packages and checksums the working tree locally.
     Release(ReleaseArgs),
+    /// Write THIRD_PARTY_NOTICES.md (or with --check, fail when it is out of date).
+    Notices(NoticesArgs),
+    /// Write an SPDX 2.3 SBOM for every archive in target/dist/.
+    Sbom(OutArgs),
     /// Benchmark the release steps against standard tools (hash, package, all).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    /// Fail when the committed file differs from what would be generated.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,13 +5,15 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 /// Writes `path` through a temporary file in the same directory and a rename, so that a
-/// failure never leaves a partial file behind. Keeps the mode of an existing file.
+/// failure never leaves a partial file behind. Keeps the mode of an existing file; a new
+/// file gets 0644 unless `fill` sets a mode itself.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with(path, |file| file.write_all(bytes).map_err(Into::into))
 }
@@ -27,6 +29,9 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Re
         .prefix(".tmp-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // Temporary files are created 0600; give new files the usual mode first.
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))?;
     fill(tmp.as_file_mut()).with_context(|| format!("cannot write {}", path.display()))?;
     tmp.as_file_mut().flush()?;
     if let Ok(meta) = fs::metadata(path) {
@@ -105,5 +110,9 @@ mod tests {
         );
         write_atomically(&path, b"done").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"done");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
     }
 }

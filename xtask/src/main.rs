@@ -47,6 +47,8 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Package(args) => tasks::package::run(&project, &args),
         flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
         flags::Task::Release(args) => tasks::release::run(&project, &args),
+        flags::Task::Notices(args) => tasks::notices::run(&project, &args),
+        flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
         flags::Task::Bench(args) => tasks::bench::run(&project, &args),
     }
 }

@@ -19,6 +19,7 @@ use crate::project::Project;
 pub const ZIGLANG: &str = "ziglang==0.17.1";
 pub const CARGO_ZIGBUILD: &str = "cargo-zigbuild==0.24.1";
 pub const YAMLLINT: &str = "yamllint==1.38.0";
+pub const SPDX_TOOLS: &str = "spdx-tools==0.8.5";
 
 /// The compiler's host triple (`rustc -vV`).
 pub fn host_triple(project: &Project) -> Result<String> {
@@ -97,6 +98,23 @@ fn pip_install(project: &Project, packages: &[&str]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The pinned `pyspdxtools` (spdx-tools), installed on first use.
+pub fn pyspdxtools(project: &Project) -> Result<PathBuf> {
+    let bin = venv(project).join("bin/pyspdxtools");
+    let sh = &project.sh;
+    let pip = venv(project).join("bin/pip");
+    let version = SPDX_TOOLS.trim_start_matches("spdx-tools==");
+    let installed = cmd!(sh, "{pip} show spdx-tools")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .is_ok_and(|v| v.contains(&format!("Version: {version}")));
+    if !installed || !bin.is_file() {
+        pip_install(project, &[SPDX_TOOLS])?;
+    }
+    Ok(bin)
 }
 
 /// The pinned yamllint, installed on first use.

@@ -323,6 +323,48 @@ fn json_report_and_github_annotations() {
 }
 
 #[test]
+fn notices_report_a_crate_without_a_license_file_and_check_catches_staleness() {
+    let repo = fixture();
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    fs::write(
+        repo.work.join("dist/release.toml"),
+        def.replace(
+            "checksums = \"demo_checksums.txt\"",
+            "checksums = \"demo_checksums.txt\"\nnotices = \"THIRD_PARTY_NOTICES.md\"",
+        ),
+    )
+    .unwrap();
+    let dep = repo.work.parent().unwrap().join("bare-dep");
+    fs::create_dir_all(dep.join("src")).unwrap();
+    fs::write(dep.join("Cargo.toml"), "[package]\nname = \"bare-dep\"\nversion = \"0.3.0\"\nedition = \"2024\"\nlicense = \"MIT\"\nrepository = \"https://example.com/bare-dep\"\n").unwrap();
+    fs::write(dep.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let licensed = repo.work.parent().unwrap().join("licensed-dep");
+    fs::create_dir_all(licensed.join("src")).unwrap();
+    fs::write(licensed.join("Cargo.toml"), "[package]\nname = \"licensed-dep\"\nversion = \"1.0.0\"\nedition = \"2024\"\nlicense = \"Apache-2.0\"\n").unwrap();
+    fs::write(licensed.join("src/lib.rs"), "pub fn g() {}\n").unwrap();
+    fs::write(licensed.join("LICENSE"), "Line one\r\nLine two\r\n").unwrap();
+    let manifest = fs::read_to_string(repo.work.join("demo/Cargo.toml")).unwrap();
+    let seeded = manifest.replace(
+        "[dependencies]\n",
+        "[dependencies]\nbare-dep = { path = \"../../bare-dep\" }\nlicensed-dep = { path = \"../../licensed-dep\" }\n",
+    );
+    fs::write(repo.work.join("demo/Cargo.toml"), seeded).unwrap();
+    lockfile(&repo);
+
+    gate(&repo, "notices", &[])
+        .failure("THIRD_PARTY_NOTICES.md is out of date; hint: run cargo xtask notices");
+    let run = repo.xtask(&["notices"]);
+    assert!(run.stderr.contains("2 crates, 1 license file(s), 1 crate(s) without an upstream license file (bare-dep 0.3.0)"), "{}", run.stderr);
+    let text = fs::read_to_string(repo.work.join("THIRD_PARTY_NOTICES.md")).unwrap();
+    assert!(text.contains("## bare-dep 0.3.0\n\n- License: MIT\n- Repository: https://example.com/bare-dep\n\nNo license file shipped upstream.\n"), "{text}");
+    assert!(
+        text.contains("### LICENSE\n\n```text\nLine one\nLine two\n```\n"),
+        "CRLF becomes LF: {text}"
+    );
+    assert!(gate(&repo, "notices", &[]).ok);
+}
+
+#[test]
 fn unknown_gates_are_refused() {
     let repo = fixture();
     gate(&repo, "lint", &[]).failure("unknown gate 'lint'");

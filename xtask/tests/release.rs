@@ -18,6 +18,7 @@ const DEFINITION: &str = r#"# SPDX-License-Identifier: Apache-2.0
 [project]
 name = "aicr"
 checksums = "aicr_checksums.txt"
+notices = "THIRD_PARTY_NOTICES.md"
 
 [[binary]]
 name = "aicr"
@@ -34,12 +35,33 @@ formats = ["tar.gz"]
 files = ["LICENSE"]
 "#;
 
-/// A repository holding a release definition and the files it ships.
+/// A repository holding a small cargo workspace (packages aicr and aicrd), a release
+/// definition and the files it ships.
 fn release_repo() -> Repo {
     let repo = Repo::new();
     fs::create_dir_all(repo.work.join("dist")).unwrap();
     fs::create_dir_all(repo.work.join("docs")).unwrap();
     fs::write(repo.work.join("dist/release.toml"), DEFINITION).unwrap();
+    fs::write(
+        repo.work.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"aicr\", \"aicrd\"]\n\n[workspace.package]\nrepository = \"https://github.com/NVIDIA/aicr\"\n",
+    )
+    .unwrap();
+    for name in ["aicr", "aicrd"] {
+        fs::create_dir_all(repo.work.join(name).join("src")).unwrap();
+        fs::write(
+            repo.work.join(name).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\nlicense = \"Apache-2.0\"\n"),
+        )
+        .unwrap();
+        fs::write(repo.work.join(name).join("src/main.rs"), "fn main() {}\n").unwrap();
+    }
+    let status = Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&repo.work)
+        .status()
+        .unwrap();
+    assert!(status.success());
     fs::write(
         repo.work.join("LICENSE"),
         "Apache License 2.0 (test copy)\n",
@@ -47,6 +69,7 @@ fn release_repo() -> Repo {
     .unwrap();
     fs::write(repo.work.join("docs/README.md"), "# aicr\n").unwrap();
     fs::write(repo.work.join(".gitignore"), "/target\n").unwrap();
+    repo.xtask(&["notices"]).success();
     repo.git(&["add", "."]);
     repo.commit_pushed("feat: release definition");
     repo
@@ -125,11 +148,17 @@ fn snapshot_archives_are_byte_identical_across_machines_settings() {
     assert_eq!(
         names,
         [
+            "THIRD_PARTY_NOTICES.md".to_owned(),
+            format!("aicr_{v}_darwin_arm64.spdx.json"),
             format!("aicr_{v}_darwin_arm64.tar.gz"),
             format!("aicr_{v}_darwin_arm64.zip"),
+            format!("aicr_{v}_darwin_arm64.zip.spdx.json"),
+            format!("aicr_{v}_linux_amd64.spdx.json"),
             format!("aicr_{v}_linux_amd64.tar.gz"),
             format!("aicr_{v}_linux_amd64.zip"),
+            format!("aicr_{v}_linux_amd64.zip.spdx.json"),
             "aicr_checksums.txt".to_owned(),
+            format!("aicrd_{v}_linux_amd64.spdx.json"),
             format!("aicrd_{v}_linux_amd64.tar.gz"),
             "artifacts.json".to_owned(),
             "metadata.json".to_owned(),
@@ -154,7 +183,11 @@ fn checksums_pass_sha256sum_strict_and_fail_after_a_byte_flip() {
     );
     let dist = repo.work.join("target/dist");
     let sums = fs::read_to_string(dist.join("aicr_checksums.txt")).unwrap();
-    assert_eq!(sums.lines().count(), 5, "one line per archive:\n{sums}");
+    assert_eq!(
+        sums.lines().count(),
+        11,
+        "archives, SBOMs and notices:\n{sums}"
+    );
     assert!(sums.ends_with('\n') && !sums.contains('\r'));
     let check = |dir: &Path| {
         Command::new("sha256sum")
@@ -238,6 +271,34 @@ fn artifacts_json_describes_every_file_and_archives_hold_a_runnable_binary() {
         .collect();
     listed.sort();
     assert_eq!(listed, ["LICENSE", "README.md", "aicr"]);
+    let kinds_of = |kind: &str| artifacts.iter().filter(|a| a["kind"] == kind).count();
+    assert_eq!(
+        (kinds_of("sbom"), kinds_of("notices")),
+        (3, 1),
+        "an SBOM per archive, one notices file"
+    );
+    let sbom: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            dist.join(
+                archive["path"]
+                    .as_str()
+                    .unwrap()
+                    .replace(".tar.gz", ".spdx.json"),
+            ),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let root = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["primaryPackagePurpose"] == "APPLICATION")
+        .unwrap();
+    assert_eq!(
+        root["checksums"][0]["checksumValue"], archive["sha256"],
+        "the SBOM's root is the archive"
+    );
     let out = Command::new(unpacked.path().join("aicr"))
         .arg("--version")
         .output()
@@ -305,6 +366,11 @@ fn steps_out_of_order_and_bad_definitions_fail_clearly() {
         .failure("unknown variant `tgz`");
 
     fs::write(repo.work.join("dist/release.toml"), DEFINITION).unwrap();
+    let notices = fs::read_to_string(repo.work.join("THIRD_PARTY_NOTICES.md")).unwrap();
+    fs::write(repo.work.join("THIRD_PARTY_NOTICES.md"), "stale\n").unwrap();
+    repo.xtask(&["release", "--snapshot", "--fake-binaries"])
+        .failure("THIRD_PARTY_NOTICES.md is out of date; hint: run cargo xtask notices");
+    fs::write(repo.work.join("THIRD_PARTY_NOTICES.md"), notices).unwrap();
     fs::remove_file(repo.work.join("docs/README.md")).unwrap();
     repo.xtask(&["release", "--snapshot", "--fake-binaries"])
         .failure("docs/README.md, listed in the files of binary 'aicr', does not exist");

@@ -14,6 +14,7 @@
 //! | `headers`    | the SPDX license header of every source file                        |
 //! | `yaml`       | every YAML file under `.yamllint.yaml`, with a pinned `yamllint`    |
 //! | `licenses`   | every shipped crate's license satisfies `dist/release.toml`         |
+//! | `notices`    | the committed `THIRD_PARTY_NOTICES.md` is what `notices` generates  |
 //! | `advisories` | `Cargo.lock` against the RustSec advisory database                  |
 //! | `e2e`        | a snapshot release of the host target, unpacked and run for real    |
 //! | `coverage`   | line coverage at least `[qualify] coverage` (needs cargo-llvm-cov)  |
@@ -51,6 +52,7 @@ pub const GATES: &[&str] = &[
     "headers",
     "yaml",
     "licenses",
+    "notices",
     "advisories",
     "e2e",
     "coverage",
@@ -240,6 +242,18 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
         "headers" => headers::check_project(project, args.fix_headers),
         "yaml" => yaml::check(project),
         "licenses" => licenses::check(project, &Definition::load(&project.root)?),
+        "notices" => {
+            let def = Definition::load(&project.root)?;
+            if def.notices.is_none() {
+                return Ok(Outcome::skipped(
+                    "the release definition names no notices file",
+                ));
+            }
+            let count = crate::tasks::notices::check(project, &def)?;
+            Ok(Outcome::passed(format!(
+                "THIRD_PARTY_NOTICES.md is up to date ({count} crates)"
+            )))
+        }
         "advisories" => advisories::check(
             project,
             &Definition::load(&project.root)?,

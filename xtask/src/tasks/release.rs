@@ -5,20 +5,36 @@
 //! a complete local release of the working tree, published nowhere.
 //!
 //! Runs cross-build (the host's target, or every target with `--all-targets`;
-//! installing missing Rust targets and zig into `target/tools/`), package and checksum
-//! into a fresh output directory (`target/dist/`). The version is a snapshot even on a
+//! installing missing Rust targets and zig into `target/tools/`), notices (checked up to
+//! date, then published), package, sbom and checksum into a fresh output directory
+//! (`target/dist/`). The version is a snapshot even on a
 //! tagged commit: `<next patch>-snapshot+<short sha>` (`.dirty` appended when the tree
 //! has uncommitted changes), so a snapshot can never pass for a release.
 
 use anyhow::{Context, Result};
 
-use crate::artifacts::OutDir;
+use crate::artifacts::{Metadata, OutDir};
 use crate::dist::Definition;
 use crate::flags::ReleaseArgs;
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::{checksum, cross_build, package};
+use crate::tasks::{checksum, cross_build, notices, package, sbom};
 use crate::tools;
+
+/// Every artifact step, in order, into a fresh `out`.
+pub fn pipeline(
+    project: &Project,
+    def: &Definition,
+    out: &OutDir,
+    opts: &cross_build::Options,
+) -> Result<Metadata> {
+    let metadata = cross_build::cross_build(project, def, out, opts)?;
+    notices::publish(project, def, out)?;
+    package::package(project, def, out)?;
+    sbom::sbom(project, def, out)?;
+    checksum::checksum(def, out)?;
+    Ok(metadata)
+}
 
 pub fn run(project: &Project, args: &ReleaseArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
@@ -39,7 +55,9 @@ pub fn run(project: &Project, args: &ReleaseArgs) -> Result<()> {
         snapshot: true,
     };
     let metadata = cross_build::cross_build(project, &def, &out, &opts)?;
+    notices::publish(project, &def, &out)?;
     package::package(project, &def, &out)?;
+    sbom::sbom(project, &def, &out)?;
     checksum::checksum(&def, &out)?;
 
     let manifest = out.manifest()?;

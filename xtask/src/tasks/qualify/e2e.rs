@@ -21,7 +21,7 @@ use crate::artifacts::{Kind, OutDir};
 use crate::dist::Definition;
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::{build, checksum, cross_build, package};
+use crate::tasks::{build, cross_build, release};
 use crate::tools;
 use crate::version::BuildStamp;
 
@@ -39,9 +39,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
         fake: false,
         snapshot: true,
     };
-    let metadata = cross_build::cross_build(project, &def, &out, &opts)?;
-    package::package(project, &def, &out)?;
-    checksum::checksum(&def, &out)?;
+    let metadata = release::pipeline(project, &def, &out, &opts)?;
 
     let mut steps = 0;
     let mut findings = Vec::new();
@@ -58,11 +56,36 @@ pub fn check(project: &Project) -> Result<Outcome> {
         verify_in(&out.path, &def.checksums),
     );
 
+    let manifest = out.manifest()?;
+    let pyspdxtools = tools::pyspdxtools(project);
+    for sbom in manifest.artifacts.iter().filter(|a| a.kind == Kind::Sbom) {
+        let name = format!("pyspdxtools validates {}", sbom.name);
+        let result = pyspdxtools
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .and_then(|bin| {
+                let out = Command::new(bin)
+                    .arg("-i")
+                    .arg(out.join(&sbom.path))
+                    .args(["--version", "SPDX-2.3"])
+                    .output()?;
+                let said = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                if !out.status.success() || !said.trim().is_empty() {
+                    bail!("{}", said.trim());
+                }
+                Ok(())
+            });
+        step(&name, result);
+    }
+
     let unpacked = e2e_dir.join("unpacked");
     if unpacked.exists() {
         std::fs::remove_dir_all(&unpacked)?;
     }
-    let manifest = out.manifest()?;
     for archive in manifest
         .artifacts
         .iter()

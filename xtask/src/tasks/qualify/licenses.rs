@@ -58,7 +58,7 @@ pub fn findings<'a>(
 }
 
 pub fn check(project: &Project, def: &Definition) -> Result<Outcome> {
-    let packages = deps::shipped(project, &def.shipped_packages(), &def.all_targets())?;
+    let packages = deps::shipped(project, def)?;
     let (checked, findings) = findings(
         packages
             .iter()
