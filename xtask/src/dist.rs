@@ -30,6 +30,8 @@ struct RawDefinition {
     advisories: Advisories,
     #[serde(default)]
     qualify: Qualify,
+    #[serde(default)]
+    changelog: crate::changelog::Config,
 }
 
 /// `[licenses]`: the licenses shipped crates may carry.
@@ -135,6 +137,7 @@ pub struct Definition {
     pub licenses: Licenses,
     pub advisories: Advisories,
     pub qualify: Qualify,
+    pub changelog: crate::changelog::Config,
 }
 
 /// One released binary.
@@ -260,6 +263,7 @@ impl Definition {
             licenses: raw.licenses,
             advisories: raw.advisories,
             qualify: raw.qualify,
+            changelog: raw.changelog,
         })
     }
 

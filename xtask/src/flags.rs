@@ -50,8 +50,38 @@ pub enum Task {
     Notices(NoticesArgs),
     /// Write an SPDX 2.3 SBOM for every archive in target/dist/.
     Sbom(OutArgs),
+    /// Release notes from Conventional Commits (--lint checks commit subjects).
+    Changelog(ChangelogArgs),
     /// Benchmark the release steps against standard tools (hash, package, all).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangelogArgs {
+    /// Everything since the last stable tag (the default).
+    #[arg(long, conflicts_with_all = ["all", "from", "to"])]
+    pub unreleased: bool,
+    /// Start of a range (exclusive).
+    #[arg(long, value_name = "REF")]
+    pub from: Option<String>,
+    /// End of a range (inclusive); default HEAD.
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// The release to title the notes with (the notes of that tag when it exists).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// The whole history, one section per stable release.
+    #[arg(long, conflicts_with_all = ["from", "to", "tag", "lint"])]
+    pub all: bool,
+    /// Write the Markdown to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the sections as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Fail listing every commit of the range whose subject is not conventional.
+    #[arg(long)]
+    pub lint: bool,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +240,9 @@ pub enum BumpKind {
     Rc,
     /// v1.3.0-rc2 -> v1.3.0 on the same commit (needs --tag)
     Promote,
+    /// From the commits since the last stable tag: breaking -> major, feat -> minor, else
+    /// patch (before 1.0: breaking -> minor, feat -> patch)
+    Auto,
 }
 
 const BUMP_HELP: &str = "\

@@ -9,6 +9,7 @@
 
 mod archive;
 mod artifacts;
+mod changelog;
 mod deps;
 mod dist;
 mod flags;
@@ -49,6 +50,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Release(args) => tasks::release::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
+        flags::Task::Changelog(args) => tasks::changelog::run(&project, &args),
         flags::Task::Bench(args) => tasks::bench::run(&project, &args),
     }
 }

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod build;
 pub mod bump;
+pub mod changelog;
 pub mod checksum;
 pub mod cross_build;
 pub mod headers;

@@ -20,6 +20,8 @@ pub const ZIGLANG: &str = "ziglang==0.17.1";
 pub const CARGO_ZIGBUILD: &str = "cargo-zigbuild==0.24.1";
 pub const YAMLLINT: &str = "yamllint==1.38.0";
 pub const SPDX_TOOLS: &str = "spdx-tools==0.8.5";
+/// Only the changelog benchmark uses it, as the peer to compare with.
+pub const GIT_CLIFF: &str = "git-cliff==2.14.2";
 
 /// The compiler's host triple (`rustc -vV`).
 pub fn host_triple(project: &Project) -> Result<String> {
@@ -113,6 +115,15 @@ pub fn pyspdxtools(project: &Project) -> Result<PathBuf> {
         .is_ok_and(|v| v.contains(&format!("Version: {version}")));
     if !installed || !bin.is_file() {
         pip_install(project, &[SPDX_TOOLS])?;
+    }
+    Ok(bin)
+}
+
+/// The pinned git-cliff, installed on first use.
+pub fn git_cliff(project: &Project) -> Result<PathBuf> {
+    let bin = venv(project).join("bin/git-cliff");
+    if !bin.is_file() {
+        pip_install(project, &[GIT_CLIFF])?;
     }
     Ok(bin)
 }

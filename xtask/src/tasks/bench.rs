@@ -9,6 +9,11 @@
 //! - `package`: a 50 MB binary into a `.tar.gz`, ours (flate2 on zlib-rs, level 6)
 //!   against `tar -czf` (gzip -6), comparing time and archive size.
 //!
+//! - `changelog`: a generated 40,000-commit history with 350 release tags; the whole
+//!   history (`changelog --all`) and the since-last-tag preview, ours in process against
+//!   `git-cliff` (pinned, installed from PyPI into the tool directory) on the same
+//!   repository with an equivalent configuration.
+//!
 //! Inputs are generated under `target/bench/`. Each measurement is the best of three.
 
 use std::fs;
@@ -155,6 +160,190 @@ fn bench_package(project: &Project, dir: &Path) -> Result<Measurement> {
     })
 }
 
+const COMMITS: usize = 40_000;
+const TAGS: usize = 350;
+
+/// Writes a `git fast-import` stream of a conventional history with release tags.
+fn history_stream() -> String {
+    let kinds = [
+        "feat", "fix", "docs", "refactor", "perf", "test", "chore", "ci", "build",
+    ];
+    let scopes = ["api", "engine", "cli", "xtask", ""];
+    let every = COMMITS / TAGS;
+    let mut out = String::with_capacity(COMMITS * 200);
+    let (mut minor, mut patch) = (0u32, 0u32);
+    for n in 1..=COMMITS {
+        let kind = kinds[n % kinds.len()];
+        let scope = scopes[n % scopes.len()];
+        let scope = if scope.is_empty() {
+            String::new()
+        } else {
+            format!("({scope})")
+        };
+        let message = match n % 97 {
+            0 => format!("Merge work item {n} by hand\n"),
+            1 => format!("{kind}{scope}!: change {n}\n\nBREAKING CHANGE: behaviour {n} changed\n"),
+            _ => format!(
+                "{kind}{scope}: change number {n} (#{})\n\nBody line for change {n}.\n",
+                n % 5000
+            ),
+        };
+        out.push_str(&format!(
+            "commit refs/heads/main\nmark :{n}\ncommitter Bench <bench@example.com> {} +0000\ndata {}\n{message}",
+            1_600_000_000 + n as i64 * 60,
+            message.len()
+        ));
+        if n > 1 {
+            out.push_str(&format!("from :{}\n", n - 1));
+        }
+        out.push('\n');
+        if n % every == 0 && n / every <= TAGS {
+            if (n / every).is_multiple_of(10) {
+                minor += 1;
+                patch = 0;
+            } else {
+                patch += 1;
+            }
+            out.push_str(&format!(
+                "reset refs/tags/v1.{minor}.{patch}\nfrom :{n}\n\n"
+            ));
+        }
+    }
+    out
+}
+
+/// The benchmark repository, made once.
+fn history_repo(project: &Project, dir: &Path) -> Result<PathBuf> {
+    let repo = dir.join("history");
+    let done = repo.join(".bench-complete");
+    if done.is_file() {
+        return Ok(repo);
+    }
+    if repo.exists() {
+        fs::remove_dir_all(&repo)?;
+    }
+    fs::create_dir_all(&repo)?;
+    let sh = &project.sh;
+    eprintln!(
+        "bench: generating a {COMMITS}-commit history with {TAGS} tags in {}",
+        repo.display()
+    );
+    cmd!(sh, "git init --quiet --initial-branch=main {repo}").run()?;
+    let stream = history_stream();
+    let _dir = sh.push_dir(&repo);
+    cmd!(sh, "git fast-import --quiet").stdin(stream).run()?;
+    cmd!(sh, "git reset --quiet --hard main").run()?;
+    fs::write(&done, "")?;
+    Ok(repo)
+}
+
+const CLIFF_CONFIG: &str = r#"[changelog]
+body = """
+{% if version %}## [{{ version | trim_start_matches(pat="v") }}] - {{ timestamp | date(format="%Y-%m-%d") }}{% else %}## [Unreleased]{% endif %}
+{% for group, commits in commits | group_by(attribute="group") %}
+### {{ group }}
+{% for commit in commits %}
+- {% if commit.scope %}*({{ commit.scope }})* {% endif %}{{ commit.message }} ({{ commit.id | truncate(length=7, end="") }})
+{%- endfor %}
+{% endfor %}
+"""
+trim = true
+
+[git]
+conventional_commits = true
+filter_unconventional = false
+commit_parsers = [
+  { message = "^feat", group = "Features" },
+  { message = "^fix", group = "Bug Fixes" },
+  { message = "^perf", group = "Performance" },
+  { message = "^refactor", group = "Refactoring" },
+  { message = "^docs", group = "Documentation" },
+  { message = "^test", group = "Tests" },
+  { message = "^build", group = "Build" },
+  { message = "^ci", group = "CI" },
+  { message = "^chore", group = "Chores" },
+  { message = "^revert", group = "Reverts" },
+  { message = ".*", group = "Other" },
+]
+tag_pattern = "v[0-9].*"
+"#;
+
+fn bench_changelog(project: &Project, dir: &Path) -> Result<Vec<Measurement>> {
+    use crate::flags::ChangelogArgs;
+    use crate::tasks::changelog;
+    let repo_dir = history_repo(project, dir)?;
+    let repo = Project::open(Some(&repo_dir))?;
+    let config = crate::changelog::Config::default();
+    let args = |all: bool| ChangelogArgs {
+        unreleased: false,
+        from: None,
+        to: None,
+        tag: None,
+        all,
+        output: None,
+        json: false,
+        lint: false,
+    };
+    let repository = "https://github.com/NVIDIA/aicr";
+    let mut whole_len = 0;
+    let ours_all = best_of(RUNS, || {
+        let sections = changelog::sections(&repo, &config, &args(true))?;
+        whole_len = config.render(&sections, repository).len();
+        Ok(())
+    })?;
+    let ours_preview = best_of(RUNS, || {
+        changelog::sections(&repo, &config, &args(false)).map(drop)
+    })?;
+    eprintln!("bench: changelog --all rendered {whole_len} bytes");
+
+    let cliff = crate::tools::git_cliff(project);
+    let cliff_config = dir.join("cliff.toml");
+    fs::write(&cliff_config, CLIFF_CONFIG)?;
+    let sh = &project.sh;
+    let (peer, peer_all, peer_preview) = match cliff {
+        Ok(cliff) => {
+            let _dir = sh.push_dir(&repo_dir);
+            let all = best_of(1, || {
+                Ok(
+                    cmd!(sh, "{cliff} --config {cliff_config} --output /dev/null")
+                        .quiet()
+                        .ignore_stderr()
+                        .run()?,
+                )
+            })?;
+            let preview = best_of(RUNS, || {
+                Ok(cmd!(
+                    sh,
+                    "{cliff} --config {cliff_config} --unreleased --output /dev/null"
+                )
+                .quiet()
+                .ignore_stderr()
+                .run()?)
+            })?;
+            ("git-cliff", all.as_secs_f64(), preview.as_secs_f64())
+        }
+        Err(err) => {
+            eprintln!("bench: git-cliff unavailable ({err:#}); reporting ours only");
+            ("git-cliff (unavailable)", f64::NAN, f64::NAN)
+        }
+    };
+    let measure = |case, ours: Duration, peer_seconds: f64| Measurement {
+        case,
+        input_bytes: COMMITS as u64,
+        ours_seconds: ours.as_secs_f64(),
+        peer,
+        peer_seconds,
+        speedup: peer_seconds / ours.as_secs_f64(),
+        ours_output_bytes: None,
+        peer_output_bytes: None,
+        peak_memory_growth_kib: None,
+    };
+    Ok(vec![
+        measure("changelog of 40,000 commits / 350 tags", ours_all, peer_all),
+        measure("changelog since the last tag", ours_preview, peer_preview),
+    ])
+}
+
 pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
@@ -164,37 +353,41 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
     let dir: PathBuf = project.root.join("target/bench");
     fs::create_dir_all(&dir)?;
     let cases: &[&str] = match args.case.as_str() {
-        "all" => &["hash", "package"],
+        "all" => &["hash", "package", "changelog"],
         "hash" => &["hash"],
         "package" => &["package"],
-        other => bail!("unknown bench case '{other}'; hint: hash, package or all"),
+        "changelog" => &["changelog"],
+        other => bail!("unknown bench case '{other}'; hint: hash, package, changelog or all"),
     };
     let mut results = Vec::new();
     for case in cases {
         eprintln!("bench: {case} ...");
-        let m = match *case {
-            "hash" => bench_hash(project, &dir)?,
-            _ => bench_package(project, &dir)?,
+        let measured = match *case {
+            "hash" => vec![bench_hash(project, &dir)?],
+            "package" => vec![bench_package(project, &dir)?],
+            _ => bench_changelog(project, &dir)?,
         };
-        eprintln!(
-            "bench: {}: ours {:.3}s, {} {:.3}s: {:.2}x{}{}",
-            m.case,
-            m.ours_seconds,
-            m.peer,
-            m.peer_seconds,
-            m.speedup,
-            m.ours_output_bytes
-                .zip(m.peer_output_bytes)
-                .map(|(o, p)| format!(
-                    ", size {o} vs {p} bytes ({:+.2}%)",
-                    (o as f64 / p as f64 - 1.0) * 100.0
-                ))
-                .unwrap_or_default(),
-            m.peak_memory_growth_kib
-                .map(|k| format!(", peak memory +{k} KiB"))
-                .unwrap_or_default(),
-        );
-        results.push(m);
+        for m in measured {
+            eprintln!(
+                "bench: {}: ours {:.3}s, {} {:.3}s: {:.2}x{}{}",
+                m.case,
+                m.ours_seconds,
+                m.peer,
+                m.peer_seconds,
+                m.speedup,
+                m.ours_output_bytes
+                    .zip(m.peer_output_bytes)
+                    .map(|(o, p)| format!(
+                        ", size {o} vs {p} bytes ({:+.2}%)",
+                        (o as f64 / p as f64 - 1.0) * 100.0
+                    ))
+                    .unwrap_or_default(),
+                m.peak_memory_growth_kib
+                    .map(|k| format!(", peak memory +{k} KiB"))
+                    .unwrap_or_default(),
+            );
+            results.push(m);
+        }
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);

@@ -27,6 +27,7 @@ use xshell::cmd;
 use crate::flags::{BumpArgs, BumpKind};
 use crate::git::{Git, ReleaseTag};
 use crate::project::Project;
+use crate::tasks::changelog as changelog_task;
 use crate::version::ReleaseVersion;
 
 /// What the user asked for, checked for consistency.
@@ -106,20 +107,64 @@ impl Request {
     }
 }
 
+/// The bump `auto` picks from what the commits since the last stable release contain.
+/// Before 1.0 (semver's initial development) breaking changes bump minor and features
+/// bump patch.
+pub fn auto_kind(current: Option<ReleaseVersion>, breaking: bool, features: bool) -> BumpKind {
+    let initial = current.is_none_or(|v| v.major == 0);
+    match (breaking, features, initial) {
+        (true, _, false) => BumpKind::Major,
+        (true, _, true) | (false, true, false) => BumpKind::Minor,
+        _ => BumpKind::Patch,
+    }
+}
+
+/// Resolves `auto` against the repository's history.
+fn resolve_auto(project: &Project) -> Result<BumpKind> {
+    let git = Git::new(&project.sh);
+    git.ensure_repo()?;
+    let latest = changelog_task::latest_stable(&git)?;
+    let range = latest
+        .as_ref()
+        .map_or_else(|| "HEAD".to_owned(), |t| format!("{}..HEAD", t.commit));
+    let config = changelog_task::config(project)?;
+    let commits = changelog_task::log(project, &[range])?;
+    let section = config.section(None, String::new(), &commits);
+    let breaking = section.breaking().count();
+    let features = section
+        .entries
+        .iter()
+        .filter(|e| e.parsed.kind.as_deref() == Some("feat"))
+        .count();
+    let kind = auto_kind(
+        latest.as_ref().map(|t| t.version),
+        breaking > 0,
+        features > 0,
+    );
+    eprintln!(
+        "bump auto: {} commit(s) since {}: {breaking} breaking, {features} feature(s): {}",
+        commits.len(),
+        latest.as_ref().map_or("the start", |t| t.name.as_str()),
+        format!("{kind:?}").to_lowercase()
+    );
+    Ok(kind)
+}
+
 /// Turns flags into a [`Request`], refusing inconsistent combinations.
-pub fn request(args: &BumpArgs) -> Result<Request> {
-    if args.tag.is_some() && args.kind != BumpKind::Promote {
+pub fn request(kind: BumpKind, args: &BumpArgs) -> Result<Request> {
+    if args.tag.is_some() && kind != BumpKind::Promote {
         bail!("--tag only goes with promote; hint: cargo xtask bump promote --tag v1.3.0-rc1");
     }
-    if args.patch && args.kind != BumpKind::Rc {
+    if args.patch && kind != BumpKind::Rc {
         bail!(
             "--patch only goes with rc; hint: cargo xtask bump rc --patch starts a patch release candidate"
         );
     }
-    if args.force && args.kind != BumpKind::Promote {
+    if args.force && kind != BumpKind::Promote {
         bail!("--force only goes with promote");
     }
-    Ok(match args.kind {
+    Ok(match kind {
+        BumpKind::Auto => bail!("internal error: auto is resolved before the request"),
         BumpKind::Patch => Request::Patch,
         BumpKind::Minor => Request::Minor,
         BumpKind::Major if !args.yes => bail!(
@@ -422,7 +467,12 @@ struct Report<'a> {
 }
 
 pub fn run(project: &Project, args: &BumpArgs) -> Result<()> {
-    let request = request(args)?;
+    let kind = if args.kind == BumpKind::Auto {
+        resolve_auto(project)?
+    } else {
+        args.kind
+    };
+    let request = request(kind, args)?;
     let settings = Settings {
         branch: args.branch.clone(),
         remote: args.remote.clone(),
@@ -433,6 +483,9 @@ pub fn run(project: &Project, args: &BumpArgs) -> Result<()> {
 
     if !args.json {
         print_plan(&plan, args.dry_run);
+        if args.dry_run {
+            print_preview(project, &plan)?;
+        }
     }
     if !args.dry_run {
         execute(project, &plan)?;
@@ -478,6 +531,25 @@ fn print_plan(plan: &Plan, dry_run: bool) {
     for command in &plan.commands {
         println!("    {}", shell_words(command));
     }
+}
+
+/// The release notes the new tag would get.
+fn print_preview(project: &Project, plan: &Plan) -> Result<()> {
+    let git = Git::new(&project.sh);
+    let range = match &plan.base {
+        Some(base) => format!("{}..{}", git.rev_parse(base)?, plan.commit),
+        None => plan.commit.clone(),
+    };
+    let config = changelog_task::config(project)?;
+    let commits = changelog_task::log(project, &[range])?;
+    let date = crate::version::rfc3339(git.commit_time(&plan.commit)?)?[..10].to_owned();
+    let section = config.section(Some(plan.version.clone()), date, &commits);
+    println!("\nrelease notes preview:\n");
+    print!(
+        "{}",
+        config.render(&[section], &changelog_task::repository(project))
+    );
+    Ok(())
 }
 
 /// Renders a command so that it can be pasted into a POSIX shell.
@@ -616,6 +688,18 @@ mod tests {
             ),
             "v1.4.0-rc1"
         );
+    }
+
+    #[test]
+    fn auto_follows_semver_and_initial_development() {
+        let v1 = Some(v("v1.2.3"));
+        let v0 = Some(v("v0.4.0"));
+        assert_eq!(auto_kind(v1, true, true), BumpKind::Major);
+        assert_eq!(auto_kind(v1, false, true), BumpKind::Minor);
+        assert_eq!(auto_kind(v1, false, false), BumpKind::Patch);
+        assert_eq!(auto_kind(v0, true, false), BumpKind::Minor);
+        assert_eq!(auto_kind(v0, false, true), BumpKind::Patch);
+        assert_eq!(auto_kind(None, false, false), BumpKind::Patch);
     }
 
     #[test]
