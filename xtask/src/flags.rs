@@ -52,6 +52,12 @@ pub enum Task {
     Sbom(OutArgs),
     /// Release notes from Conventional Commits (--lint checks commit subjects).
     Changelog(ChangelogArgs),
+    /// Write SLSA provenance for the release in a DSSE envelope, signed with --key.
+    Attest(AttestArgs),
+    /// Make an ed25519 key pair for signing provenance.
+    Keygen(KeygenArgs),
+    /// Verify a release directory offline: checksums, artifacts, SBOMs, provenance, archives.
+    Verify(VerifyArgs),
     /// Benchmark the release steps against standard tools (hash, package, all).
     Bench(BenchArgs),
 }
@@ -82,6 +88,35 @@ pub struct ChangelogArgs {
     /// Fail listing every commit of the range whose subject is not conventional.
     #[arg(long)]
     pub lint: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// The ed25519 private key (PKCS#8 PEM); default: $AICR_SIGNING_KEY (the PEM text).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write aicr-signing.key and aicr-signing.pub.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The release directory.
+    #[arg(long, value_name = "DIR", default_value = "target/dist")]
+    pub dist: PathBuf,
+    /// The public key (PEM) the provenance must be signed with.
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +172,9 @@ pub struct ReleaseArgs {
     /// Print artifacts.json on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Sign the provenance with this ed25519 key (PKCS#8 PEM); default: $AICR_SIGNING_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutArgs,
 }

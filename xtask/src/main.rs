@@ -12,6 +12,7 @@ mod artifacts;
 mod changelog;
 mod deps;
 mod dist;
+mod dsse;
 mod flags;
 mod fsutil;
 mod git;
@@ -51,6 +52,9 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
         flags::Task::Changelog(args) => tasks::changelog::run(&project, &args),
+        flags::Task::Attest(args) => tasks::attest::run(&project, &args),
+        flags::Task::Keygen(args) => tasks::keygen::run(&project, &args),
+        flags::Task::Verify(args) => tasks::verify::run(&project, &args),
         flags::Task::Bench(args) => tasks::bench::run(&project, &args),
     }
 }

@@ -3,6 +3,7 @@
 
 //! One module per `cargo xtask` task.
 
+pub mod attest;
 pub mod bench;
 pub mod build;
 pub mod bump;
@@ -10,9 +11,11 @@ pub mod changelog;
 pub mod checksum;
 pub mod cross_build;
 pub mod headers;
+pub mod keygen;
 pub mod notices;
 pub mod package;
 pub mod qualify;
 pub mod release;
 pub mod sbom;
+pub mod verify;
 pub mod version;

@@ -20,6 +20,8 @@ pub const ZIGLANG: &str = "ziglang==0.17.1";
 pub const CARGO_ZIGBUILD: &str = "cargo-zigbuild==0.24.1";
 pub const YAMLLINT: &str = "yamllint==1.38.0";
 pub const SPDX_TOOLS: &str = "spdx-tools==0.8.5";
+/// The e2e gate verifies provenance signatures with it, independently of our DSSE code.
+pub const CRYPTOGRAPHY: &str = "cryptography==50.0.2";
 /// Only the changelog benchmark uses it, as the peer to compare with.
 pub const GIT_CLIFF: &str = "git-cliff==2.14.2";
 
@@ -117,6 +119,25 @@ pub fn pyspdxtools(project: &Project) -> Result<PathBuf> {
         pip_install(project, &[SPDX_TOOLS])?;
     }
     Ok(bin)
+}
+
+/// The tools virtualenv's python with the pinned `cryptography`, installed on first use.
+pub fn python_with_cryptography(project: &Project) -> Result<PathBuf> {
+    let python = venv(project).join("bin/python");
+    let sh = &project.sh;
+    let version = CRYPTOGRAPHY.trim_start_matches("cryptography==");
+    let check =
+        format!("import cryptography, sys; sys.exit(cryptography.__version__ != '{version}')");
+    if !python.is_file()
+        || cmd!(sh, "{python} -c {check}")
+            .quiet()
+            .ignore_stderr()
+            .run()
+            .is_err()
+    {
+        pip_install(project, &[CRYPTOGRAPHY])?;
+    }
+    Ok(python)
 }
 
 /// The pinned git-cliff, installed on first use.

@@ -11,69 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::Repo;
-
-const DEFINITION: &str = r#"# SPDX-License-Identifier: Apache-2.0
-# Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
-[project]
-name = "aicr"
-checksums = "aicr_checksums.txt"
-notices = "THIRD_PARTY_NOTICES.md"
-
-[[binary]]
-name = "aicr"
-package = "aicr"
-targets = ["x86_64-unknown-linux-musl", "aarch64-apple-darwin"]
-formats = ["tar.gz", "zip"]
-files = ["LICENSE", "docs/README.md"]
-
-[[binary]]
-name = "aicrd"
-package = "aicrd"
-targets = ["x86_64-unknown-linux-musl"]
-formats = ["tar.gz"]
-files = ["LICENSE"]
-"#;
-
-/// A repository holding a small cargo workspace (packages aicr and aicrd), a release
-/// definition and the files it ships.
-fn release_repo() -> Repo {
-    let repo = Repo::new();
-    fs::create_dir_all(repo.work.join("dist")).unwrap();
-    fs::create_dir_all(repo.work.join("docs")).unwrap();
-    fs::write(repo.work.join("dist/release.toml"), DEFINITION).unwrap();
-    fs::write(
-        repo.work.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"aicr\", \"aicrd\"]\n\n[workspace.package]\nrepository = \"https://github.com/NVIDIA/aicr\"\n",
-    )
-    .unwrap();
-    for name in ["aicr", "aicrd"] {
-        fs::create_dir_all(repo.work.join(name).join("src")).unwrap();
-        fs::write(
-            repo.work.join(name).join("Cargo.toml"),
-            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\nlicense = \"Apache-2.0\"\n"),
-        )
-        .unwrap();
-        fs::write(repo.work.join(name).join("src/main.rs"), "fn main() {}\n").unwrap();
-    }
-    let status = Command::new(env!("CARGO"))
-        .args(["generate-lockfile", "--offline", "--quiet"])
-        .current_dir(&repo.work)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    fs::write(
-        repo.work.join("LICENSE"),
-        "Apache License 2.0 (test copy)\n",
-    )
-    .unwrap();
-    fs::write(repo.work.join("docs/README.md"), "# aicr\n").unwrap();
-    fs::write(repo.work.join(".gitignore"), "/target\n").unwrap();
-    repo.xtask(&["notices"]).success();
-    repo.git(&["add", "."]);
-    repo.commit_pushed("feat: release definition");
-    repo
-}
+use support::{DEFINITION, release_repo};
 
 /// Runs the xtask through `sh` so that the umask and TZ of the run can be set.
 fn xtask_with(repo_dir: &Path, umask: &str, tz: &str, args: &[&str]) -> String {
@@ -149,6 +87,7 @@ fn snapshot_archives_are_byte_identical_across_machines_settings() {
         names,
         [
             "THIRD_PARTY_NOTICES.md".to_owned(),
+            format!("aicr_{v}.intoto.jsonl"),
             format!("aicr_{v}_darwin_arm64.spdx.json"),
             format!("aicr_{v}_darwin_arm64.tar.gz"),
             format!("aicr_{v}_darwin_arm64.zip"),

@@ -5,7 +5,7 @@
 //! every (binary, target) pair of the release definition into the output directory.
 //!
 //! Starts the output directory afresh and writes `metadata.json`. Each target is one
-//! cargo invocation with the `dist` profile (release, one codegen unit, stripped):
+//! cargo invocation with the `release-dist` profile (release, one codegen unit, stripped):
 //! the host's own static target with `cargo build`, every other one with
 //! `cargo zigbuild`. Builds get the version variables, `SOURCE_DATE_EPOCH` and
 //! `--remap-path-prefix` for the workspace and cargo home, so that the same commit gives
@@ -33,7 +33,7 @@ use crate::tools;
 use crate::version::BuildStamp;
 
 /// The cargo profile release artifacts are built with (see the workspace Cargo.toml).
-pub const PROFILE: &str = "dist";
+pub const PROFILE: &str = "release-dist";
 
 /// How one target is built.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::dist::Definition;
 use crate::flags::ReleaseArgs;
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::{checksum, cross_build, notices, package, sbom};
+use crate::tasks::{attest, checksum, cross_build, notices, package, sbom};
 use crate::tools;
 
 /// Every artifact step, in order, into a fresh `out`.
@@ -27,12 +27,14 @@ pub fn pipeline(
     def: &Definition,
     out: &OutDir,
     opts: &cross_build::Options,
+    key: Option<&ed25519_dalek::SigningKey>,
 ) -> Result<Metadata> {
     let metadata = cross_build::cross_build(project, def, out, opts)?;
     notices::publish(project, def, out)?;
     package::package(project, def, out)?;
     sbom::sbom(project, def, out)?;
     checksum::checksum(def, out)?;
+    attest::attest(project, def, out, key)?;
     Ok(metadata)
 }
 
@@ -54,11 +56,8 @@ pub fn run(project: &Project, args: &ReleaseArgs) -> Result<()> {
         fake: args.fake_binaries,
         snapshot: true,
     };
-    let metadata = cross_build::cross_build(project, &def, &out, &opts)?;
-    notices::publish(project, &def, &out)?;
-    package::package(project, &def, &out)?;
-    sbom::sbom(project, &def, &out)?;
-    checksum::checksum(&def, &out)?;
+    let key = attest::signing_key(project, args.key.as_deref())?;
+    let metadata = pipeline(project, &def, &out, &opts, key.as_ref())?;
 
     let manifest = out.manifest()?;
     if args.json {

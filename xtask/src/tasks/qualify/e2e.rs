@@ -39,7 +39,16 @@ pub fn check(project: &Project) -> Result<Outcome> {
         fake: false,
         snapshot: true,
     };
-    let metadata = release::pipeline(project, &def, &out, &opts)?;
+    // A fresh key, so the release is signed as in CI.
+    let keys = e2e_dir.join("keys");
+    if keys.exists() {
+        std::fs::remove_dir_all(&keys)?;
+    }
+    std::fs::create_dir_all(&keys)?;
+    let (private, public) = crate::dsse::generate()?;
+    std::fs::write(keys.join("aicr-signing.pub"), &public)?;
+    let key = crate::dsse::signing_key_from_pem(&private)?;
+    let metadata = release::pipeline(project, &def, &out, &opts, Some(&key))?;
 
     let mut steps = 0;
     let mut findings = Vec::new();
@@ -54,6 +63,31 @@ pub fn check(project: &Project) -> Result<Outcome> {
     step(
         "sha256sum -c --strict",
         verify_in(&out.path, &def.checksums),
+    );
+    step(
+        "cargo xtask verify --key",
+        crate::tasks::verify::verify(&out.path, Some(&keys.join("aicr-signing.pub"))).and_then(
+            |checks| match checks.iter().find(|c| !c.ok) {
+                Some(failed) => bail!("{}: {}", failed.name, failed.detail),
+                None => Ok(()),
+            },
+        ),
+    );
+    let (bundle, _) = crate::tasks::attest::bundle_names(&metadata);
+    step(
+        "an independent DSSE verifier (python cryptography) accepts the provenance",
+        tools::python_with_cryptography(project).and_then(|python| {
+            let out = Command::new(python)
+                .arg("-c")
+                .arg(DSSE_VERIFY_PY)
+                .arg(out.join(&bundle))
+                .arg(keys.join("aicr-signing.pub"))
+                .output()?;
+            if !out.status.success() {
+                bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+            }
+            Ok(())
+        }),
     );
 
     let manifest = out.manifest()?;
@@ -135,6 +169,33 @@ pub fn check(project: &Project) -> Result<Outcome> {
     };
     Ok(Outcome::from_findings(summary, findings))
 }
+
+/// Verifies every envelope of a DSSE bundle with a PEM public key, written from the DSSE
+/// specification without any of our code: PAE, base64, ed25519.
+const DSSE_VERIFY_PY: &str = r#"
+import base64, json, sys
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+bundle, key_path = sys.argv[1], sys.argv[2]
+key = load_pem_public_key(open(key_path, "rb").read())
+count = 0
+for line in open(bundle, "rb"):
+    if not line.strip():
+        continue
+    env = json.loads(line)
+    payload = base64.b64decode(env["payload"])
+    ptype = env["payloadType"].encode()
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
+    if not env["signatures"]:
+        sys.exit("envelope is unsigned")
+    for sig in env["signatures"]:
+        key.verify(base64.b64decode(sig["sig"]), pae)
+    statement = json.loads(payload)
+    assert statement["_type"] == "https://in-toto.io/Statement/v1", statement["_type"]
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    count += 1
+if count == 0:
+    sys.exit("no envelope")
+"#;
 
 /// `sha256sum -c` must run inside the directory; a subprocess there, not a chdir.
 fn verify_in(dir: &Path, sums: &str) -> Result<()> {
