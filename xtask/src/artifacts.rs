@@ -54,11 +54,11 @@ pub enum Kind {
 impl Kind {
     /// Whether the artifact is published with the release and listed in the checksum
     /// file. The provenance is published too, but its subjects are the checksum file's
-    /// entries, so it cannot be one of them.
+    /// entries, so it cannot be one of them; the formula goes to the Homebrew tap.
     pub fn is_release_asset(self) -> bool {
         !matches!(
             self,
-            Kind::Binary | Kind::Checksum | Kind::Image | Kind::Provenance
+            Kind::Binary | Kind::Checksum | Kind::Image | Kind::Provenance | Kind::Formula
         )
     }
 }

@@ -32,6 +32,40 @@ struct RawDefinition {
     qualify: Qualify,
     #[serde(default)]
     changelog: crate::changelog::Config,
+    #[serde(default)]
+    homebrew: Option<Homebrew>,
+    #[serde(default)]
+    publish: Publish,
+}
+
+/// `[homebrew]`: the formula published for stable releases.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Homebrew {
+    /// The binary the formula installs (its archives for darwin and linux are used).
+    pub binary: String,
+    pub description: String,
+    /// The tap's git URL (a local path works too); absent: the step is not configured.
+    #[serde(default)]
+    pub tap: Option<String>,
+    /// The formula's path inside the tap.
+    #[serde(default = "default_formula_path")]
+    pub path: String,
+}
+
+fn default_formula_path() -> String {
+    "Formula/aicr.rb".to_owned()
+}
+
+/// `[publish]`: commands run for stable releases after the GitHub release (argv lists,
+/// run from the project root; empty means not configured).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    #[serde(default)]
+    pub site: Vec<String>,
+    #[serde(default)]
+    pub demo: Vec<String>,
 }
 
 /// `[licenses]`: the licenses shipped crates may carry.
@@ -138,6 +172,8 @@ pub struct Definition {
     pub advisories: Advisories,
     pub qualify: Qualify,
     pub changelog: crate::changelog::Config,
+    pub homebrew: Option<Homebrew>,
+    pub publish: Publish,
 }
 
 /// One released binary.
@@ -264,6 +300,8 @@ impl Definition {
             advisories: raw.advisories,
             qualify: raw.qualify,
             changelog: raw.changelog,
+            homebrew: raw.homebrew,
+            publish: raw.publish,
         })
     }
 

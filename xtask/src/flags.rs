@@ -44,8 +44,10 @@ pub enum Task {
     Package(OutArgs),
     /// Write the checksum file of every release asset.
     Checksum(OutArgs),
-    /// Make a release: --snapshot builds, packages and checksums the working tree locally.
+    /// Release: --snapshot locally, --rc/--patch/--minor/--major to tag, --tag T --publish in CI.
     Release(ReleaseArgs),
+    /// Print the steps, artifacts and publish actions of a release.
+    Plan(PlanArgs),
     /// Write THIRD_PARTY_NOTICES.md (or with --check, fail when it is out of date).
     Notices(NoticesArgs),
     /// Write an SPDX 2.3 SBOM for every archive in target/dist/.
@@ -159,11 +161,43 @@ pub struct CrossBuildArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["snapshot", "tag", "rc", "patch", "minor", "major"])))]
+#[command(after_long_help = RELEASE_HELP)]
 pub struct ReleaseArgs {
     /// Build a local snapshot of the working tree: no tag needed, nothing published.
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub snapshot: bool,
-    /// Build every target of the release definition, not only the host's.
+    /// Build the release of an existing tag from a clean worktree of it (CI, re-runs).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Qualify, then tag the next release candidate and push it (CI takes over).
+    #[arg(long)]
+    pub rc: bool,
+    /// Qualify, then tag the next patch release and push it.
+    #[arg(long)]
+    pub patch: bool,
+    /// Qualify, then tag the next minor release and push it.
+    #[arg(long)]
+    pub minor: bool,
+    /// Qualify, then tag the next major release and push it (needs --yes).
+    #[arg(long)]
+    pub major: bool,
+    /// Confirm a major release.
+    #[arg(long)]
+    pub yes: bool,
+    /// With --tag: publish (GitHub release, Homebrew and the stable-only steps).
+    #[arg(long)]
+    pub publish: bool,
+    /// With --publish: replace release assets whose content differs.
+    #[arg(long)]
+    pub replace: bool,
+    /// Print the plan (and the requests publishing would send) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The quality gates the local entry runs before tagging (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "GATES")]
+    pub gates: Vec<String>,
+    /// Build every target of the release definition, not only the host's (snapshots).
     #[arg(long)]
     pub all_targets: bool,
     /// Write placeholder scripts instead of compiling (fast tests of later steps).
@@ -177,6 +211,29 @@ pub struct ReleaseArgs {
     pub key: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+const RELEASE_HELP: &str = "\
+Entry points:
+  cargo xtask release --snapshot             local build of the working tree, nothing published
+  cargo xtask release --rc|--patch|--minor   qualify, then bump (tag + push); CI takes over
+  cargo xtask release --tag v1.2.3 --publish build the tag from a clean worktree and publish
+
+Publishing is idempotent and checks remote truth first: an existing draft or release is
+reused, assets already uploaded with the same size and digest are skipped, and running
+the same command again after a failure finishes the job. Release candidates (-rcN) are
+GitHub pre-releases and skip Homebrew, site and demo. Environment: GITHUB_TOKEN (and
+AICR_GITHUB_API for another API base URL), HOMEBREW_TAP_TOKEN for an https tap,
+AICR_SIGNING_KEY for the provenance.";
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan the release of this tag (default: a snapshot).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

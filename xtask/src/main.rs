@@ -16,6 +16,8 @@ mod dsse;
 mod flags;
 mod fsutil;
 mod git;
+mod github;
+mod homebrew;
 mod project;
 mod targets;
 mod tasks;
@@ -49,6 +51,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Package(args) => tasks::package::run(&project, &args),
         flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
         flags::Task::Release(args) => tasks::release::run(&project, &args),
+        flags::Task::Plan(args) => tasks::plan::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
         flags::Task::Changelog(args) => tasks::changelog::run(&project, &args),

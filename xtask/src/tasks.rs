@@ -14,6 +14,7 @@ pub mod headers;
 pub mod keygen;
 pub mod notices;
 pub mod package;
+pub mod plan;
 pub mod qualify;
 pub mod release;
 pub mod sbom;

@@ -175,6 +175,7 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
             **n != sums_name
                 && *n != ARTIFACTS
                 && *n != METADATA
+                && *n != "release-state.json"
                 && !n.ends_with(".intoto.jsonl")
                 && !n.ends_with(".pub")
                 && !listed.contains_key(n.as_str())
