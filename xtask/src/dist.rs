@@ -36,6 +36,33 @@ struct RawDefinition {
     homebrew: Option<Homebrew>,
     #[serde(default)]
     publish: Publish,
+    #[serde(rename = "image", default)]
+    images: Vec<Image>,
+}
+
+/// `[[image]]`: a container image of one binary, for every linux target of that binary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub name: String,
+    pub binary: String,
+    /// Where it is published, e.g. `ghcr.io/nvidia/aicrd`.
+    pub repository: String,
+    /// `static` (a minimal nonroot base built here) or an image reference, supplied as
+    /// a local OCI layout with `--base NAME=oci:DIR`.
+    #[serde(default = "default_base")]
+    pub base: String,
+    /// The CA bundle of the static base, relative to the project root.
+    #[serde(default = "default_ca_bundle")]
+    pub ca_bundle: String,
+}
+
+fn default_base() -> String {
+    "static".to_owned()
+}
+
+fn default_ca_bundle() -> String {
+    "dist/images/ca-certificates.crt".to_owned()
 }
 
 /// `[homebrew]`: the formula published for stable releases.
@@ -174,6 +201,7 @@ pub struct Definition {
     pub changelog: crate::changelog::Config,
     pub homebrew: Option<Homebrew>,
     pub publish: Publish,
+    pub images: Vec<Image>,
 }
 
 /// One released binary.
@@ -232,11 +260,8 @@ impl Definition {
                     raw.name
                 );
             }
-            if raw.targets.is_empty() || raw.formats.is_empty() {
-                bail!(
-                    "binary '{}' needs at least one target and one format",
-                    raw.name
-                );
+            if raw.targets.is_empty() {
+                bail!("binary '{}' needs at least one target", raw.name);
             }
             let mut targets = Vec::new();
             for triple in &raw.targets {
@@ -302,6 +327,7 @@ impl Definition {
             changelog: raw.changelog,
             homebrew: raw.homebrew,
             publish: raw.publish,
+            images: raw.images,
         })
     }
 

@@ -48,6 +48,8 @@ pub enum Task {
     Release(ReleaseArgs),
     /// Print the steps, artifacts and publish actions of a release.
     Plan(PlanArgs),
+    /// Build OCI image layouts of the built binaries (and with --push, push them).
+    Images(ImagesArgs),
     /// Write THIRD_PARTY_NOTICES.md (or with --check, fail when it is out of date).
     Notices(NoticesArgs),
     /// Write an SPDX 2.3 SBOM for every archive in target/dist/.
@@ -225,6 +227,24 @@ the same command again after a failure finishes the job. Release candidates (-rc
 GitHub pre-releases and skip Homebrew, site and demo. Environment: GITHUB_TOKEN (and
 AICR_GITHUB_API for another API base URL), HOMEBREW_TAP_TOKEN for an https tap,
 AICR_SIGNING_KEY for the provenance.";
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// A base image as a local OCI layout: NAME=oci:DIR (repeatable).
+    #[arg(long, value_name = "NAME=oci:DIR")]
+    pub base: Vec<String>,
+    /// Push the images to this registry host (e.g. 127.0.0.1:5000 or ghcr.io).
+    #[arg(long, value_name = "REGISTRY")]
+    pub push: Option<String>,
+    /// Push the layouts already built instead of building them again.
+    #[arg(long)]
+    pub no_build: bool,
+    /// With --push: list every request and send none.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {

@@ -18,7 +18,9 @@ mod fsutil;
 mod git;
 mod github;
 mod homebrew;
+mod oci;
 mod project;
+mod registry;
 mod targets;
 mod tasks;
 mod tools;
@@ -52,6 +54,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
         flags::Task::Release(args) => tasks::release::run(&project, &args),
         flags::Task::Plan(args) => tasks::plan::run(&project, &args),
+        flags::Task::Images(args) => tasks::images::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
         flags::Task::Changelog(args) => tasks::changelog::run(&project, &args),

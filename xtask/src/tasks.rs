@@ -11,6 +11,7 @@ pub mod changelog;
 pub mod checksum;
 pub mod cross_build;
 pub mod headers;
+pub mod images;
 pub mod keygen;
 pub mod notices;
 pub mod package;

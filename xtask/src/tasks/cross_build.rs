@@ -326,8 +326,16 @@ mod tests {
         assert_eq!(
             summary,
             [
-                ("x86_64-unknown-linux-musl", false, "aicr+aicrd".to_owned()),
-                ("aarch64-unknown-linux-musl", true, "aicr+aicrd".to_owned()),
+                (
+                    "x86_64-unknown-linux-musl",
+                    false,
+                    "aicr+aicrd+deployment+performance+conformance".to_owned()
+                ),
+                (
+                    "aarch64-unknown-linux-musl",
+                    true,
+                    "aicr+aicrd+deployment+performance+conformance".to_owned()
+                ),
                 ("x86_64-apple-darwin", true, "aicr".to_owned()),
                 ("aarch64-apple-darwin", true, "aicr".to_owned()),
             ]

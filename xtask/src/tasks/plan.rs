@@ -112,6 +112,27 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>) -> Plan {
             ),
         });
     }
+    if !def.images.is_empty() {
+        let names: Vec<&str> = def.images.iter().map(|i| i.name.as_str()).collect();
+        let at = steps.len() - usize::from(tag.is_some());
+        steps.insert(
+            at,
+            build("images", format!("OCI layouts of {}", names.join(", "))),
+        );
+        if tag.is_some() {
+            let tags = if stable {
+                format!("{version} and latest")
+            } else {
+                version.to_owned()
+            };
+            steps.push(Step {
+                name: "images-push",
+                runs: true,
+                stable_only: false,
+                detail: format!("push, tagged {tags}"),
+            });
+        }
+    }
     let skip_reason = if tag.is_none() {
         "snapshot"
     } else {
@@ -288,5 +309,31 @@ mod tests {
         let plan = plan(&def(), "1.2.4-snapshot+abc1234", None);
         assert!(plan.step("github-release").is_none());
         assert!(plan.steps.iter().filter(|s| s.stable_only).all(|s| !s.runs));
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    #[test]
+    fn images_are_built_always_and_tagged_latest_only_when_stable() {
+        let def = Definition::load(&crate::project::workspace_root()).unwrap();
+        let stable = plan(&def, "1.3.0", Some("v1.3.0"));
+        assert!(stable.step("images").unwrap().runs);
+        assert_eq!(
+            stable.step("images-push").unwrap().detail,
+            "push, tagged 1.3.0 and latest"
+        );
+        let rc = plan(&def, "1.3.0-rc1", Some("v1.3.0-rc1"));
+        assert_eq!(
+            rc.step("images-push").unwrap().detail,
+            "push, tagged 1.3.0-rc1"
+        );
+        assert!(
+            plan(&def, "1.2.4-snapshot+abc", None)
+                .step("images-push")
+                .is_none()
+        );
     }
 }

@@ -38,7 +38,7 @@ use crate::homebrew;
 use crate::project::Project;
 use crate::targets::Target;
 use crate::tasks::{
-    attest, bump, changelog, checksum, cross_build, notices, package, plan, qualify, sbom,
+    attest, bump, changelog, checksum, cross_build, images, notices, package, plan, qualify, sbom,
 };
 use crate::tools;
 use crate::version::ReleaseVersion;
@@ -57,6 +57,7 @@ pub fn pipeline(
     sbom::sbom(project, def, out)?;
     checksum::checksum(def, out)?;
     attest::attest(project, def, out, key)?;
+    images::build(project, def, out, &[])?;
     Ok(metadata)
 }
 
@@ -359,7 +360,8 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         eprintln!("release: built {tag}; publish with cargo xtask release --tag {tag} --publish");
         return Ok(());
     }
-    let steps: [(&str, PublishStep); 4] = [
+    let steps: [(&str, PublishStep); 5] = [
+        ("images-push", publish_images),
         ("github-release", publish_github),
         ("homebrew", publish_homebrew),
         ("site", publish_site),
@@ -367,7 +369,10 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     ];
     let plan = plan::plan(&def, &metadata.version, Some(tag));
     for (name, step) in steps {
-        let planned = plan.step(name).context("a planned step")?;
+        let Some(planned) = plan.step(name) else {
+            eprintln!("release: {name}: not configured in dist/release.toml");
+            continue;
+        };
         if !planned.runs {
             eprintln!("release: {name}: {}", planned.detail);
             continue;
@@ -568,6 +573,24 @@ fn run_configured(project: &Project, name: &str, argv: &[String], tag: &str) -> 
         .run()
         .with_context(|| format!("the {name} command failed"))?;
     Ok(json!({ "status": "ran", "command": argv }))
+}
+
+fn publish_images(
+    _project: &Project,
+    def: &Definition,
+    out: &OutDir,
+    args: &ReleaseArgs,
+    _tag: &str,
+) -> Result<Value> {
+    let uploaded = images::push(def, out, None, args.dry_run)?;
+    let manifest = out.manifest()?;
+    let digests: BTreeMap<String, String> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == Kind::Image)
+        .map(|a| (a.name.clone(), format!("sha256:{}", a.sha256)))
+        .collect();
+    Ok(json!({ "uploaded_blobs": uploaded, "digests": digests }))
 }
 
 fn publish_site(

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask images [--out DIR] [--base NAME=oci:DIR …] [--push REGISTRY] [--dry-run]`:
+//! multi-platform OCI images of the release's binaries, without a container engine.
+//!
+//! Building writes, for each `[[image]]` of the definition, an OCI image layout under
+//! `images/<name>/` of the output directory: an image index with one manifest per
+//! linux target the binary was built for, each with its config (user 65532:65532, the
+//! binary as entrypoint, OCI labels) and layers: the base's, then one layer with the
+//! binary in `/usr/local/bin` and the license and notices in `/usr/share/doc/aicr`. A
+//! `static` base is built here (passwd/group with `nonroot`, a CA bundle, `/tmp`); any
+//! other base comes from a local OCI layout given with `--base NAME=oci:DIR`, and an
+//! image whose base is not supplied is skipped with a notice. Layers are deterministic
+//! and `created` is the commit time: the same commit gives the same digests.
+//!
+//! Pushing (`--push REGISTRY`, a separate step) uploads every blob the registry lacks,
+//! each manifest by digest, and the index under the version tag and, for stable
+//! releases only, `latest`. `--dry-run` lists every request instead.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::artifacts::{Artifact, Kind, OutDir};
+use crate::dist::Definition;
+use crate::flags::ImagesArgs;
+use crate::oci::{self, Blob, ImageConfig, Layer, Node};
+use crate::project::Project;
+use crate::registry::Registry;
+use crate::targets::TARGETS;
+use crate::version::ReleaseVersion;
+
+/// Layers and config defaults of a base image for one architecture.
+struct Base {
+    layers: Vec<Layer>,
+    env: Vec<String>,
+}
+
+/// Reads the base for `arch` from a local OCI layout.
+fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("index.json"))
+            .with_context(|| format!("{} is not an OCI layout", dir.display()))?,
+    )?;
+    let mut descriptor = index["manifests"]
+        .get(0)
+        .cloned()
+        .context("the layout's index.json lists no image")?;
+    if descriptor["mediaType"] == oci::INDEX {
+        let inner: Value = serde_json::from_slice(&oci::read_blob(
+            dir,
+            descriptor["digest"].as_str().unwrap_or_default(),
+        )?)?;
+        descriptor = inner["manifests"]
+            .as_array()
+            .and_then(|m| {
+                m.iter().find(|d| {
+                    d["platform"]["architecture"] == arch && d["platform"]["os"] == "linux"
+                })
+            })
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "the base layout {} has no linux/{arch} image",
+                    dir.display()
+                )
+            })?;
+    }
+    let manifest: Value = serde_json::from_slice(&oci::read_blob(
+        dir,
+        descriptor["digest"].as_str().unwrap_or_default(),
+    )?)?;
+    let config: Value = serde_json::from_slice(&oci::read_blob(
+        dir,
+        manifest["config"]["digest"].as_str().unwrap_or_default(),
+    )?)?;
+    let diff_ids = config["rootfs"]["diff_ids"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut layers = Vec::new();
+    for (i, layer) in manifest["layers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let digest = layer["digest"].as_str().unwrap_or_default();
+        let bytes = oci::read_blob(dir, digest)?;
+        let media_type = match layer["mediaType"].as_str() {
+            Some(oci::LAYER) | Some("application/vnd.docker.image.rootfs.diff.tar.gzip") => {
+                oci::LAYER
+            }
+            other => bail!(
+                "base layer {digest} has media type {other:?}, only gzip layers are supported"
+            ),
+        };
+        let blob = Blob::new(media_type, bytes);
+        if blob.digest != digest {
+            bail!(
+                "base blob {digest} of {} does not match its content",
+                dir.display()
+            );
+        }
+        let diff_id = diff_ids
+            .get(i)
+            .and_then(Value::as_str)
+            .context("the base config lacks a diff_id")?
+            .to_owned();
+        layers.push(Layer { blob, diff_id });
+    }
+    let env = config["config"]["Env"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Base { layers, env })
+}
+
+fn parse_bases(args: &[String]) -> Result<BTreeMap<String, PathBuf>> {
+    args.iter()
+        .map(|arg| {
+            let (name, dir) = arg.split_once('=').context("--base takes NAME=oci:DIR")?;
+            let dir = dir
+                .strip_prefix("oci:")
+                .with_context(|| format!("--base {arg}: only oci:DIR layouts are supported"))?;
+            Ok((name.to_owned(), PathBuf::from(dir)))
+        })
+        .collect()
+}
+
+/// Builds every image whose binaries were built into `out`. Returns the image artifacts.
+pub fn build(
+    project: &Project,
+    def: &Definition,
+    out: &OutDir,
+    base_args: &[String],
+) -> Result<Vec<Artifact>> {
+    let metadata = out.metadata()?;
+    let manifest = out.manifest()?;
+    let bases = parse_bases(base_args)?;
+    let mtime = u64::try_from(metadata.source_date_epoch)?;
+    let repository = crate::tasks::changelog::repository(project);
+    let mut artifacts = Vec::new();
+    let mut docs = BTreeMap::new();
+    for doc in [
+        "LICENSE",
+        def.notices.as_deref().unwrap_or("THIRD_PARTY_NOTICES.md"),
+    ] {
+        if let Ok(bytes) = std::fs::read(project.root.join(doc)) {
+            docs.insert(doc.to_owned(), bytes);
+        }
+    }
+    for image in &def.images {
+        let built: Vec<(&str, PathBuf)> = TARGETS
+            .iter()
+            .filter(|t| t.os == "linux")
+            .filter_map(|t| {
+                manifest
+                    .artifacts
+                    .iter()
+                    .find(|a| {
+                        a.kind == Kind::Binary
+                            && a.name == image.binary
+                            && a.target.as_deref() == Some(t.triple)
+                    })
+                    .map(|a| (t.arch, out.join(&a.path)))
+            })
+            .collect();
+        if built.is_empty() {
+            eprintln!(
+                "images: {}: skipped, no linux build of {}",
+                image.name, image.binary
+            );
+            continue;
+        }
+        if image.base != "static" && !bases.contains_key(&image.name) {
+            eprintln!(
+                "images: {}: skipped, its base {} is not supplied; hint: --base {}=oci:DIR with a layout of that image",
+                image.name, image.base, image.name
+            );
+            continue;
+        }
+        let labels: BTreeMap<String, String> = [
+            ("org.opencontainers.image.title", image.name.clone()),
+            ("org.opencontainers.image.version", metadata.version.clone()),
+            ("org.opencontainers.image.revision", metadata.commit.clone()),
+            ("org.opencontainers.image.source", repository.clone()),
+            ("org.opencontainers.image.created", metadata.date.clone()),
+            ("org.opencontainers.image.licenses", "Apache-2.0".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let mut blobs: Vec<Blob> = Vec::new();
+        let mut manifests = Vec::new();
+        for (arch, binary) in &built {
+            let base = if image.base == "static" {
+                let ca = std::fs::read(project.root.join(&image.ca_bundle))
+                    .with_context(|| format!("cannot read the CA bundle {}", image.ca_bundle))?;
+                Base {
+                    layers: vec![oci::static_base(&ca, mtime)?],
+                    env: Vec::new(),
+                }
+            } else {
+                layout_base(&bases[&image.name], arch)?
+            };
+            let mut nodes = BTreeMap::new();
+            let exe = format!("usr/local/bin/{}", image.binary);
+            oci::with_parents(&mut nodes, &exe);
+            nodes.insert(
+                exe.clone(),
+                Node::File {
+                    bytes: std::fs::read(binary)?,
+                    mode: 0o755,
+                },
+            );
+            for (name, bytes) in &docs {
+                let path = format!("usr/share/doc/aicr/{name}");
+                oci::with_parents(&mut nodes, &path);
+                nodes.insert(
+                    path,
+                    Node::File {
+                        bytes: bytes.clone(),
+                        mode: 0o644,
+                    },
+                );
+            }
+            let app = oci::layer(&nodes, mtime)?;
+            let mut layers = base.layers;
+            layers.push(app);
+            let mut env = base.env;
+            if !env.iter().any(|e| e.starts_with("PATH=")) {
+                env.push(
+                    "PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+                );
+            }
+            env.push("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".into());
+            let cfg = ImageConfig {
+                arch,
+                created: &metadata.date,
+                entrypoint: vec![format!("/{exe}")],
+                env,
+                labels: labels.clone(),
+                user: format!("{}:{}", oci::NONROOT, oci::NONROOT),
+            };
+            let (config, image_manifest) = oci::image(&cfg, &layers);
+            blobs.extend(layers.into_iter().map(|l| l.blob));
+            blobs.push(config);
+            manifests.push((*arch, image_manifest));
+        }
+        let index = oci::index(
+            &manifests.iter().map(|(a, m)| (*a, m)).collect::<Vec<_>>(),
+            &labels,
+        );
+        let all: Vec<&Blob> = blobs
+            .iter()
+            .chain(manifests.iter().map(|(_, m)| m))
+            .collect();
+        let dir = out.join(&format!("images/{}", image.name));
+        oci::write_layout(&dir, &all, &index, &metadata.version)?;
+        let path = format!(
+            "images/{}/blobs/sha256/{}",
+            image.name,
+            index.digest.trim_start_matches("sha256:")
+        );
+        let mut artifact = Artifact::of_file(&out.path, &path, Kind::Image, None)?;
+        artifact.name = image.name.clone();
+        let size: usize = all.iter().map(|b| b.bytes.len()).sum();
+        eprintln!(
+            "images: {} {} ({} platform(s), {size} bytes of blobs)",
+            image.name,
+            index.digest,
+            built.len()
+        );
+        artifacts.push(artifact);
+    }
+    out.record(artifacts.clone())?;
+    Ok(artifacts)
+}
+
+/// The repository path below the registry host: `ghcr.io/nvidia/aicrd` -> `nvidia/aicrd`.
+pub fn repository_path(repository: &str) -> &str {
+    match repository.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => repository,
+    }
+}
+
+/// The tags a release pushes: its version, and `latest` for stable releases only.
+pub fn tags(version: &str, tag: Option<&str>) -> Vec<String> {
+    let mut tags = vec![version.replace('+', "-")];
+    if tag
+        .and_then(ReleaseVersion::from_tag)
+        .is_some_and(|v| !v.is_rc())
+    {
+        tags.push("latest".to_owned());
+    }
+    tags
+}
+
+/// Pushes every built image to `host`, or to the registry of each image's repository
+/// when `host` is `None`. Returns how many blobs were uploaded.
+pub fn push(def: &Definition, out: &OutDir, host: Option<&str>, dry_run: bool) -> Result<usize> {
+    let metadata = out.metadata()?;
+    let tags = tags(&metadata.version, metadata.tag.as_deref());
+    let mut uploaded = 0;
+    for image in &def.images {
+        let host = host.unwrap_or_else(|| image.repository.split('/').next().unwrap_or_default());
+        let registry = Registry::new(
+            host,
+            std::env::var("AICR_REGISTRY_USERNAME").ok(),
+            std::env::var("AICR_REGISTRY_PASSWORD").ok(),
+        );
+        let base = crate::registry::base_url(host);
+        let dir = out.join(&format!("images/{}", image.name));
+        if !dir.join("index.json").is_file() {
+            continue;
+        }
+        let repo = repository_path(&image.repository);
+        let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
+        let index_digest = top["manifests"][0]["digest"]
+            .as_str()
+            .context("an empty layout")?
+            .to_owned();
+        let index_bytes = oci::read_blob(&dir, &index_digest)?;
+        let index: Value = serde_json::from_slice(&index_bytes)?;
+        for entry in index["manifests"].as_array().cloned().unwrap_or_default() {
+            let digest = entry["digest"].as_str().unwrap_or_default().to_owned();
+            let manifest_bytes = oci::read_blob(&dir, &digest)?;
+            let manifest: Value = serde_json::from_slice(&manifest_bytes)?;
+            let mut blob_digests: Vec<String> = vec![
+                manifest["config"]["digest"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ];
+            blob_digests.extend(
+                manifest["layers"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|l| l["digest"].as_str().map(str::to_owned)),
+            );
+            for blob in blob_digests {
+                if dry_run {
+                    println!("HEAD {base}/v2/{repo}/blobs/{blob}");
+                    println!(
+                        "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200)"
+                    );
+                    continue;
+                }
+                if registry.blob_exists(repo, &blob)? {
+                    continue;
+                }
+                registry.push_blob(repo, &blob, &oci::read_blob(&dir, &blob)?)?;
+                uploaded += 1;
+            }
+            if dry_run {
+                println!(
+                    "PUT  {base}/v2/{repo}/manifests/{digest}   ({})",
+                    oci::MANIFEST
+                );
+            } else {
+                registry.put_manifest(repo, &digest, oci::MANIFEST, &manifest_bytes)?;
+            }
+        }
+        for tag in &tags {
+            if dry_run {
+                println!(
+                    "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
+                    oci::INDEX
+                );
+                continue;
+            }
+            registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
+            let stored = registry.resolve(repo, tag)?;
+            if stored.as_deref() != Some(index_digest.as_str()) {
+                bail!("the registry resolves {repo}:{tag} to {stored:?}, not {index_digest}");
+            }
+        }
+        if !dry_run {
+            eprintln!(
+                "images: pushed {host}/{repo}:{} ({index_digest})",
+                tags.join(", :")
+            );
+        }
+    }
+    Ok(uploaded)
+}
+
+pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
+    let def = Definition::load(&project.root)?;
+    let out = OutDir::new(project.out_dir(&args.out.out));
+    if !args.no_build {
+        build(project, &def, &out, &args.base)?;
+    }
+    if let Some(host) = &args.push {
+        let uploaded = push(&def, &out, Some(host), args.dry_run)?;
+        if !args.dry_run {
+            eprintln!("images: {uploaded} blob(s) uploaded");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_paths_and_tags() {
+        assert_eq!(repository_path("ghcr.io/nvidia/aicrd"), "nvidia/aicrd");
+        assert_eq!(repository_path("127.0.0.1:5000/aicr"), "aicr");
+        assert_eq!(repository_path("nvidia/aicrd"), "nvidia/aicrd");
+        assert_eq!(tags("1.2.3", Some("v1.2.3")), ["1.2.3", "latest"]);
+        assert_eq!(tags("1.3.0-rc1", Some("v1.3.0-rc1")), ["1.3.0-rc1"]);
+        assert_eq!(
+            tags("1.2.4-snapshot+abc1234", None),
+            ["1.2.4-snapshot-abc1234"]
+        );
+    }
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask images`: OCI layouts that validate against the image-spec schemas, and a
+//! push to a real registry process (Debian's docker-registry) on 127.0.0.1.
+
+mod support;
+
+use std::fs;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{Repo, release_repo};
+
+const SCHEMAS: &str = "../shared/data/schemas/oci-image-spec-v1.1.1";
+
+fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(SCHEMAS)
+}
+
+/// Resolves the schemas' web `$ref`s to the local copies, by file name.
+struct LocalSchemas;
+
+impl jsonschema::Retrieve for LocalSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let name = if name.ends_with(".json") {
+            name
+        } else {
+            format!("{name}.json")
+        };
+        Ok(serde_json::from_slice(&fs::read(schema_dir().join(name))?)?)
+    }
+}
+
+fn validate(schema_file: &str, doc: &Value) {
+    let schema: Value =
+        serde_json::from_slice(&fs::read(schema_dir().join(schema_file)).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .with_retriever(LocalSchemas)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file}: {errors:#?}");
+}
+
+/// The release fixture with the aicrd image, whose repository is `aicr/<name>`.
+fn image_repo(name: &str) -> Repo {
+    let repo = release_repo();
+    fs::create_dir_all(repo.work.join("dist/images")).unwrap();
+    fs::write(
+        repo.work.join("dist/images/ca.crt"),
+        "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    let def = format!(
+        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"nvcr.io/nvidia/cuda:13.1.0-runtime-ubuntu24.04\"\n"
+    );
+    fs::write(repo.work.join("dist/release.toml"), def).unwrap();
+    repo.git(&["add", "."]);
+    repo.commit_pushed("build: images");
+    repo
+}
+
+fn blob(dir: &Path, digest: &str) -> Vec<u8> {
+    fs::read(
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap()
+}
+
+fn check_descriptor(dir: &Path, d: &Value) -> Vec<u8> {
+    let bytes = blob(dir, d["digest"].as_str().unwrap());
+    assert_eq!(
+        d["size"].as_u64().unwrap(),
+        bytes.len() as u64,
+        "size of {}",
+        d["digest"]
+    );
+    use sha2::Digest;
+    let actual: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(d["digest"].as_str().unwrap(), format!("sha256:{actual}"));
+    bytes
+}
+
+#[test]
+fn layouts_validate_and_every_digest_matches() {
+    let repo = image_repo("layout");
+    let run = repo.xtask(&["release", "--snapshot", "--fake-binaries"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stderr.contains("images: aicr: skipped, its base nvcr.io/nvidia/cuda:13.1.0-runtime-ubuntu24.04 is not supplied"), "{}", run.stderr);
+    let dir = repo.work.join("target/dist/images/aicrd");
+    let layout: Value = serde_json::from_slice(&fs::read(dir.join("oci-layout")).unwrap()).unwrap();
+    validate("image-layout-schema.json", &layout);
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    validate("image-index-schema.json", &top);
+    let index: Value =
+        serde_json::from_slice(&check_descriptor(&dir, &top["manifests"][0])).unwrap();
+    validate("image-index-schema.json", &index);
+    for entry in index["manifests"].as_array().unwrap() {
+        let manifest: Value = serde_json::from_slice(&check_descriptor(&dir, entry)).unwrap();
+        validate("image-manifest-schema.json", &manifest);
+        let config: Value =
+            serde_json::from_slice(&check_descriptor(&dir, &manifest["config"])).unwrap();
+        validate("config-schema.json", &config);
+        assert_eq!(config["config"]["User"], "65532:65532");
+        assert_eq!(config["architecture"], entry["platform"]["architecture"]);
+        assert_eq!(
+            config["config"]["Labels"]["org.opencontainers.image.licenses"],
+            "Apache-2.0"
+        );
+        let layers = manifest["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 2, "the static base and the binary");
+        for (layer, diff_id) in layers
+            .iter()
+            .zip(config["rootfs"]["diff_ids"].as_array().unwrap())
+        {
+            let gz = check_descriptor(&dir, layer);
+            let mut raw = Vec::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_end(&mut raw)
+                .unwrap();
+            use sha2::Digest;
+            let actual: String = sha2::Sha256::digest(&raw)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                diff_id.as_str().unwrap(),
+                format!("sha256:{actual}"),
+                "diff_id is the uncompressed layer"
+            );
+        }
+    }
+    // The same commit gives the same image digest.
+    let first = top["manifests"][0]["digest"].clone();
+    repo.xtask(&["release", "--snapshot", "--fake-binaries"])
+        .success();
+    let again: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(again["manifests"][0]["digest"], first);
+    // skopeo re-checks every digest while copying the layout.
+    if Command::new("skopeo").arg("--version").output().is_ok() {
+        let target = repo.work.parent().unwrap().join("skopeo-copy");
+        let out = Command::new("skopeo")
+            .args(["copy", "--all", "--quiet"])
+            .arg(format!("oci:{}", dir.display()))
+            .arg(format!("oci:{}", target.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+struct Registry {
+    child: Child,
+    host: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry() -> Registry {
+    let program = "/usr/bin/docker-registry";
+    assert!(
+        Path::new(program).is_file(),
+        "Debian's docker-registry is needed: apt-get install docker-registry (.ci/run installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("config.yml");
+    fs::write(
+        &config,
+        format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", dir.path().join("data").display()),
+    )
+    .unwrap();
+    let child = Command::new(program)
+        .arg("serve")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let host = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    while agent
+        .get(format!("http://{host}/v2/"))
+        .call()
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+        != 200
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the registry did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Registry {
+        child,
+        host,
+        _dir: dir,
+    }
+}
+
+fn resolve(host: &str, repo: &str, reference: &str) -> Option<String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let response = agent
+        .head(format!("http://{host}/v2/{repo}/manifests/{reference}"))
+        .header("Accept", "application/vnd.oci.image.index.v1+json")
+        .call()
+        .unwrap();
+    (response.status() == 200).then(|| {
+        response.headers()["docker-content-digest"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    })
+}
+
+#[test]
+fn push_to_a_real_registry_with_tags_by_channel() {
+    let registry = start_registry();
+    let repo = image_repo("stable");
+    repo.tag_pushed("v1.2.3");
+    repo.xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
+        .success();
+    let dry = repo
+        .xtask(&[
+            "images",
+            "--no-build",
+            "--push",
+            &registry.host,
+            "--dry-run",
+        ])
+        .success();
+    assert!(dry.contains("/v2/aicr/stable/manifests/latest"), "{dry}");
+    assert_eq!(
+        resolve(&registry.host, "aicr/stable", "1.2.3"),
+        None,
+        "a dry run sends nothing"
+    );
+
+    let run = repo.xtask(&["images", "--no-build", "--push", &registry.host]);
+    assert!(run.ok, "{}", run.stderr);
+    let top: Value = serde_json::from_slice(
+        &fs::read(repo.work.join("target/dist/images/aicrd/index.json")).unwrap(),
+    )
+    .unwrap();
+    let local = top["manifests"][0]["digest"].as_str().unwrap();
+    assert_eq!(
+        resolve(&registry.host, "aicr/stable", "1.2.3").as_deref(),
+        Some(local)
+    );
+    assert_eq!(
+        resolve(&registry.host, "aicr/stable", "latest").as_deref(),
+        Some(local)
+    );
+    let again = repo.xtask(&["images", "--no-build", "--push", &registry.host]);
+    assert!(
+        again.stderr.contains("images: 0 blob(s) uploaded"),
+        "{}",
+        again.stderr
+    );
+
+    let rc = image_repo("candidate");
+    rc.tag_pushed("v1.3.0-rc1");
+    rc.xtask(&["release", "--tag", "v1.3.0-rc1", "--fake-binaries"])
+        .success();
+    rc.xtask(&["images", "--no-build", "--push", &registry.host])
+        .success();
+    assert!(resolve(&registry.host, "aicr/candidate", "1.3.0-rc1").is_some());
+    assert_eq!(
+        resolve(&registry.host, "aicr/candidate", "latest"),
+        None,
+        "no latest for a candidate"
+    );
+}
+
+#[test]
+fn a_base_layout_can_be_supplied() {
+    // The aicrd layout of one build serves as the base of the aicr image.
+    let repo = image_repo("based");
+    repo.xtask(&["release", "--snapshot", "--fake-binaries"])
+        .success();
+    let base = repo.work.parent().unwrap().join("base-layout");
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(repo.work.join("target/dist/images/aicrd"))
+        .arg(&base)
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let run = repo.xtask(&["images", "--base", &format!("aicr=oci:{}", base.display())]);
+    assert!(run.ok, "{}", run.stderr);
+    let top: Value = serde_json::from_slice(
+        &fs::read(repo.work.join("target/dist/images/aicr/index.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = repo.work.join("target/dist/images/aicr");
+    let index: Value =
+        serde_json::from_slice(&check_descriptor(&dir, &top["manifests"][0])).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&check_descriptor(&dir, &index["manifests"][0])).unwrap();
+    assert_eq!(
+        manifest["layers"].as_array().unwrap().len(),
+        3,
+        "the base's two layers and the binary's"
+    );
+    repo.xtask(&["images", "--base", "aicr=docker://x"])
+        .failure("only oci:DIR layouts are supported");
+}
