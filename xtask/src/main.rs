@@ -18,6 +18,7 @@ mod fsutil;
 mod git;
 mod github;
 mod homebrew;
+mod macho;
 mod oci;
 mod project;
 mod registry;

@@ -12,7 +12,8 @@
 //! the same binaries anywhere. Missing Rust targets and zig are reported with the
 //! command that installs them; `--install-missing` runs it.
 //!
-//! Binaries are copied to `bin/<target>/<name>` and recorded as `binary` artifacts.
+//! Binaries are copied to `bin/<target>/<name>` and recorded as `binary` artifacts;
+//! darwin binaries get a UUID derived from their content on the way (see `macho`).
 //! `--fake-binaries` writes small scripts instead of compiling (for fast tests of the
 //! later steps); they print a version line like the real binaries.
 
@@ -157,7 +158,7 @@ pub fn cross_build(
             let relative = format!("bin/{}/{bin}", build.target.triple);
             let dest = out.join(&relative);
             match &produced {
-                Some(dir) => copy_binary(&dir.join(bin), &dest)?,
+                Some(dir) => copy_binary(&dir.join(bin), &dest, build.target)?,
                 None => write_fake(&dest, bin, &stamp)?,
             }
             artifacts.push(Artifact::of_file(
@@ -268,9 +269,16 @@ fn compile(
     Ok(target_dir.join(target).join(PROFILE))
 }
 
-fn copy_binary(from: &Path, to: &Path) -> Result<()> {
-    let bytes =
+/// Copies a built binary into the output; darwin binaries get a content-derived UUID
+/// (see `macho`), so they are as reproducible as the linux ones.
+fn copy_binary(from: &Path, to: &Path, target: Target) -> Result<()> {
+    let mut bytes =
         fs::read(from).with_context(|| format!("the build produced no {}", from.display()))?;
+    if target.os == "darwin" {
+        crate::macho::normalize_uuid(&mut bytes)
+            .and_then(|_| crate::macho::verify_page_hashes(&bytes))
+            .with_context(|| format!("cannot normalize the Mach-O UUID of {}", from.display()))?;
+    }
     write_executable(to, &bytes)
 }
 
