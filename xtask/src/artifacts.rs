@@ -22,7 +22,7 @@
 //!
 //! `metadata.json` (schema version 1): `project`, `version`, `tag` (null for
 //! snapshots), `previous_tag`, `commit`, `short_commit`, `date`, `source_date_epoch`,
-//! `snapshot`.
+//! `dirty`, `snapshot`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fsutil;
 use crate::targets::Target;
+use crate::version::BuildStamp;
 
 pub const ARTIFACTS: &str = "artifacts.json";
 pub const METADATA: &str = "metadata.json";
@@ -103,19 +104,23 @@ pub struct Manifest {
     pub artifacts: Vec<Artifact>,
 }
 
-/// `metadata.json`: what release the output directory holds.
+/// `metadata.json`: what release the output directory holds: the project, the build
+/// stamp of the commit it was built from, and whether it is a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     pub schema_version: u32,
     pub project: String,
-    pub version: String,
-    pub tag: Option<String>,
-    pub previous_tag: Option<String>,
-    pub commit: String,
-    pub short_commit: String,
-    pub date: String,
-    pub source_date_epoch: i64,
+    #[serde(flatten)]
+    pub build: BuildStamp,
     pub snapshot: bool,
+}
+
+impl std::ops::Deref for Metadata {
+    type Target = BuildStamp;
+
+    fn deref(&self) -> &BuildStamp {
+        &self.build
+    }
 }
 
 /// A release output directory.

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::git::Git;
 
@@ -151,7 +151,7 @@ impl PartialOrd for ReleaseVersion {
 }
 
 /// What a build of the current checkout is stamped with (see `aicr::build_info`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildStamp {
     /// `1.2.3` on a tagged clean HEAD; otherwise a snapshot version (see [`stamp_version`]).
     pub version: String,

@@ -123,13 +123,7 @@ pub fn cross_build(
     let metadata = Metadata {
         schema_version: SCHEMA_VERSION,
         project: def.project.clone(),
-        version: stamp.version.clone(),
-        tag: stamp.tag.clone(),
-        previous_tag: stamp.previous_tag.clone(),
-        commit: stamp.commit.clone(),
-        short_commit: stamp.short_commit.clone(),
-        date: stamp.date.clone(),
-        source_date_epoch: stamp.source_date_epoch,
+        build: stamp.clone(),
         snapshot: opts.snapshot,
     };
     out.write_metadata(&metadata)?;

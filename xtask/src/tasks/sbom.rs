@@ -368,13 +368,16 @@ mod tests {
         let release = Metadata {
             schema_version: 1,
             project: "aicr".into(),
-            version: "1.2.3".into(),
-            tag: Some("v1.2.3".into()),
-            previous_tag: None,
-            commit: "0".repeat(40),
-            short_commit: "0000000".into(),
-            date: "2026-01-02T03:04:05Z".into(),
-            source_date_epoch: 1_767_323_045,
+            build: crate::version::BuildStamp {
+                version: "1.2.3".into(),
+                tag: Some("v1.2.3".into()),
+                previous_tag: None,
+                commit: "0".repeat(40),
+                short_commit: "0000000".into(),
+                date: "2026-01-02T03:04:05Z".into(),
+                source_date_epoch: 1_767_323_045,
+                dirty: false,
+            },
             snapshot: false,
         };
         let subject = Subject {
