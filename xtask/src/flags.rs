@@ -233,6 +233,9 @@ pub struct ImagesArgs {
     /// A base image as a local OCI layout: NAME=oci:DIR (repeatable).
     #[arg(long, value_name = "NAME=oci:DIR")]
     pub base: Vec<String>,
+    /// Pull registry bases that are not cached (tagged releases always do).
+    #[arg(long)]
+    pub pull: bool,
     /// Push the images to this registry host (e.g. 127.0.0.1:5000 or ghcr.io).
     #[arg(long, value_name = "REGISTRY")]
     pub push: Option<String>,

@@ -13,6 +13,29 @@ use std::cell::RefCell;
 use anyhow::{Context, Result, bail};
 use base64::Engine as _;
 
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+
+/// `host/repository[:tag|@digest]` split into its parts; the host must be explicit.
+pub fn parse_reference(reference: &str) -> Result<(String, String, String)> {
+    let (host, rest) = reference
+        .split_once('/')
+        .context("an image reference needs a registry host")?;
+    if !host.contains(['.', ':']) && host != "localhost" {
+        bail!(
+            "'{reference}' names no registry host; hint: write it in full, e.g. docker.io/library/busybox:1.36"
+        );
+    }
+    let (repo, tag) = match rest.split_once('@') {
+        Some((repo, digest)) => (repo, digest),
+        None => match rest.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') => (repo, tag),
+            _ => (rest, "latest"),
+        },
+    };
+    Ok((host.to_owned(), repo.to_owned(), tag.to_owned()))
+}
+
 #[derive(Debug)]
 pub struct Registry {
     base: String,
@@ -231,6 +254,71 @@ impl Registry {
             .to_owned())
     }
 
+    /// A manifest or index by tag or digest: its bytes and media type.
+    pub fn get_manifest(&self, repo: &str, reference: &str) -> Result<(Vec<u8>, String)> {
+        let accept = [
+            crate::oci::INDEX,
+            crate::oci::MANIFEST,
+            DOCKER_LIST,
+            DOCKER_MANIFEST,
+        ]
+        .join(",");
+        let reply = self.send(
+            "GET",
+            &format!("{}/v2/{repo}/manifests/{reference}", self.base),
+            &[("Accept", &accept)],
+            None,
+        )?;
+        if reply.status != 200 {
+            bail!(
+                "{repo}:{reference} answered {}: {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+        let media_type = reply
+            .header("content-type")
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        Ok((reply.body, media_type))
+    }
+
+    /// A blob by digest, checked against it (registries may redirect to storage).
+    pub fn get_blob(&self, repo: &str, digest: &str) -> Result<Vec<u8>> {
+        let mut url = format!("{}/v2/{repo}/blobs/{digest}", self.base);
+        for _ in 0..5 {
+            let reply = self.send("GET", &url, &[], None)?;
+            match reply.status {
+                200 => {
+                    let actual = format!(
+                        "sha256:{}",
+                        crate::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(&reply.body))
+                    );
+                    if actual != digest {
+                        bail!("blob {digest} of {repo} arrived as {actual}");
+                    }
+                    return Ok(reply.body);
+                }
+                301 | 302 | 307 | 308 => {
+                    let location = reply
+                        .header("location")
+                        .context("a redirect without Location")?;
+                    url = if location.starts_with('/') {
+                        format!("{}{location}", self.base)
+                    } else {
+                        location.to_owned()
+                    };
+                }
+                status => bail!("blob {digest} of {repo} answered {status}"),
+            }
+        }
+        bail!("blob {digest} of {repo}: too many redirects")
+    }
+
     /// The digest a tag or digest resolves to (HEAD of the manifest), `None` if absent.
     pub fn resolve(&self, repo: &str, reference: &str) -> Result<Option<String>> {
         let accept = format!("{},{}", crate::oci::INDEX, crate::oci::MANIFEST);
@@ -246,5 +334,34 @@ impl Registry {
                 .unwrap_or_default()
                 .to_owned()
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        assert_eq!(
+            parse_reference("nvcr.io/nvidia/cuda:13.1.0-runtime-ubuntu24.04").unwrap(),
+            (
+                "nvcr.io".into(),
+                "nvidia/cuda".into(),
+                "13.1.0-runtime-ubuntu24.04".into()
+            )
+        );
+        assert_eq!(parse_reference("127.0.0.1:5000/a/b").unwrap().2, "latest");
+        assert_eq!(
+            parse_reference("ghcr.io/a/b@sha256:abc").unwrap().2,
+            "sha256:abc"
+        );
+        assert!(parse_reference("busybox:1.36").is_err());
+        assert!(
+            parse_reference("library/busybox")
+                .unwrap_err()
+                .to_string()
+                .contains("names no registry host")
+        );
     }
 }

@@ -73,7 +73,7 @@ fn image_repo(name: &str) -> Repo {
     .unwrap();
     let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
     let def = format!(
-        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"nvcr.io/nvidia/cuda:13.1.0-runtime-ubuntu24.04\"\n"
+        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"127.0.0.1:9/missing/base:1\"\n"
     );
     fs::write(repo.work.join("dist/release.toml"), def).unwrap();
     repo.git(&["add", "."]);
@@ -111,7 +111,15 @@ fn layouts_validate_and_every_digest_matches() {
     let repo = image_repo("layout");
     let run = repo.xtask(&["release", "--snapshot", "--fake-binaries"]);
     assert!(run.ok, "{}", run.stderr);
-    assert!(run.stderr.contains("images: aicr: skipped, its base nvcr.io/nvidia/cuda:13.1.0-runtime-ubuntu24.04 is not supplied"), "{}", run.stderr);
+    assert!(run.stderr.contains("images: aicr: skipped, its base 127.0.0.1:9/missing/base:1 is pulled for tagged releases only"), "{}", run.stderr);
+    let pull = repo.xtask(&["images", "--pull"]);
+    assert!(
+        pull.stderr.contains(
+            "images: aicr: skipped, its base 127.0.0.1:9/missing/base:1 cannot be pulled"
+        ),
+        "{}",
+        pull.stderr
+    );
     let dir = repo.work.join("target/dist/images/aicrd");
     let layout: Value = serde_json::from_slice(&fs::read(dir.join("oci-layout")).unwrap()).unwrap();
     validate("image-layout-schema.json", &layout);
@@ -303,6 +311,36 @@ fn push_to_a_real_registry_with_tags_by_channel() {
         again.stderr.contains("images: 0 blob(s) uploaded"),
         "{}",
         again.stderr
+    );
+
+    // The pushed image serves as a registry base: pulled through the distribution API.
+    let pulled = image_repo("pulled");
+    let def = fs::read_to_string(pulled.work.join("dist/release.toml")).unwrap();
+    let def = def.replace(
+        "127.0.0.1:9/missing/base:1",
+        &format!("{}/aicr/stable:1.2.3", registry.host),
+    );
+    fs::write(pulled.work.join("dist/release.toml"), def).unwrap();
+    pulled.git(&["commit", "--quiet", "-am", "build: a registry base"]);
+    pulled
+        .xtask(&["release", "--snapshot", "--fake-binaries"])
+        .success();
+    let run = pulled.xtask(&["images", "--pull"]);
+    assert!(
+        run.ok && run.stderr.contains("images: pulling base"),
+        "{}",
+        run.stderr
+    );
+    let dir = pulled.work.join("target/dist/images/aicr");
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&check_descriptor(&dir, &top["manifests"][0])).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&check_descriptor(&dir, &index["manifests"][0])).unwrap();
+    assert_eq!(
+        manifest["layers"].as_array().unwrap().len(),
+        3,
+        "the pulled base's two layers and the binary's"
     );
 
     let rc = image_repo("candidate");

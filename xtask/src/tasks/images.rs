@@ -10,8 +10,10 @@
 //! binary as entrypoint, OCI labels) and layers: the base's, then one layer with the
 //! binary in `/usr/local/bin` and the license and notices in `/usr/share/doc/aicr`. A
 //! `static` base is built here (passwd/group with `nonroot`, a CA bundle, `/tmp`); any
-//! other base comes from a local OCI layout given with `--base NAME=oci:DIR`, and an
-//! image whose base is not supplied is skipped with a notice. Layers are deterministic
+//! other base is pulled through the distribution API (anonymous token auth, or the
+//! registry credentials below) and cached as an OCI layout under `target/tools/bases/`,
+//! or given as a local layout with `--base NAME=oci:DIR`; an image whose base cannot be
+//! had is skipped with a notice saying why. Layers are deterministic
 //! and `created` is the commit time: the same commit gives the same digests.
 //!
 //! Pushing (`--push REGISTRY`, a separate step) uploads every blob the registry lacks,
@@ -39,6 +41,101 @@ struct Base {
     env: Vec<String>,
 }
 
+/// Pulls a base image through the distribution API into an OCI layout cached in the
+/// tool directory (linux/amd64 and linux/arm64 only); a cached layout is reused.
+pub fn pull_base(project: &Project, reference: &str) -> Result<PathBuf> {
+    let (host, repo, tag) = crate::registry::parse_reference(reference)?;
+    let safe: String = format!("{host}/{repo}/{tag}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "./-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dir = crate::tools::venv(project)
+        .parent()
+        .context("tools dir")?
+        .join("bases")
+        .join(safe);
+    if dir.join("index.json").is_file() {
+        return Ok(dir);
+    }
+    eprintln!("images: pulling base {reference}");
+    let registry = Registry::new(
+        &host,
+        std::env::var("AICR_REGISTRY_USERNAME").ok(),
+        std::env::var("AICR_REGISTRY_PASSWORD").ok(),
+    );
+    let (top_bytes, top_type) = registry.get_manifest(&repo, &tag)?;
+    let mut blobs: Vec<Blob> = Vec::new();
+    let top_value: Value = serde_json::from_slice(&top_bytes)?;
+    let manifests: Vec<Value> =
+        if top_type == oci::INDEX || top_type == crate::registry::DOCKER_LIST {
+            top_value["manifests"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| {
+                    d["platform"]["os"] == "linux"
+                        && matches!(
+                            d["platform"]["architecture"].as_str(),
+                            Some("amd64" | "arm64")
+                        )
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+    let fetch_manifest = |bytes: Vec<u8>, blobs: &mut Vec<Blob>| -> Result<()> {
+        let manifest: Value = serde_json::from_slice(&bytes)?;
+        let mut digests = vec![
+            manifest["config"]["digest"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ];
+        digests.extend(
+            manifest["layers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|l| l["digest"].as_str().map(str::to_owned)),
+        );
+        for digest in digests {
+            blobs.push(Blob::new(oci::LAYER, registry.get_blob(&repo, &digest)?));
+        }
+        blobs.push(Blob::new(oci::MANIFEST, bytes));
+        Ok(())
+    };
+    if manifests.is_empty() {
+        fetch_manifest(top_bytes.clone(), &mut blobs)?;
+    } else {
+        for d in &manifests {
+            let (bytes, _) =
+                registry.get_manifest(&repo, d["digest"].as_str().unwrap_or_default())?;
+            fetch_manifest(bytes, &mut blobs)?;
+        }
+    }
+    let media_type: &'static str = if top_type == crate::registry::DOCKER_LIST {
+        crate::registry::DOCKER_LIST
+    } else if top_type == oci::INDEX {
+        oci::INDEX
+    } else if top_type == crate::registry::DOCKER_MANIFEST {
+        crate::registry::DOCKER_MANIFEST
+    } else {
+        oci::MANIFEST
+    };
+    let top = Blob::new(media_type, top_bytes);
+    let refs: Vec<&Blob> = blobs.iter().collect();
+    oci::write_layout(&dir, &refs, &top, &tag)?;
+    Ok(dir)
+}
+
 /// Reads the base for `arch` from a local OCI layout.
 fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
     let index: Value = serde_json::from_slice(
@@ -49,7 +146,9 @@ fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
         .get(0)
         .cloned()
         .context("the layout's index.json lists no image")?;
-    if descriptor["mediaType"] == oci::INDEX {
+    if descriptor["mediaType"] == oci::INDEX
+        || descriptor["mediaType"] == crate::registry::DOCKER_LIST
+    {
         let inner: Value = serde_json::from_slice(&oci::read_blob(
             dir,
             descriptor["digest"].as_str().unwrap_or_default(),
@@ -142,6 +241,7 @@ pub fn build(
     def: &Definition,
     out: &OutDir,
     base_args: &[String],
+    pull: bool,
 ) -> Result<Vec<Artifact>> {
     let metadata = out.metadata()?;
     let manifest = out.manifest()?;
@@ -181,12 +281,25 @@ pub fn build(
             );
             continue;
         }
-        if image.base != "static" && !bases.contains_key(&image.name) {
+        let mut base_dir = bases.get(&image.name).cloned();
+        if image.base != "static" && base_dir.is_none() && !pull {
             eprintln!(
-                "images: {}: skipped, its base {} is not supplied; hint: --base {}=oci:DIR with a layout of that image",
+                "images: {}: skipped, its base {} is pulled for tagged releases only; hint: --base {}=oci:DIR, or cargo xtask images --pull",
                 image.name, image.base, image.name
             );
             continue;
+        }
+        if image.base != "static" && base_dir.is_none() {
+            match pull_base(project, &image.base) {
+                Ok(dir) => base_dir = Some(dir),
+                Err(err) => {
+                    eprintln!(
+                        "images: {}: skipped, its base {} cannot be pulled ({err:#}); hint: --base {}=oci:DIR with a layout of that image",
+                        image.name, image.base, image.name
+                    );
+                    continue;
+                }
+            }
         }
         let labels: BTreeMap<String, String> = [
             ("org.opencontainers.image.title", image.name.clone()),
@@ -210,7 +323,7 @@ pub fn build(
                     env: Vec::new(),
                 }
             } else {
-                layout_base(&bases[&image.name], arch)?
+                layout_base(base_dir.as_deref().context("a base layout")?, arch)?
             };
             let mut nodes = BTreeMap::new();
             let exe = format!("usr/local/bin/{}", image.binary);
@@ -401,7 +514,7 @@ pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if !args.no_build {
-        build(project, &def, &out, &args.base)?;
+        build(project, &def, &out, &args.base, args.pull)?;
     }
     if let Some(host) = &args.push {
         let uploaded = push(&def, &out, Some(host), args.dry_run)?;

@@ -57,7 +57,7 @@ pub fn pipeline(
     sbom::sbom(project, def, out)?;
     checksum::checksum(def, out)?;
     attest::attest(project, def, out, key)?;
-    images::build(project, def, out, &[])?;
+    images::build(project, def, out, &[], !opts.snapshot)?;
     Ok(metadata)
 }
 
