@@ -249,6 +249,14 @@ pub fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, reference: &str) ->
     Ok(())
 }
 
+/// The blobs a manifest refers to: its config, then its layers.
+pub fn blob_digests(manifest: &Value) -> Vec<String> {
+    std::iter::once(&manifest["config"])
+        .chain(manifest["layers"].as_array().into_iter().flatten())
+        .filter_map(|d| d["digest"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Reads a blob of a layout by digest.
 pub fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>> {
     let hex = digest

@@ -106,6 +106,14 @@ fn check_descriptor(dir: &Path, d: &Value) -> Vec<u8> {
     bytes
 }
 
+/// The first platform's manifest of a layout, every descriptor on the way checked.
+fn first_manifest(dir: &Path) -> Value {
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&check_descriptor(dir, &top["manifests"][0])).unwrap();
+    serde_json::from_slice(&check_descriptor(dir, &index["manifests"][0])).unwrap()
+}
+
 #[test]
 fn layouts_validate_and_every_digest_matches() {
     let repo = image_repo("layout");
@@ -331,12 +339,7 @@ fn push_to_a_real_registry_with_tags_by_channel() {
         "{}",
         run.stderr
     );
-    let dir = pulled.work.join("target/dist/images/aicr");
-    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
-    let index: Value =
-        serde_json::from_slice(&check_descriptor(&dir, &top["manifests"][0])).unwrap();
-    let manifest: Value =
-        serde_json::from_slice(&check_descriptor(&dir, &index["manifests"][0])).unwrap();
+    let manifest = first_manifest(&pulled.work.join("target/dist/images/aicr"));
     assert_eq!(
         manifest["layers"].as_array().unwrap().len(),
         3,
@@ -373,15 +376,7 @@ fn a_base_layout_can_be_supplied() {
     assert!(copy.success());
     let run = repo.xtask(&["images", "--base", &format!("aicr=oci:{}", base.display())]);
     assert!(run.ok, "{}", run.stderr);
-    let top: Value = serde_json::from_slice(
-        &fs::read(repo.work.join("target/dist/images/aicr/index.json")).unwrap(),
-    )
-    .unwrap();
-    let dir = repo.work.join("target/dist/images/aicr");
-    let index: Value =
-        serde_json::from_slice(&check_descriptor(&dir, &top["manifests"][0])).unwrap();
-    let manifest: Value =
-        serde_json::from_slice(&check_descriptor(&dir, &index["manifests"][0])).unwrap();
+    let manifest = first_manifest(&repo.work.join("target/dist/images/aicr"));
     assert_eq!(
         manifest["layers"].as_array().unwrap().len(),
         3,

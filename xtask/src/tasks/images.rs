@@ -92,20 +92,7 @@ pub fn pull_base(project: &Project, reference: &str) -> Result<PathBuf> {
         };
     let fetch_manifest = |bytes: Vec<u8>, blobs: &mut Vec<Blob>| -> Result<()> {
         let manifest: Value = serde_json::from_slice(&bytes)?;
-        let mut digests = vec![
-            manifest["config"]["digest"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        ];
-        digests.extend(
-            manifest["layers"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|l| l["digest"].as_str().map(str::to_owned)),
-        );
+        let digests = oci::blob_digests(&manifest);
         for digest in digests {
             blobs.push(Blob::new(oci::LAYER, registry.get_blob(&repo, &digest)?));
         }
@@ -449,20 +436,7 @@ pub fn push(def: &Definition, out: &OutDir, host: Option<&str>, dry_run: bool) -
             let digest = entry["digest"].as_str().unwrap_or_default().to_owned();
             let manifest_bytes = oci::read_blob(&dir, &digest)?;
             let manifest: Value = serde_json::from_slice(&manifest_bytes)?;
-            let mut blob_digests: Vec<String> = vec![
-                manifest["config"]["digest"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ];
-            blob_digests.extend(
-                manifest["layers"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|l| l["digest"].as_str().map(str::to_owned)),
-            );
+            let blob_digests = oci::blob_digests(&manifest);
             for blob in blob_digests {
                 if dry_run {
                     println!("HEAD {base}/v2/{repo}/blobs/{blob}");

@@ -116,6 +116,39 @@ pub fn check(project: &Project) -> Result<Outcome> {
         step(&name, result);
     }
 
+    // skopeo (Debian's, when installed) re-checks every digest while copying a layout.
+    let skopeo = Command::new("skopeo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
+        let layout = out.join(&format!("images/{}", image.name));
+        if !skopeo {
+            eprintln!(
+                "  e2e: skopeo is not installed; {} is checked by the image tests only",
+                image.name
+            );
+            continue;
+        }
+        let copy = e2e_dir.join("skopeo").join(&image.name);
+        let _ = std::fs::remove_dir_all(&copy);
+        std::fs::create_dir_all(e2e_dir.join("skopeo"))?;
+        step(
+            &format!("skopeo copy --all of the {} layout", image.name),
+            (|| {
+                let out = Command::new("skopeo")
+                    .args(["copy", "--all", "--quiet"])
+                    .arg(format!("oci:{}", layout.display()))
+                    .arg(format!("oci:{}", copy.display()))
+                    .output()?;
+                if !out.status.success() {
+                    bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+                }
+                Ok(())
+            })(),
+        );
+    }
+
     let unpacked = e2e_dir.join("unpacked");
     if unpacked.exists() {
         std::fs::remove_dir_all(&unpacked)?;
