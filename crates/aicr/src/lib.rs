@@ -7,8 +7,15 @@
 //! - [`build_info`]: which release a binary is (version, commit, date), stamped at build
 //!   time by `cargo xtask build`.
 //! - [`exit`]: the process exit codes every binary uses.
+//! - [`criteria`], [`catalog`], [`recipe`]: the recipe engine over the embedded catalog.
+//! - [`error`]: the engine's errors and their exit codes.
 
 #![forbid(unsafe_code)]
 
 pub mod build_info;
+pub mod catalog;
+pub mod constraint;
+pub mod criteria;
+pub mod error;
 pub mod exit;
+pub mod recipe;

@@ -5,10 +5,18 @@
 
 #![forbid(unsafe_code)]
 
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aicr::build_info::BUILD;
-use clap::{Parser, Subcommand};
+use aicr::catalog::Catalog;
+use aicr::criteria::Criteria;
+use aicr::error::Error;
+use aicr::exit::Code;
+use aicr::recipe;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
 
 /// AI Cluster Runtime: turns a short description of a GPU Kubernetes cluster into a
 /// validated recipe of components, versions and constraints.
@@ -23,12 +31,168 @@ struct Cli {
 enum Command {
     /// Print the version, commit and build date of this binary.
     Version,
+    /// Compute the recipe (components, versions, constraints) for the given criteria.
+    Recipe(RecipeArgs),
+    /// Print one value of the hydrated recipe, selected by a dotted path.
+    Query(QueryArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct CriteriaArgs {
+    /// Managed Kubernetes service: aks, eks, gke, kind, oke or any.
+    #[arg(long)]
+    service: Option<String>,
+    /// GPU: a100, b200, gb200, h100, l40 or any.
+    #[arg(long, visible_alias = "gpu")]
+    accelerator: Option<String>,
+    /// Workload: training, inference or any.
+    #[arg(long)]
+    intent: Option<String>,
+    /// Node OS: amazonlinux, cos, rhel, ubuntu or any.
+    #[arg(long)]
+    os: Option<String>,
+    /// Platform: dynamo, kubeflow or any.
+    #[arg(long)]
+    platform: Option<String>,
+    /// Number of GPU nodes.
+    #[arg(long)]
+    nodes: Option<u32>,
+    /// A RecipeCriteria document (YAML or JSON; - for stdin); flags override it.
+    #[arg(short = 'c', long = "criteria", value_name = "FILE")]
+    criteria: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct RecipeArgs {
+    #[command(flatten)]
+    criteria: CriteriaArgs,
+    /// Output format.
+    #[arg(short = 't', long = "format", value_enum, default_value = "yaml")]
+    format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    criteria: CriteriaArgs,
+    /// The dotted path to print, e.g. components.gpu-operator.version.
+    #[arg(long)]
+    selector: String,
+    /// Output format of non-scalar values.
+    #[arg(short = 't', long = "format", value_enum, default_value = "yaml")]
+    format: Format,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CriteriaDocument {
+    kind: String,
+    #[serde(default)]
+    spec: Criteria,
+}
+
+fn read_input(path: &str) -> Result<String, Error> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::Input(format!("cannot read stdin: {e}")))?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Error::Input(format!("cannot read {path}: {e}")))
+    }
+}
+
+impl CriteriaArgs {
+    fn resolve(&self) -> Result<Criteria, Error> {
+        let mut criteria = match &self.criteria {
+            Some(path) => {
+                let doc: CriteriaDocument =
+                    serde_norway::from_str(&read_input(path)?).map_err(|e| {
+                        Error::Input(format!("{path} is not a RecipeCriteria document: {e}"))
+                    })?;
+                if doc.kind != "RecipeCriteria" {
+                    return Err(Error::Input(format!(
+                        "{path} has kind {}, expected RecipeCriteria",
+                        doc.kind
+                    )));
+                }
+                doc.spec
+            }
+            None => Criteria::default(),
+        };
+        for (slot, flag) in [
+            (&mut criteria.service, &self.service),
+            (&mut criteria.accelerator, &self.accelerator),
+            (&mut criteria.intent, &self.intent),
+            (&mut criteria.os, &self.os),
+            (&mut criteria.platform, &self.platform),
+        ] {
+            if let Some(value) = flag {
+                slot.clone_from(value);
+            }
+        }
+        if self.nodes.is_some() {
+            criteria.nodes = self.nodes;
+        }
+        criteria.normalized()
+    }
+}
+
+fn render(value: &impl serde::Serialize, format: Format) -> Result<String, Error> {
+    match format {
+        Format::Json => serde_json::to_string_pretty(value)
+            .map(|s| s + "\n")
+            .map_err(|e| Error::Input(e.to_string())),
+        Format::Yaml => serde_norway::to_string(value).map_err(|e| Error::Input(e.to_string())),
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Version => println!("{}", BUILD.version_line("aicr")),
+        Command::Recipe(args) => {
+            let catalog = Catalog::embedded()?;
+            let result = recipe::recipe(&catalog, &args.criteria.resolve()?)?;
+            let text = render(&result, args.format)?;
+            match &args.output {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?,
+                None => print!("{text}"),
+            }
+        }
+        Command::Query(args) => {
+            let catalog = Catalog::embedded()?;
+            let result = recipe::recipe(&catalog, &args.criteria.resolve()?)?;
+            let hydrated = recipe::hydrate(&catalog, &result)?;
+            match recipe::select(&hydrated, &args.selector)? {
+                serde_json::Value::String(s) => println!("{s}"),
+                v @ (serde_json::Value::Number(_)
+                | serde_json::Value::Bool(_)
+                | serde_json::Value::Null) => println!("{v}"),
+                v => print!("{}", render(v, args.format)?),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Version => println!("{}", BUILD.version_line("aicr")),
+    match run(cli.command) {
+        Ok(()) => Code::Ok.into(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.code().into()
+        }
     }
-    aicr::exit::Code::Ok.into()
 }

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `aicr recipe` and `aicr query` through the real binary: golden recipes for the
+//! documented criteria, exit codes, criteria files and selectors.
+//!
+//! Goldens live in `tests/golden/`; `AICR_UPDATE_GOLDEN=1 cargo test -p aicr` rewrites
+//! them (then review the diff). The binary's version is filtered out.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn aicr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aicr"))
+        .args(args)
+        .output()
+        .expect("aicr runs")
+}
+
+fn golden(name: &str, args: &[&str]) -> serde_json::Value {
+    let out = aicr(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    value["metadata"]["version"] = "VERSION".into();
+    let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"));
+    if std::env::var_os("AICR_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; hint: AICR_UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(text, expected, "{name} differs from its golden file");
+    value
+}
+
+fn overlays(value: &serde_json::Value) -> Vec<&str> {
+    value["metadata"]["appliedOverlays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn eks_h100_training_ubuntu() {
+    let r = golden(
+        "eks-h100-training-ubuntu",
+        &[
+            "recipe",
+            "--service",
+            "eks",
+            "--accelerator",
+            "h100",
+            "--intent",
+            "training",
+            "--os",
+            "ubuntu",
+            "-t",
+            "json",
+        ],
+    );
+    assert_eq!(
+        overlays(&r),
+        [
+            "base",
+            "monitoring-hpa",
+            "eks",
+            "eks-training",
+            "h100-eks-training",
+            "h100-eks-ubuntu-training"
+        ]
+    );
+    let order: Vec<&str> = r["deploymentOrder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let at = |n: &str| order.iter().position(|x| *x == n).unwrap();
+    assert!(at("cert-manager") < at("gpu-operator"));
+    let gpu = r["componentRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "gpu-operator")
+        .unwrap();
+    assert_eq!(gpu["version"], "v25.10.1");
+    let constraints: Vec<&str> = r["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        constraints.contains(&"OS.release.VERSION_ID")
+            && constraints.contains(&"OS.sysctl./proc/sys/kernel/osrelease")
+    );
+}
+
+#[test]
+fn gke_h100_inference_cos() {
+    let r = golden(
+        "gke-h100-inference-cos",
+        &[
+            "recipe",
+            "--service",
+            "gke",
+            "--gpu",
+            "h100",
+            "--intent",
+            "inference",
+            "--os",
+            "cos",
+            "-t",
+            "json",
+        ],
+    );
+    assert_eq!(
+        overlays(&r),
+        [
+            "base",
+            "monitoring-hpa",
+            "gke-cos",
+            "gke-cos-inference",
+            "h100-gke-cos-inference"
+        ]
+    );
+    let names: Vec<&str> = r["componentRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"kgateway") && names.contains(&"kgateway-crds"));
+}
+
+#[test]
+fn kind() {
+    let r = golden("kind", &["recipe", "--service", "kind", "-t", "json"]);
+    assert_eq!(overlays(&r), ["base", "monitoring-hpa", "kind"]);
+}
+
+#[test]
+fn aks_h100_training_ubuntu_kubeflow() {
+    let r = golden(
+        "aks-h100-training-ubuntu-kubeflow",
+        &[
+            "recipe",
+            "--service",
+            "aks",
+            "--gpu",
+            "h100",
+            "--intent",
+            "training",
+            "--os",
+            "ubuntu",
+            "--platform",
+            "kubeflow",
+            "-t",
+            "json",
+        ],
+    );
+    assert_eq!(
+        overlays(&r),
+        [
+            "base",
+            "monitoring-hpa",
+            "aks",
+            "aks-training",
+            "h100-aks-training",
+            "h100-aks-ubuntu-training",
+            "h100-aks-ubuntu-training-kubeflow"
+        ]
+    );
+    assert_eq!(
+        r["validation"]["performance"]["constraints"][0]["value"],
+        ">= 100"
+    );
+}
+
+#[test]
+fn any() {
+    let r = golden("any", &["recipe", "-t", "json"]);
+    assert_eq!(overlays(&r), ["base", "monitoring-hpa"]);
+}
+
+#[test]
+fn unknown_criteria_exit_2_with_the_allowed_values() {
+    let out = aicr(&["recipe", "--accelerator", "v100"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: invalid accelerator 'v100'; allowed: a100, b200, gb200, h100, l40, any"
+    );
+}
+
+#[test]
+fn criteria_files_and_flag_overrides() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aicr"))
+        .args(["recipe", "-c", "-", "--intent", "training", "-t", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kind: RecipeCriteria\napiVersion: aicr.nvidia.com/v1alpha1\nspec:\n  service: EKS\n  accelerator: h100\n  intent: inference\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["criteria"]["service"], "eks");
+    assert_eq!(
+        r["criteria"]["intent"], "training",
+        "flags override the file"
+    );
+
+    let dir = tempfile_dir();
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "kind: Snapshot\n").unwrap();
+    let out = aicr(&["recipe", "-c", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected RecipeCriteria"));
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aicr-recipe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn query_selects_values_and_names_the_available_keys() {
+    let out = aicr(&[
+        "query",
+        "--service",
+        "eks",
+        "--gpu",
+        "h100",
+        "--intent",
+        "training",
+        "--selector",
+        "components.gpu-operator.values.driver.version",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "580.105.08");
+    let out = aicr(&["query", "--selector", "components.missing"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("available keys: cert-manager, gpu-operator")
+    );
+}
+
+#[test]
+fn yaml_output_to_a_file() {
+    let path = tempfile_dir().join("recipe.yaml");
+    let out = aicr(&["recipe", "--service", "kind", "-o", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("apiVersion: aicr.nvidia.com/v1alpha1\nkind: RecipeResult\n"),
+        "{text}"
+    );
+}
