@@ -31,6 +31,9 @@ pub enum Error {
     /// An input document could not be read.
     #[error("{0}")]
     Input(String),
+    /// A check failed (e.g. a bundle does not match its checksums).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl Error {
@@ -40,6 +43,7 @@ impl Error {
             Error::InvalidCriteria { .. } | Error::Input(_) => Code::InvalidRequest,
             Error::NotFound { .. } => Code::NotFound,
             Error::Catalog(_) | Error::Dependencies(_) => Code::Internal,
+            Error::Failed(_) => Code::Error,
         }
     }
 }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod build_info;
+pub mod bundle;
 pub mod catalog;
 pub mod constraint;
 pub mod criteria;

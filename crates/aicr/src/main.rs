@@ -35,6 +35,41 @@ enum Command {
     Recipe(RecipeArgs),
     /// Print one value of the hydrated recipe, selected by a dotted path.
     Query(QueryArgs),
+    /// Write a deployment bundle (values, scripts, checksums) for a recipe.
+    Bundle(BundleArgs),
+    /// Check a bundle against its checksums.txt.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct BundleArgs {
+    /// The RecipeResult (YAML or JSON; - for stdin).
+    #[arg(short = 'r', long = "recipe", value_name = "FILE")]
+    recipe: String,
+    /// The directory to write (refused when it is not empty, unless --force).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: PathBuf,
+    /// Set a component value: name:path=value (name:enabled=false drops the component).
+    #[arg(long = "set", value_name = "NAME:PATH=VALUE")]
+    sets: Vec<String>,
+    /// Replace a non-empty output directory.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The bundle directory.
+    dir: PathBuf,
+    /// Output format.
+    #[arg(short = 't', long = "format", value_enum, default_value = "text")]
+    format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -182,7 +217,101 @@ fn run(command: Command) -> Result<(), Error> {
                 v => print!("{}", render(v, args.format)?),
             }
         }
+        Command::Bundle(args) => bundle(&args)?,
+        Command::Verify(args) => {
+            let checks = aicr::bundle::verify(&args.dir)?;
+            let failed = checks.iter().filter(|c| !c.ok).count();
+            match args.format {
+                ReportFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({ "passed": failed == 0, "files": checks.len(), "failed": failed, "checks": checks })
+                ),
+                ReportFormat::Text => {
+                    for c in &checks {
+                        println!(
+                            "{} {}{}",
+                            if c.ok { "ok  " } else { "FAIL" },
+                            c.path,
+                            if c.ok {
+                                String::new()
+                            } else {
+                                format!(": {}", c.detail)
+                            }
+                        );
+                    }
+                    println!(
+                        "{} of {} file(s) verified{}",
+                        checks.len() - failed,
+                        checks.len(),
+                        if failed == 0 { "" } else { "; FAILED" }
+                    );
+                }
+            }
+            if failed > 0 {
+                return Err(Error::Failed(format!(
+                    "{failed} file(s) of {} failed verification",
+                    args.dir.display()
+                )));
+            }
+        }
     }
+    Ok(())
+}
+
+fn bundle(args: &BundleArgs) -> Result<(), Error> {
+    let text = read_input(&args.recipe)?;
+    let recipe: recipe::RecipeResult = serde_norway::from_str(&text)
+        .map_err(|e| Error::Input(format!("{} is not a RecipeResult: {e}", args.recipe)))?;
+    if recipe.kind != "RecipeResult" {
+        return Err(Error::Input(format!(
+            "{} has kind {}, expected RecipeResult",
+            args.recipe, recipe.kind
+        )));
+    }
+    let sets = args
+        .sets
+        .iter()
+        .map(|s| aicr::bundle::Set::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let files = aicr::bundle::render(&Catalog::embedded()?, &recipe, &sets)?;
+    let dir = &args.output;
+    let io = |what: &str, e: std::io::Error| Error::Input(format!("cannot {what}: {e}"));
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| io("read the output directory", e))?
+            .next()
+            .is_some()
+        && !args.force
+    {
+        return Err(Error::Input(format!(
+            "{} is not empty; hint: choose an empty directory or pass --force",
+            dir.display()
+        )));
+    }
+    // Write into a sibling directory, then move it into place: no half-written bundle.
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let staging = dir.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    for (path, content) in &files {
+        let target = staging.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("create a directory", e))?;
+        }
+        std::fs::write(&target, content).map_err(|e| io("write a bundle file", e))?;
+        if path.ends_with(".sh") {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| io("make a script executable", e))?;
+        }
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| io("replace the output directory", e))?;
+    }
+    std::fs::rename(&staging, dir).map_err(|e| io("move the bundle into place", e))?;
+    eprintln!("bundle: wrote {} file(s) to {}", files.len(), dir.display());
     Ok(())
 }
 

@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::build_info::BUILD;
@@ -29,7 +29,7 @@ use crate::error::Error;
 
 pub const API_VERSION: &str = "aicr.nvidia.com/v1alpha1";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecipeMetadata {
     pub version: String,
@@ -39,7 +39,7 @@ pub struct RecipeMetadata {
 }
 
 /// The result of a recipe query.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecipeResult {
     pub api_version: String,
