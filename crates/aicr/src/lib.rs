@@ -20,3 +20,5 @@ pub mod criteria;
 pub mod error;
 pub mod exit;
 pub mod recipe;
+pub mod snapshot;
+pub mod validate;

@@ -39,6 +39,39 @@ enum Command {
     Bundle(BundleArgs),
     /// Check a bundle against its checksums.txt.
     Verify(VerifyArgs),
+    /// Collect a snapshot of this node (OS, kernel, modules, sysctl, GPUs).
+    Snapshot(SnapshotArgs),
+    /// Validate a recipe against a snapshot; prints a CTRF report.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SnapshotArgs {
+    /// Output format.
+    #[arg(short = 't', long = "format", value_enum, default_value = "yaml")]
+    format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// The RecipeResult (YAML or JSON; - for stdin).
+    #[arg(short = 'r', long = "recipe", value_name = "FILE")]
+    recipe: String,
+    /// The Snapshot (YAML or JSON).
+    #[arg(short = 's', long = "snapshot", value_name = "FILE")]
+    snapshot: String,
+    /// Only these phases: deployment, performance, conformance (repeatable).
+    #[arg(long = "phase", value_name = "PHASE", value_parser = ["deployment", "performance", "conformance"])]
+    phases: Vec<String>,
+    /// Report the cluster checks as skipped: no cluster is used.
+    #[arg(long)]
+    no_cluster: bool,
+    /// Write the CTRF report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +251,42 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Bundle(args) => bundle(&args)?,
+        Command::Snapshot(args) => {
+            let now = jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            let snapshot = aicr::snapshot::collect(BUILD.version, &now);
+            for error in &snapshot.metadata.collector_errors {
+                eprintln!("warning: collector skipped: {error}");
+            }
+            write_output(&render(&snapshot, args.format)?, args.output.as_deref())?;
+        }
+        Command::Validate(args) => {
+            let start = jiff::Timestamp::now().as_millisecond();
+            let recipe: recipe::RecipeResult = serde_norway::from_str(&read_input(&args.recipe)?)
+                .map_err(|e| {
+                Error::Input(format!("{} is not a RecipeResult: {e}", args.recipe))
+            })?;
+            let snapshot: aicr::snapshot::Snapshot =
+                serde_norway::from_str(&read_input(&args.snapshot)?).map_err(|e| {
+                    Error::Input(format!("{} is not a Snapshot: {e}", args.snapshot))
+                })?;
+            let tests = aicr::validate::validate(&recipe, &snapshot, &args.phases, args.no_cluster);
+            let report = aicr::validate::report(
+                &tests,
+                BUILD.version,
+                start,
+                jiff::Timestamp::now().as_millisecond(),
+            );
+            let failed = report["results"]["summary"]["failed"].as_u64().unwrap_or(0);
+            write_output(
+                &(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"),
+                args.output.as_deref(),
+            )?;
+            if failed > 0 {
+                return Err(Error::Failed(format!("{failed} validation test(s) failed")));
+            }
+        }
         Command::Verify(args) => {
             let checks = aicr::bundle::verify(&args.dir)?;
             let failed = checks.iter().filter(|c| !c.ok).count();
@@ -256,6 +325,17 @@ fn run(command: Command) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+fn write_output(text: &str, path: Option<&std::path::Path>) -> Result<(), Error> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
 }
 
 fn bundle(args: &BundleArgs) -> Result<(), Error> {

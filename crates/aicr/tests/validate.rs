@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `aicr snapshot` on this machine and `aicr validate` through the real binary.
+
+use std::process::{Command, Output};
+
+fn aicr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aicr"))
+        .args(args)
+        .output()
+        .expect("aicr runs")
+}
+
+fn dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aicr-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_snapshot_of_this_node_has_the_documented_shape() {
+    let out = aicr(&["snapshot", "-t", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snapshot: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(snapshot["kind"], "Snapshot");
+    assert_eq!(snapshot["apiVersion"], "aicr.nvidia.com/v1alpha1");
+    assert!(
+        snapshot["metadata"]["source-node"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+    let types: Vec<&str> = snapshot["measurements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["OS", "GPU"]);
+    let os = &snapshot["measurements"][0]["subtypes"];
+    let release = os
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subtype"] == "release")
+        .unwrap();
+    assert!(
+        release["data"]["ID"].as_str().is_some(),
+        "os-release is read"
+    );
+    assert!(
+        snapshot["measurements"][1]["subtypes"][0]["data"]["gpu-count"]
+            .as_str()
+            .is_some()
+    );
+}
+
+#[test]
+fn validate_reports_ctrf_and_fails_on_an_unmet_constraint() {
+    let d = dir();
+    let recipe = d.join("recipe.yaml");
+    assert!(
+        aicr(&[
+            "recipe",
+            "--service",
+            "eks",
+            "--gpu",
+            "h100",
+            "--intent",
+            "training",
+            "--os",
+            "ubuntu",
+            "-o",
+            recipe.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let write_snapshot = |version_id: &str| {
+        let path = d.join(format!("snapshot-{version_id}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata:\n  timestamp: '2026-01-02T03:04:05Z'\n  version: test\n  source-node: node-1\nmeasurements:\n- type: OS\n  subtypes:\n  - subtype: release\n    data:\n      ID: ubuntu\n      VERSION_ID: '{version_id}'\n  - subtype: sysctl\n    data:\n      /proc/sys/kernel/osrelease: 6.8.0-1015-aws\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let good = write_snapshot("24.04");
+    let report = d.join("report.json");
+    let out = aicr(&[
+        "validate",
+        "-r",
+        recipe.to_str().unwrap(),
+        "-s",
+        good.to_str().unwrap(),
+        "--no-cluster",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ctrf: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(ctrf["reportFormat"], "CTRF");
+    let summary = &ctrf["results"]["summary"];
+    assert_eq!(
+        (summary["passed"].as_u64(), summary["failed"].as_u64()),
+        (Some(3), Some(0))
+    );
+    for field in ["tests", "skipped", "pending", "other", "start", "stop"] {
+        assert!(summary.get(field).is_some(), "summary.{field}");
+    }
+
+    let bad = write_snapshot("22.04");
+    let out = aicr(&[
+        "validate",
+        "-r",
+        recipe.to_str().unwrap(),
+        "-s",
+        bad.to_str().unwrap(),
+        "--no-cluster",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed: Vec<&serde_json::Value> = ctrf["results"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["message"], "22.04 does not satisfy 24.04");
+    let out = aicr(&[
+        "validate",
+        "-r",
+        recipe.to_str().unwrap(),
+        "-s",
+        recipe.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a recipe is not a snapshot");
+}
