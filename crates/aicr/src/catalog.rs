@@ -162,7 +162,77 @@ impl Catalog {
         Catalog::from_files(files::FILES.iter().copied())
     }
 
-    /// Loads a catalog from `(path, text)` pairs: `registry.yaml` and overlay files.
+    /// The embedded catalog with an external one layered on top (`--data DIR`): DIR must
+    /// hold `registry.yaml`, whose entries replace or add components by name; every
+    /// other YAML file adds an overlay or replaces the embedded file of the same path.
+    /// Symbolic links are refused.
+    pub fn layered(dir: &std::path::Path) -> Result<Catalog, Error> {
+        if !dir.join("registry.yaml").is_file() {
+            return Err(Error::Input(format!(
+                "{} holds no registry.yaml; hint: --data takes a catalog directory",
+                dir.display()
+            )));
+        }
+        let mut external: Vec<(String, String)> = Vec::new();
+        fn walk(
+            root: &std::path::Path,
+            dir: &std::path::Path,
+            out: &mut Vec<(String, String)>,
+        ) -> Result<(), Error> {
+            let io =
+                |e: std::io::Error| Error::Input(format!("cannot read {}: {e}", dir.display()));
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .map_err(io)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                let meta = std::fs::symlink_metadata(&path).map_err(io)?;
+                if meta.file_type().is_symlink() {
+                    return Err(Error::Input(format!(
+                        "{} is a symbolic link; catalogs may not contain links",
+                        path.display()
+                    )));
+                }
+                if meta.is_dir() {
+                    walk(root, &path, out)?;
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    let relative = path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let text = std::fs::read_to_string(&path).map_err(io)?;
+                    out.push((relative, text));
+                }
+            }
+            Ok(())
+        }
+        walk(dir, dir, &mut external)?;
+        let mut overlays: BTreeMap<String, String> = files::FILES
+            .iter()
+            .filter(|(p, _)| *p != "registry.yaml")
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect();
+        let mut registries: Vec<(String, String)> = files::FILES
+            .iter()
+            .filter(|(p, _)| *p == "registry.yaml")
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect();
+        for (path, text) in external {
+            if path == "registry.yaml" {
+                registries.push((path, text));
+            } else {
+                overlays.insert(path, text);
+            }
+        }
+        let all: Vec<(String, String)> = registries.into_iter().chain(overlays).collect();
+        Catalog::from_files(all.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+    }
+
+    /// Loads a catalog from `(path, text)` pairs: `registry.yaml` (possibly several,
+    /// later entries replacing earlier ones by name) and overlay files.
     pub fn from_files<'a>(
         files: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Catalog, Error> {

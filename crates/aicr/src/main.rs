@@ -88,6 +88,9 @@ struct BundleArgs {
     /// Replace a non-empty output directory.
     #[arg(long)]
     force: bool,
+    /// An external catalog directory layered over the embedded one.
+    #[arg(long = "data", value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -132,8 +135,31 @@ struct CriteriaArgs {
     #[arg(long)]
     nodes: Option<u32>,
     /// A RecipeCriteria document (YAML or JSON; - for stdin); flags override it.
-    #[arg(short = 'c', long = "criteria", value_name = "FILE")]
+    #[arg(
+        short = 'c',
+        long = "criteria",
+        value_name = "FILE",
+        conflicts_with = "snapshot"
+    )]
     criteria: Option<String>,
+    /// Derive the criteria from a Snapshot, excluding overlays whose constraints it fails.
+    #[arg(short = 's', long = "snapshot", value_name = "FILE")]
+    snapshot: Option<String>,
+    /// An external catalog directory layered over the embedded one.
+    #[arg(long = "data", value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+fn load_catalog(data: Option<&std::path::Path>) -> Result<Catalog, Error> {
+    match data {
+        Some(dir) => Catalog::layered(dir),
+        None => Catalog::embedded(),
+    }
+}
+
+fn read_snapshot(path: &str) -> Result<aicr::snapshot::Snapshot, Error> {
+    serde_norway::from_str(&read_input(path)?)
+        .map_err(|e| Error::Input(format!("{path} is not a Snapshot: {e}")))
 }
 
 #[derive(Debug, Args)]
@@ -181,8 +207,10 @@ fn read_input(path: &str) -> Result<String, Error> {
 }
 
 impl CriteriaArgs {
-    fn resolve(&self) -> Result<Criteria, Error> {
+    /// The criteria: from the snapshot (already read) or the criteria file, then flags.
+    fn resolve(&self, snapshot: Option<&aicr::snapshot::Snapshot>) -> Result<Criteria, Error> {
         let mut criteria = match &self.criteria {
+            None if snapshot.is_some() => snapshot.map(recipe::criteria_from).unwrap_or_default(),
             Some(path) => {
                 let doc: CriteriaDocument =
                     serde_norway::from_str(&read_input(path)?).map_err(|e| {
@@ -229,8 +257,21 @@ fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Version => println!("{}", BUILD.version_line("aicr")),
         Command::Recipe(args) => {
-            let catalog = Catalog::embedded()?;
-            let result = recipe::recipe(&catalog, &args.criteria.resolve()?)?;
+            let catalog = load_catalog(args.criteria.data.as_deref())?;
+            let snapshot = args
+                .criteria
+                .snapshot
+                .as_deref()
+                .map(read_snapshot)
+                .transpose()?;
+            let result = recipe::recipe_with(
+                &catalog,
+                &args.criteria.resolve(snapshot.as_ref())?,
+                snapshot.as_ref(),
+            )?;
+            for warning in &result.metadata.constraint_warnings {
+                eprintln!("warning: {warning}");
+            }
             let text = render(&result, args.format)?;
             match &args.output {
                 Some(path) => std::fs::write(path, text)
@@ -239,8 +280,18 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Query(args) => {
-            let catalog = Catalog::embedded()?;
-            let result = recipe::recipe(&catalog, &args.criteria.resolve()?)?;
+            let catalog = load_catalog(args.criteria.data.as_deref())?;
+            let snapshot = args
+                .criteria
+                .snapshot
+                .as_deref()
+                .map(read_snapshot)
+                .transpose()?;
+            let result = recipe::recipe_with(
+                &catalog,
+                &args.criteria.resolve(snapshot.as_ref())?,
+                snapshot.as_ref(),
+            )?;
             let hydrated = recipe::hydrate(&catalog, &result)?;
             match recipe::select(&hydrated, &args.selector)? {
                 serde_json::Value::String(s) => println!("{s}"),
@@ -353,7 +404,7 @@ fn bundle(args: &BundleArgs) -> Result<(), Error> {
         .iter()
         .map(|s| aicr::bundle::Set::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let files = aicr::bundle::render(&Catalog::embedded()?, &recipe, &sets)?;
+    let files = aicr::bundle::render(&load_catalog(args.data.as_deref())?, &recipe, &sets)?;
     let dir = &args.output;
     let io = |what: &str, e: std::io::Error| Error::Input(format!("cannot {what}: {e}"));
     if dir.exists()

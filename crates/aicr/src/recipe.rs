@@ -26,6 +26,7 @@ use crate::build_info::BUILD;
 use crate::catalog::{BASE, Catalog, ComponentRef, Constraint, Phase, Spec, Validation};
 use crate::criteria::Criteria;
 use crate::error::Error;
+use crate::snapshot::Snapshot;
 
 pub const API_VERSION: &str = "aicr.nvidia.com/v1alpha1";
 
@@ -165,6 +166,42 @@ pub fn deployment_order(deps: &BTreeMap<String, Vec<String>>) -> Result<Vec<Stri
 
 /// Computes the recipe of `query`.
 pub fn recipe(catalog: &Catalog, query: &Criteria) -> Result<RecipeResult, Error> {
+    recipe_with(catalog, query, None)
+}
+
+/// Criteria read off a snapshot: the OS from `OS.release.ID`, the accelerator from the
+/// GPU model; everything else `any`.
+pub fn criteria_from(snapshot: &Snapshot) -> Criteria {
+    let os = match snapshot.value("OS.release.ID").unwrap_or_default() {
+        "ubuntu" => "ubuntu",
+        "cos" => "cos",
+        "rhel" => "rhel",
+        "amzn" => "amazonlinux",
+        _ => "any",
+    };
+    let model = snapshot
+        .value("GPU.smi.model")
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let accelerator = ["GB200", "B200", "H100", "A100", "L40"]
+        .iter()
+        .find(|m| model.contains(*m))
+        .map_or("any".to_owned(), |m| m.to_ascii_lowercase());
+    Criteria {
+        os: os.into(),
+        accelerator,
+        ..Criteria::default()
+    }
+}
+
+/// Computes the recipe of `query`; with a snapshot, a match whose chain carries a
+/// constraint the snapshot measures and fails is excluded, and the failures are listed
+/// as constraint warnings.
+pub fn recipe_with(
+    catalog: &Catalog,
+    query: &Criteria,
+    snapshot: Option<&Snapshot>,
+) -> Result<RecipeResult, Error> {
     let query = query.normalized()?;
     let mut matches: Vec<(&String, &Spec)> = catalog
         .overlays
@@ -175,8 +212,31 @@ pub fn recipe(catalog: &Catalog, query: &Criteria) -> Result<RecipeResult, Error
         .sort_by(|a, b| (a.1.criteria.specificity(), a.0).cmp(&(b.1.criteria.specificity(), b.0)));
     let mut acc = catalog.overlays[BASE].clone();
     let mut applied = vec![BASE.to_owned()];
+    let mut excluded = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for (name, _) in matches {
-        for overlay in catalog.chain(name)?.iter().rev() {
+        let chain = catalog.chain(name)?;
+        if let Some(snapshot) = snapshot {
+            let failing: Vec<String> = chain
+                .iter()
+                .flat_map(|o| catalog.overlays[o].constraints.iter())
+                .filter_map(|c| {
+                    let actual = snapshot.value(&c.name)?;
+                    (!crate::constraint::satisfied(&c.value, actual))
+                        .then(|| format!("{}: {actual} does not satisfy {}", c.name, c.value))
+                })
+                .collect();
+            if !failing.is_empty() {
+                excluded.push(name.clone());
+                for warning in failing {
+                    if !warnings.contains(&warning) {
+                        warnings.push(warning);
+                    }
+                }
+                continue;
+            }
+        }
+        for overlay in chain.iter().rev() {
             if !applied.contains(overlay) {
                 merge(&mut acc, &catalog.overlays[overlay]);
                 applied.push(overlay.clone());
@@ -212,8 +272,8 @@ pub fn recipe(catalog: &Catalog, query: &Criteria) -> Result<RecipeResult, Error
         metadata: RecipeMetadata {
             version: BUILD.version.into(),
             applied_overlays: applied,
-            excluded_overlays: Vec::new(),
-            constraint_warnings: Vec::new(),
+            excluded_overlays: excluded,
+            constraint_warnings: warnings,
         },
         criteria: query,
         constraints: acc.constraints,

@@ -97,6 +97,19 @@ fn bundles_verify_with_sha256sum_and_aicr_and_tampering_fails_both() {
     assert_eq!(paths, sorted, "checksums.txt is sorted");
     assert!(sha256sum_check(&bundle));
     assert!(aicr(&["verify", bundle.to_str().unwrap()]).status.success());
+    if Command::new("shellcheck").arg("--version").output().is_ok() {
+        let out = Command::new("shellcheck")
+            .arg("deploy.sh")
+            .arg("undeploy.sh")
+            .current_dir(&bundle)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 
     std::fs::write(
         bundle.join("gpu-operator/values.yaml"),

@@ -272,3 +272,125 @@ fn yaml_output_to_a_file() {
         "{text}"
     );
 }
+
+#[test]
+fn an_external_catalog_adds_and_replaces() {
+    let dir = tempfile_dir().join("data");
+    std::fs::create_dir_all(dir.join("overlays")).unwrap();
+    std::fs::write(
+        dir.join("registry.yaml"),
+        "components:\n  - name: my-operator\n    source: https://charts.example.com\n    chart: my-operator\n    version: \"1.0.0\"\n    namespace: mine\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("overlays/custom.yaml"),
+        "kind: RecipeMetadata\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  name: custom\nspec:\n  base: eks\n  criteria:\n    service: eks\n    intent: training\n  componentRefs:\n    - name: my-operator\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("overlays/eks.yaml"),
+        "kind: RecipeMetadata\napiVersion: aicr.nvidia.com/v1alpha1\nmetadata:\n  name: eks\nspec:\n  criteria:\n    service: eks\n  constraints:\n    - name: K8s.server.version\n      value: \">= 1.99\"\n",
+    )
+    .unwrap();
+    let out = aicr(&[
+        "recipe",
+        "--service",
+        "eks",
+        "--intent",
+        "training",
+        "--data",
+        dir.to_str().unwrap(),
+        "-t",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(overlays(&r).contains(&"custom"));
+    assert!(
+        r["componentRefs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "my-operator" && c["namespace"] == "mine")
+    );
+    assert_eq!(
+        r["constraints"][0]["value"], ">= 1.30",
+        "eks-training still applies its own"
+    );
+    let eks_only = aicr(&[
+        "query",
+        "--service",
+        "eks",
+        "--data",
+        dir.to_str().unwrap(),
+        "--selector",
+        "constraints.0.value",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&eks_only.stdout).trim(),
+        ">= 1.99",
+        "the replaced eks overlay"
+    );
+
+    std::os::unix::fs::symlink(
+        dir.join("overlays/eks.yaml"),
+        dir.join("overlays/link.yaml"),
+    )
+    .unwrap();
+    let out = aicr(&["recipe", "--data", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a symbolic link"));
+    let out = aicr(&["recipe", "--data", dir.join("overlays").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no registry.yaml"));
+}
+
+#[test]
+fn criteria_from_a_snapshot_exclude_overlays_it_fails() {
+    let path = tempfile_dir().join("snapshot.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata:\n  timestamp: t\n  version: v\n  source-node: n\nmeasurements:\n- type: OS\n  subtypes:\n  - subtype: release\n    data:\n      ID: ubuntu\n      VERSION_ID: '22.04'\n- type: GPU\n  subtypes:\n  - subtype: smi\n    data:\n      gpu-count: '8'\n      model: NVIDIA H100 80GB HBM3\n",
+    )
+    .unwrap();
+    let out = aicr(&[
+        "recipe",
+        "-s",
+        path.to_str().unwrap(),
+        "--service",
+        "eks",
+        "--intent",
+        "training",
+        "-t",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            r["criteria"]["os"].as_str(),
+            r["criteria"]["accelerator"].as_str()
+        ),
+        (Some("ubuntu"), Some("h100"))
+    );
+    assert_eq!(
+        r["metadata"]["excludedOverlays"],
+        serde_json::json!(["h100-eks-ubuntu-training"])
+    );
+    assert_eq!(
+        r["metadata"]["constraintWarnings"][0],
+        "OS.release.VERSION_ID: 22.04 does not satisfy 24.04"
+    );
+    assert!(
+        overlays(&r).contains(&"h100-eks-training")
+            && !overlays(&r).contains(&"h100-eks-ubuntu-training")
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: OS.release.VERSION_ID"));
+}
