@@ -466,3 +466,117 @@ mod tests {
         assert_eq!(err.code(), crate::exit::Code::NotFound);
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    const REGISTRY: &str = "components:\n  - {name: a, source: s, chart: a, version: '1', namespace: ns, dependencyRefs: [b]}\n  - {name: b, source: s, chart: b, version: '1', namespace: ns}\n  - {name: c, source: s, chart: c, version: '1', namespace: ns}\n";
+
+    fn overlay(name: &str, body: &str) -> (String, String) {
+        (
+            format!("overlays/{name}.yaml"),
+            format!(
+                "kind: RecipeMetadata\napiVersion: v\nmetadata: {{name: {name}}}\nspec:\n{body}"
+            ),
+        )
+    }
+
+    fn catalog() -> Catalog {
+        let files = [
+            ("registry.yaml".to_owned(), REGISTRY.to_owned()),
+            overlay(
+                "base",
+                "  constraints: [{name: k, value: '>= 1'}]\n  componentRefs:\n    - {name: a, overrides: {x: 1, y: 1}, manifestFiles: [m1]}\n    - {name: b}\n",
+            ),
+            overlay(
+                "svc",
+                "  criteria: {service: eks}\n  constraints: [{name: k, value: '>= 2'}, {name: j, value: '1'}]\n  componentRefs:\n    - {name: a, version: '2', overrides: {y: 2}, manifestFiles: [m1, m2], dependencyRefs: []}\n",
+            ),
+            overlay(
+                "svc-intent",
+                "  base: svc\n  criteria: {service: eks, intent: training}\n  constraints: [{name: k, value: '>= 3'}]\n  componentRefs:\n    - {name: c, dependencyRefs: [a]}\n",
+            ),
+            overlay("zz-intent", "  criteria: {intent: training}\n"),
+            overlay("aa-intent", "  criteria: {intent: training}\n"),
+            overlay("other", "  criteria: {service: gke}\n"),
+        ];
+        Catalog::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))).unwrap()
+    }
+
+    fn query(service: &str, intent: &str) -> Criteria {
+        Criteria {
+            service: service.into(),
+            intent: intent.into(),
+            ..Criteria::default()
+        }
+    }
+
+    #[test]
+    fn matching_order_specificity_then_name_and_chains_apply_once() {
+        let table: &[(&str, &str, &[&str])] = &[
+            ("any", "any", &["base"]),
+            ("eks", "any", &["base", "svc"]),
+            ("any", "training", &["base", "aa-intent", "zz-intent"]),
+            (
+                "eks",
+                "training",
+                &["base", "aa-intent", "svc", "zz-intent", "svc-intent"],
+            ),
+            ("gke", "inference", &["base", "other"]),
+        ];
+        let catalog = catalog();
+        for (service, intent, want) in table {
+            let r = recipe(&catalog, &query(service, intent)).unwrap();
+            assert_eq!(r.metadata.applied_overlays, *want, "{service} {intent}");
+        }
+    }
+
+    #[test]
+    fn merge_rules() {
+        let r = recipe(&catalog(), &query("eks", "training")).unwrap();
+        let constraints: Vec<(&str, &str)> = r
+            .constraints
+            .iter()
+            .map(|c| (c.name.as_str(), c.value.as_str()))
+            .collect();
+        assert_eq!(
+            constraints,
+            [("j", "1"), ("k", ">= 3")],
+            "keyed by name, the latest wins, sorted"
+        );
+        let a = r.component_refs.iter().find(|c| c.name == "a").unwrap();
+        assert_eq!(
+            a.version.as_deref(),
+            Some("2"),
+            "non-empty later fields win"
+        );
+        assert_eq!(
+            a.overrides.as_ref().unwrap()["x"],
+            1,
+            "overrides are shallow-merged"
+        );
+        assert_eq!(a.overrides.as_ref().unwrap()["y"], 2);
+        assert_eq!(
+            a.manifest_files.as_deref(),
+            Some(&["m1".to_owned(), "m2".to_owned()][..]),
+            "appended without duplicates"
+        );
+        assert_eq!(
+            a.dependency_refs.as_deref(),
+            Some(&[][..]),
+            "dependency refs are replaced, not merged"
+        );
+        assert_eq!(
+            r.deployment_order,
+            ["a", "b", "c"],
+            "c needs a; alphabetical otherwise"
+        );
+        let b = r.component_refs.iter().find(|c| c.name == "b").unwrap();
+        assert_eq!(
+            (b.chart.as_deref(), b.namespace.as_deref()),
+            (Some("b"), Some("ns")),
+            "registry defaults"
+        );
+    }
+}
