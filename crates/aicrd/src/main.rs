@@ -12,10 +12,16 @@
 //! | `SHUTDOWN_TIMEOUT_SECONDS`           | `30`           | bound on the whole graceful shutdown  |
 //! | `SHUTDOWN_DRAIN_SECONDS`             | `0`            | time `/ready` answers 503 before the  |
 //! |                                      |                | listener closes (load balancers)      |
+//! | `AICR_RATE_LIMIT` / `AICR_RATE_BURST`| `100` / `200`  | the `/v1` token bucket                |
+//! | `AICR_MAX_BODY_BYTES`                | `1048576`      | larger bodies get 413                 |
+//! | `AICR_ALLOWED_{ACCELERATORS,SERVICES,INTENTS,OS}` | all | allow-lists of criteria values   |
 
 #![forbid(unsafe_code)]
 
+mod api;
 mod log;
+mod metrics;
+mod middleware;
 mod server;
 mod shutdown;
 
@@ -43,6 +49,15 @@ struct Cli {
     /// balancers stop sending traffic first.
     #[arg(long, env = "SHUTDOWN_DRAIN_SECONDS", default_value_t = 0)]
     shutdown_drain_seconds: u64,
+    /// Requests per second the /v1 token bucket refills.
+    #[arg(long, env = "AICR_RATE_LIMIT", default_value_t = 100.0)]
+    rate_limit: f64,
+    /// Burst size of the /v1 token bucket.
+    #[arg(long, env = "AICR_RATE_BURST", default_value_t = 200.0)]
+    rate_burst: f64,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "AICR_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    max_body_bytes: usize,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +70,13 @@ fn main() -> ExitCode {
         shutdown: shutdown::Config {
             timeout: Duration::from_secs(cli.shutdown_timeout_seconds),
             drain: Duration::from_secs(cli.shutdown_drain_seconds),
+        },
+        limits: server::Limits {
+            recipe_timeout: Duration::from_secs(30),
+            bundle_timeout: Duration::from_secs(60),
+            body_bytes: cli.max_body_bytes,
+            rate: cli.rate_limit.max(0.001),
+            burst: cli.rate_burst.max(1.0),
         },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use aicr::build_info::BUILD;
 use anyhow::{Context, Result, bail};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -23,12 +23,31 @@ use tokio::sync::oneshot;
 use crate::{log, shutdown};
 
 /// The routes this server answers, as listed by `GET /`.
-pub const ROUTES: &[&str] = &["/", "/health", "/ready"];
+pub const ROUTES: &[&str] = &[
+    "/",
+    "/health",
+    "/ready",
+    "/metrics",
+    "/v1/recipe",
+    "/v1/query",
+    "/v1/bundle",
+];
+
+/// Limits of the API.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub recipe_timeout: std::time::Duration,
+    pub bundle_timeout: std::time::Duration,
+    pub body_bytes: usize,
+    pub rate: f64,
+    pub burst: f64,
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub shutdown: shutdown::Config,
+    pub limits: Limits,
 }
 
 /// State shared by all handlers.
@@ -36,13 +55,35 @@ pub struct Config {
 pub struct AppState {
     ready: AtomicBool,
     in_flight: AtomicUsize,
+    pub catalog: aicr::catalog::Catalog,
+    pub allow: crate::api::AllowLists,
+    pub limits: Limits,
+    pub metrics: crate::metrics::Metrics,
+    pub limiter: crate::middleware::TokenBucket,
 }
 
 impl AppState {
-    fn new() -> Self {
-        Self {
+    fn new(limits: Limits) -> Result<Self> {
+        Ok(Self {
             ready: AtomicBool::new(true),
             in_flight: AtomicUsize::new(0),
+            catalog: aicr::catalog::Catalog::embedded()
+                .context("the embedded catalog is invalid")?,
+            allow: crate::api::AllowLists::from_env(),
+            limiter: crate::middleware::TokenBucket::new(limits.rate, limits.burst),
+            limits,
+            metrics: crate::metrics::Metrics::new().context("cannot set up the metrics")?,
+        })
+    }
+
+    /// Adjusts the in-flight count the graceful shutdown waits on.
+    pub fn in_flight_add(&self, delta: isize) {
+        if delta >= 0 {
+            self.in_flight
+                .fetch_add(delta.unsigned_abs(), Ordering::SeqCst);
+        } else {
+            self.in_flight
+                .fetch_sub(delta.unsigned_abs(), Ordering::SeqCst);
         }
     }
 
@@ -74,7 +115,7 @@ pub async fn run(config: Config) -> Result<()> {
         ],
     );
 
-    let state = Arc::new(AppState::new());
+    let state = Arc::new(AppState::new(config.limits.clone())?);
     let (started_tx, started_rx) = oneshot::channel();
     let graceful = {
         let state = Arc::clone(&state);
@@ -109,26 +150,34 @@ pub async fn run(config: Config) -> Result<()> {
 }
 
 fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.limits.body_bytes;
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .route(
+            "/v1/recipe",
+            get(crate::api::get_recipe).post(crate::api::get_recipe),
+        )
+        .route("/v1/query", get(crate::api::query).post(crate::api::query))
+        .route("/v1/bundle", post(crate::api::bundle))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
-            count_in_flight,
+            crate::middleware::observe,
         ))
         .with_state(state)
 }
 
-async fn count_in_flight(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    state.in_flight.fetch_add(1, Ordering::SeqCst);
-    let response = next.run(request).await;
-    state.in_flight.fetch_sub(1, Ordering::SeqCst);
-    response
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(),
+    )
 }
 
 fn now() -> String {

@@ -42,6 +42,13 @@ impl Server {
         }
     }
 
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
     fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -114,11 +121,22 @@ fn health_ready_and_root() {
         .iter()
         .filter_map(|r| r.as_str())
         .collect();
-    for route in &routes {
-        let (status, _) = server.get(route);
-        assert_eq!(status, 200, "listed route {route} answers");
+    assert_eq!(
+        routes,
+        [
+            "/",
+            "/health",
+            "/ready",
+            "/metrics",
+            "/v1/recipe",
+            "/v1/query",
+            "/v1/bundle"
+        ]
+    );
+    for route in ["/", "/health", "/ready", "/metrics", "/v1/recipe"] {
+        assert_eq!(server.get(route).0, 200, "listed route {route} answers");
     }
-    assert_eq!(routes, ["/", "/health", "/ready"]);
+    assert_eq!(server.get("/v1/query?selector=criteria.service").0, 200);
 
     let (status, _) = server.get("/nope");
     assert_eq!(status, 404);
@@ -189,4 +207,229 @@ fn a_busy_port_is_a_clear_error() {
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
     );
+}
+
+fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn recipes_over_get_and_post_with_request_ids() {
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let mut r = agent
+        .get(format!(
+            "{}/v1/recipe?service=eks&gpu=h100&intent=training&os=ubuntu",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        header(&r, "cache-control").as_deref(),
+        Some("public, max-age=600")
+    );
+    assert_eq!(header(&r, "x-api-version").as_deref(), Some("v1"));
+    let generated = header(&r, "x-request-id").unwrap();
+    assert_eq!(generated.len(), 36, "a generated UUID: {generated}");
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(
+        body["metadata"]["appliedOverlays"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap(),
+        "h100-eks-ubuntu-training"
+    );
+
+    let id = "6f9619ff-8b86-d011-b42d-00cf4fc964ff";
+    let r = agent
+        .get(format!("{}/v1/recipe", server.base))
+        .header("X-Request-Id", id)
+        .call()
+        .unwrap();
+    assert_eq!(
+        header(&r, "x-request-id").as_deref(),
+        Some(id),
+        "a valid incoming id is echoed"
+    );
+    let r = agent
+        .get(format!("{}/v1/recipe", server.base))
+        .header("X-Request-Id", "not-a-uuid")
+        .call()
+        .unwrap();
+    assert_ne!(header(&r, "x-request-id").as_deref(), Some("not-a-uuid"));
+
+    let json = r#"{"kind":"RecipeCriteria","apiVersion":"aicr.nvidia.com/v1alpha1","spec":{"service":"gke","os":"cos"}}"#;
+    let mut r = agent
+        .post(format!("{}/v1/recipe", server.base))
+        .header("Content-Type", "application/json")
+        .send(json)
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["criteria"]["service"], "gke");
+    let yaml =
+        "kind: RecipeCriteria\napiVersion: aicr.nvidia.com/v1alpha1\nspec:\n  service: kind\n";
+    let mut r = agent
+        .post(format!("{}/v1/recipe", server.base))
+        .header("Content-Type", "application/yaml")
+        .send(yaml)
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["criteria"]["service"], "kind");
+}
+
+#[test]
+fn errors_have_the_documented_body_and_codes() {
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let mut r = agent
+        .get(format!("{}/v1/recipe?accelerator=v100", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["code"], "INVALID_REQUEST");
+    assert_eq!(body["details"]["requested"], "v100");
+    assert!(
+        body["details"]["allowed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == "h100")
+    );
+    assert_eq!(body["retryable"], false);
+    assert!(
+        body["requestId"].as_str().is_some_and(|id| id.len() == 36)
+            && body["timestamp"].is_string()
+    );
+
+    let mut r = agent
+        .get(format!(
+            "{}/v1/query?service=eks&selector=components.nope",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["code"], "NOT_FOUND");
+
+    let r = agent
+        .delete(format!("{}/v1/recipe", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(header(&r, "allow").as_deref(), Some("GET,HEAD,POST"));
+
+    let big = vec![b'x'; 2 << 20];
+    let r = agent
+        .post(format!("{}/v1/recipe", server.base))
+        .header("Content-Type", "application/json")
+        .send(&big[..])
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    let empty = r#"{"apiVersion":"aicr.nvidia.com/v1alpha1","kind":"RecipeResult","metadata":{"version":"x","appliedOverlays":[],"excludedOverlays":[],"constraintWarnings":[]},"criteria":{},"constraints":[],"componentRefs":[],"deploymentOrder":[],"validation":{}}"#;
+    let r = agent
+        .post(format!("{}/v1/bundle", server.base))
+        .header("Content-Type", "application/json")
+        .send(empty)
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[test]
+fn bundles_come_back_as_zip() {
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let recipe = agent
+        .get(format!("{}/v1/recipe?service=kind", server.base))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let mut r = agent
+        .post(format!("{}/v1/bundle", server.base))
+        .header("Content-Type", "application/json")
+        .send(&recipe)
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        header(&r, "content-type").as_deref(),
+        Some("application/zip")
+    );
+    assert_eq!(
+        header(&r, "content-disposition").as_deref(),
+        Some("attachment; filename=\"bundles.zip\"")
+    );
+    let bytes = r.body_mut().read_to_vec().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"checksums.txt".to_owned()) && names.contains(&"deploy.sh".to_owned()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_burst_is_rate_limited_and_metrics_count_it() {
+    let server = Server::start(&[("AICR_RATE_LIMIT", "5"), ("AICR_RATE_BURST", "20")]);
+    let agent = Server::agent();
+    let mut limited = 0;
+    let mut retry_after = None;
+    for _ in 0..60 {
+        let r = agent
+            .get(format!("{}/v1/recipe?service=kind", server.base))
+            .call()
+            .unwrap();
+        if r.status() == 429 {
+            limited += 1;
+            retry_after = header(&r, "retry-after");
+            assert_eq!(header(&r, "x-ratelimit-limit").as_deref(), Some("5"));
+        }
+    }
+    assert!(limited >= 30, "{limited} of 60 were limited");
+    assert!(retry_after.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    assert_eq!(server.get("/health").0, 200, "probes are not rate limited");
+    let (_, metrics) = server.get("/metrics");
+    let text = metrics.as_str().unwrap().to_owned();
+    assert!(
+        text.contains(&format!("aicr_rate_limit_rejects_total {limited}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "aicr_http_requests_total{method=\"GET\",path=\"/v1/recipe\",status=\"429\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("aicr_http_requests_in_flight")
+            && text.contains("aicr_panic_recoveries_total 0")
+    );
+    assert!(text.contains("aicr_http_request_duration_seconds_bucket"));
+}
+
+#[test]
+fn allow_lists_restrict_criteria() {
+    let server = Server::start(&[("AICR_ALLOWED_SERVICES", "eks, aks")]);
+    let (status, body) = server.get("/v1/recipe?service=gke");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["details"]["allowed"],
+        serde_json::json!(["eks", "aks"])
+    );
+    assert_eq!(server.get("/v1/recipe?service=eks").0, 200);
 }

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The `/v1` API: recipes, queries and bundles on the shared engine, with the error
+//! body of the Go original: `{code, message, details?, requestId, timestamp, retryable}`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aicr::criteria::Criteria;
+use aicr::error::Error;
+use aicr::recipe::{self, RecipeResult};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::server::AppState;
+
+/// An API error, rendered as the documented JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+    }
+
+    /// The JSON body, with the request's id.
+    pub fn body(&self, request_id: &str) -> Value {
+        let mut body = json!({
+            "code": self.code,
+            "message": self.message,
+            "requestId": request_id,
+            "timestamp": jiff::Timestamp::now().to_string(),
+            "retryable": matches!(self.status.as_u16(), 429 | 503 | 504),
+        });
+        if let Some(details) = &self.details {
+            body["details"] = details.clone();
+        }
+        body
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> ApiError {
+        match &err {
+            Error::InvalidCriteria {
+                requested, allowed, ..
+            } => ApiError {
+                details: Some(json!({ "requested": requested, "allowed": allowed })),
+                ..ApiError::invalid(err.to_string())
+            },
+            Error::NotFound { available, .. } => ApiError {
+                details: Some(json!({ "available": available })),
+                ..ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", err.to_string())
+            },
+            Error::Input(_) | Error::Failed(_) => ApiError::invalid(err.to_string()),
+            Error::Catalog(_) | Error::Dependencies(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                err.to_string(),
+            ),
+        }
+    }
+}
+
+/// The error response; the request-id middleware fills in the id.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut response = (status, axum::Json(self.body(""))).into_response();
+        response.extensions_mut().insert(Arc::new(self));
+        response
+    }
+}
+
+/// Allow-lists of criteria values (`AICR_ALLOWED_*`); empty means everything.
+#[derive(Debug, Clone, Default)]
+pub struct AllowLists {
+    pub lists: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl AllowLists {
+    pub fn from_env() -> AllowLists {
+        let mut lists = BTreeMap::new();
+        for (field, var) in [
+            ("accelerator", "AICR_ALLOWED_ACCELERATORS"),
+            ("service", "AICR_ALLOWED_SERVICES"),
+            ("intent", "AICR_ALLOWED_INTENTS"),
+            ("os", "AICR_ALLOWED_OS"),
+        ] {
+            if let Ok(value) = std::env::var(var) {
+                let values: Vec<String> = value
+                    .split(',')
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                if !values.is_empty() {
+                    lists.insert(field, values);
+                }
+            }
+        }
+        AllowLists { lists }
+    }
+
+    fn check(&self, criteria: &Criteria) -> Result<(), ApiError> {
+        for (field, value) in [
+            ("accelerator", &criteria.accelerator),
+            ("service", &criteria.service),
+            ("intent", &criteria.intent),
+            ("os", &criteria.os),
+        ] {
+            if let Some(allowed) = self.lists.get(field)
+                && !allowed.contains(value)
+            {
+                return Err(ApiError {
+                    details: Some(json!({ "requested": value, "allowed": allowed })),
+                    ..ApiError::invalid(format!("{field} '{value}' is not allowed on this server"))
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn criteria_from_query(params: &BTreeMap<String, String>) -> Result<Criteria, ApiError> {
+    let mut c = Criteria::default();
+    for (key, value) in params {
+        match key.as_str() {
+            "service" => c.service.clone_from(value),
+            "accelerator" | "gpu" => c.accelerator.clone_from(value),
+            "intent" => c.intent.clone_from(value),
+            "os" => c.os.clone_from(value),
+            "platform" => c.platform.clone_from(value),
+            "nodes" => {
+                c.nodes = Some(value.parse().map_err(|_| {
+                    ApiError::invalid(format!("nodes '{value}' is not a whole number"))
+                })?)
+            }
+            "selector" => {}
+            other => return Err(ApiError::invalid(format!("unknown parameter '{other}'"))),
+        }
+    }
+    Ok(c)
+}
+
+/// Parses a body as JSON or YAML by its Content-Type.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    if content_type.contains("yaml") {
+        serde_norway::from_slice(body)
+            .map_err(|e| ApiError::invalid(format!("invalid YAML body: {e}")))
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CriteriaBody {
+    kind: String,
+    #[serde(default)]
+    spec: Criteria,
+}
+
+fn criteria_of(
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Criteria, ApiError> {
+    let criteria = if body.is_empty() {
+        criteria_from_query(params)?
+    } else {
+        let doc: CriteriaBody = parse_body(headers, body)?;
+        if doc.kind != "RecipeCriteria" {
+            return Err(ApiError::invalid(format!(
+                "kind {} is not RecipeCriteria",
+                doc.kind
+            )));
+        }
+        doc.spec
+    };
+    criteria.normalized().map_err(ApiError::from)
+}
+
+async fn with_timeout<T>(
+    limit: Duration,
+    work: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "TIMEOUT",
+            format!("the request took longer than {}s", limit.as_secs()),
+        ))
+    })
+}
+
+fn compute(state: &AppState, criteria: &Criteria) -> Result<RecipeResult, ApiError> {
+    state.allow.check(criteria)?;
+    Ok(recipe::recipe(&state.catalog, criteria)?)
+}
+
+pub async fn get_recipe(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let criteria = criteria_of(&params, &headers, &body)?;
+    let result = with_timeout(state.limits.recipe_timeout, async {
+        compute(&state, &criteria)
+    })
+    .await?;
+    let mut response = axum::Json(result).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=600"),
+    );
+    Ok(response)
+}
+
+pub async fn query(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let selector = params
+        .get("selector")
+        .cloned()
+        .ok_or_else(|| ApiError::invalid("the selector parameter is required"))?;
+    let criteria = criteria_of(&params, &headers, &body)?;
+    let value = with_timeout(state.limits.recipe_timeout, async {
+        let result = compute(&state, &criteria)?;
+        let hydrated = recipe::hydrate(&state.catalog, &result)?;
+        Ok(recipe::select(&hydrated, &selector)?.clone())
+    })
+    .await?;
+    Ok(axum::Json(value).into_response())
+}
+
+pub async fn bundle(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let result: RecipeResult = parse_body(&headers, &body)?;
+    if result.component_refs.is_empty() {
+        return Err(ApiError::invalid("the recipe has no components to bundle"));
+    }
+    let zip = with_timeout(state.limits.bundle_timeout, async {
+        let files = aicr::bundle::render(&state.catalog, &result, &[])?;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (path, content) in &files {
+            let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
+            let options = zip::write::SimpleFileOptions::default().unix_permissions(mode);
+            zip.start_file(path.as_str(), options).map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", e.to_string())
+            })?;
+            zip.write_all(content.as_bytes()).map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", e.to_string())
+            })?;
+        }
+        let cursor = zip.finish().map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", e.to_string())
+        })?;
+        Ok(cursor.into_inner())
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"bundles.zip\"",
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The middleware every request passes: request ids, metrics, the API version header,
+//! the JSON error body for errors raised outside handlers (405 with `Allow`, 413), panic
+//! recovery, and the global token bucket of `/v1`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::ApiError;
+use crate::server::AppState;
+
+/// A token bucket: `rate` tokens a second, at most `burst`.
+#[derive(Debug)]
+pub struct TokenBucket {
+    pub rate: f64,
+    pub burst: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    pub fn new(rate: f64, burst: f64) -> TokenBucket {
+        TokenBucket {
+            rate,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+        }
+    }
+
+    /// Takes a token: `Ok(remaining)` or `Err(seconds until one is available)`.
+    pub fn take(&self) -> Result<u64, u64> {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let refill = now.duration_since(state.1).as_secs_f64() * self.rate;
+        state.0 = (state.0 + refill).min(self.burst);
+        state.1 = now;
+        if state.0 >= 1.0 {
+            state.0 -= 1.0;
+            Ok(state.0 as u64)
+        } else {
+            Err(((1.0 - state.0) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The route label of a path: known routes as themselves, anything else `other`, so the
+/// metrics' cardinality stays bounded.
+fn route_label(path: &str) -> &'static str {
+    crate::server::ROUTES
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("other")
+}
+
+fn valid_uuid(value: &str) -> bool {
+    uuid::Uuid::parse_str(value).is_ok()
+}
+
+pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let route = route_label(&path);
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_uuid(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    state.in_flight_add(1);
+    state.metrics.in_flight.inc();
+
+    let v1 = path.starts_with("/v1/");
+    let mut response = if v1 {
+        match state.limiter.take() {
+            Ok(_) => run_guarded(&state, request, next).await,
+            Err(wait) => {
+                state.metrics.rate_limit_rejects.inc();
+                let mut r = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RATE_LIMIT_EXCEEDED",
+                    "rate limit exceeded; retry later",
+                )
+                .into_response();
+                r.headers_mut()
+                    .insert("retry-after", HeaderValue::from(wait));
+                r.headers_mut().insert(
+                    "x-ratelimit-limit",
+                    HeaderValue::from(state.limiter.rate as u64),
+                );
+                r.headers_mut()
+                    .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                r
+            }
+        }
+    } else {
+        run_guarded(&state, request, next).await
+    };
+
+    // Errors raised outside handlers get the JSON body too; every error gets the id.
+    let status = response.status();
+    let error = response.extensions().get::<Arc<ApiError>>().cloned();
+    let error = match error {
+        Some(e) => Some(e),
+        None if status == StatusCode::METHOD_NOT_ALLOWED => Some(Arc::new(ApiError::new(
+            status,
+            "METHOD_NOT_ALLOWED",
+            format!("{method} is not allowed on {path}"),
+        ))),
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => Some(Arc::new(ApiError::new(
+            status,
+            "INVALID_REQUEST",
+            "the request body is too large",
+        ))),
+        None if status == StatusCode::NOT_FOUND && v1 => Some(Arc::new(ApiError::new(
+            status,
+            "NOT_FOUND",
+            format!("no route {path}"),
+        ))),
+        None => None,
+    };
+    if let Some(error) = error {
+        let headers = response.headers().clone();
+        response = (status, axum::Json(error.body(&id))).into_response();
+        for name in [
+            "allow",
+            "retry-after",
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+        ] {
+            if let Some(v) = headers.get(name) {
+                response.headers_mut().insert(name, v.clone());
+            }
+        }
+    }
+    if v1 || error_status(status) {
+        response.headers_mut().insert(
+            "x-request-id",
+            HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid")),
+        );
+        response
+            .headers_mut()
+            .insert("x-api-version", HeaderValue::from_static("v1"));
+    }
+    state.metrics.in_flight.dec();
+    state.in_flight_add(-1);
+    let code = response.status().as_u16().to_string();
+    state
+        .metrics
+        .requests
+        .with_label_values(&[&method, route, &code])
+        .inc();
+    state
+        .metrics
+        .duration
+        .with_label_values(&[&method, route])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn error_status(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
+/// Runs the rest of the stack on its own task, so a panic becomes a 500 and a metric
+/// instead of a dropped connection.
+async fn run_guarded(state: &AppState, request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(err) => {
+            if err.is_panic() {
+                state.metrics.panic_recoveries.inc();
+                crate::log::error("a handler panicked", "recovered; answered 500");
+            }
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            )
+            .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_then_asks_to_wait() {
+        let bucket = TokenBucket::new(1.0, 3.0);
+        assert!(bucket.take().is_ok() && bucket.take().is_ok() && bucket.take().is_ok());
+        assert_eq!(bucket.take(), Err(1));
+    }
+
+    #[test]
+    fn ids_and_labels() {
+        assert!(valid_uuid("6f9619ff-8b86-d011-b42d-00cf4fc964ff"));
+        assert!(!valid_uuid("not-a-uuid"));
+        assert_eq!(route_label("/v1/recipe"), "/v1/recipe");
+        assert_eq!(route_label("/v1/random/path"), "other");
+    }
+}
