@@ -1,12 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! One-line JSON log records on stderr.
+//! One-line JSON log records on stderr, filtered by `LOG_LEVEL` (`debug`, `info`,
+//! `warn`, `error`; `info` by default). Requests are logged at `debug`.
+
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
+fn rank(level: &str) -> u8 {
+    match level {
+        "debug" => 0,
+        "info" => 1,
+        "warn" | "warning" => 2,
+        _ => 3,
+    }
+}
+
+fn threshold() -> u8 {
+    static THRESHOLD: OnceLock<u8> = OnceLock::new();
+    *THRESHOLD.get_or_init(|| {
+        rank(
+            &std::env::var("LOG_LEVEL")
+                .unwrap_or_else(|_| "info".into())
+                .to_ascii_lowercase(),
+        )
+    })
+}
+
+/// Whether records of `level` are written.
+pub fn enabled(level: &str) -> bool {
+    rank(level) >= threshold()
+}
+
 /// Writes `{"time":…,"level":…,"msg":…, fields…}` as one line on stderr.
 pub fn record(level: &str, msg: &str, fields: &[(&str, Value)]) {
+    if enabled(level) {
+        write(level, msg, fields);
+    }
+}
+
+fn write(level: &str, msg: &str, fields: &[(&str, Value)]) {
     let mut line = Map::new();
     line.insert("time".into(), json!(jiff::Timestamp::now().to_string()));
     line.insert("level".into(), json!(level));
@@ -15,6 +49,12 @@ pub fn record(level: &str, msg: &str, fields: &[(&str, Value)]) {
         line.insert((*key).into(), value.clone());
     }
     eprintln!("{}", Value::Object(line));
+}
+
+/// Writes a record whatever `LOG_LEVEL` says: for the one line operators (and tests)
+/// wait for, the address the server listens on.
+pub fn always(msg: &str, fields: &[(&str, Value)]) {
+    write("info", msg, fields);
 }
 
 pub fn info(msg: &str, fields: &[(&str, Value)]) {

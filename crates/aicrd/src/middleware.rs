@@ -161,11 +161,25 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
         .requests
         .with_label_values(&[&method, route, &code])
         .inc();
+    let elapsed = started.elapsed().as_secs_f64();
     state
         .metrics
         .duration
         .with_label_values(&[&method, route])
-        .observe(started.elapsed().as_secs_f64());
+        .observe(elapsed);
+    if crate::log::enabled("debug") {
+        crate::log::record(
+            "debug",
+            "request",
+            &[
+                ("method", method.as_str().into()),
+                ("path", path.as_str().into()),
+                ("status", response.status().as_u16().into()),
+                ("seconds", elapsed.into()),
+                ("requestId", id.as_str().into()),
+            ],
+        );
+    }
     response
 }
 

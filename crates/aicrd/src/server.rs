@@ -107,7 +107,7 @@ pub async fn run(config: Config) -> Result<()> {
     let local = listener
         .local_addr()
         .context("cannot read the bound address")?;
-    log::info(
+    log::always(
         "listening",
         &[
             ("addr", json!(local.to_string())),

@@ -433,3 +433,73 @@ fn allow_lists_restrict_criteria() {
     );
     assert_eq!(server.get("/v1/recipe?service=eks").0, 200);
 }
+
+#[test]
+fn the_openapi_document_matches_the_served_routes() {
+    let spec: serde_json::Value =
+        serde_norway::from_str(include_str!("../openapi.yaml")).expect("openapi.yaml parses");
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths = spec["paths"].as_object().unwrap();
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let methods = ["get", "post", "put", "delete", "patch"];
+    for (path, item) in paths {
+        for method in methods {
+            let documented = item.get(method).is_some();
+            let url = format!("{}{path}", server.base);
+            let request = ureq::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&url)
+                .body(Vec::new())
+                .unwrap();
+            let status = agent.run(request).unwrap().status().as_u16();
+            if documented {
+                assert!(
+                    status != 404 && status != 405,
+                    "{method} {path} is documented but answers {status}"
+                );
+            } else {
+                assert_eq!(status, 405, "{method} {path} is served but not documented");
+            }
+        }
+    }
+    let (_, root) = server.get("/");
+    let served: Vec<&str> = root["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort_unstable();
+    let mut served_sorted = served.clone();
+    served_sorted.sort_unstable();
+    assert_eq!(
+        served_sorted, documented,
+        "every served route is documented and the reverse"
+    );
+}
+
+#[test]
+fn log_level_debug_logs_each_request() {
+    let server = Server::start(&[("LOG_LEVEL", "debug")]);
+    assert_eq!(server.get("/health").0, 200);
+    let mut server = server;
+    server.signal("TERM");
+    assert!(server.wait(Duration::from_secs(5)).success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut server._stderr, &mut rest).unwrap();
+    let request = rest
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|r| r["msg"] == "request")
+        .unwrap_or_else(|| panic!("no request record in {rest}"));
+    assert_eq!(
+        (
+            request["level"].as_str(),
+            request["path"].as_str(),
+            request["status"].as_u64()
+        ),
+        (Some("debug"), Some("/health"), Some(200))
+    );
+}
