@@ -62,7 +62,7 @@ pub enum Task {
     Keygen(KeygenArgs),
     /// Verify a release directory offline: checksums, artifacts, SBOMs, provenance, archives.
     Verify(VerifyArgs),
-    /// Benchmark the release steps against standard tools (hash, package, all).
+    /// Benchmark against standard tools (hash, package, changelog) and load aicrd (aicrd, all).
     Bench(BenchArgs),
 }
 
@@ -132,7 +132,7 @@ pub struct NoticesArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Which benchmark: hash, package or all.
+    /// Which benchmark: hash, package, changelog, aicrd or all.
     #[arg(default_value = "all")]
     pub case: String,
     /// Print the measurements as JSON on stdout.

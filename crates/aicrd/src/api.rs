@@ -207,17 +207,27 @@ fn criteria_of(
     criteria.normalized().map_err(ApiError::from)
 }
 
-async fn with_timeout<T>(
+/// Runs engine work on the blocking pool, bounded by `limit`: past it the client gets
+/// 504 TIMEOUT (the work finishes in the background). A panic in the work is resumed
+/// here, so the panic middleware answers 500 and counts it.
+async fn run_bounded<T: Send + 'static>(
     limit: Duration,
-    work: impl std::future::Future<Output = Result<T, ApiError>>,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(ApiError::new(
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "the request was cancelled",
+        )),
+        Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             "TIMEOUT",
             format!("the request took longer than {}s", limit.as_secs()),
-        ))
-    })
+        )),
+    }
 }
 
 fn compute(state: &AppState, criteria: &Criteria) -> Result<RecipeResult, ApiError> {
@@ -232,8 +242,9 @@ pub async fn get_recipe(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let criteria = criteria_of(&params, &headers, &body)?;
-    let result = with_timeout(state.limits.recipe_timeout, async {
-        compute(&state, &criteria)
+    let worker = Arc::clone(&state);
+    let result = run_bounded(state.limits.recipe_timeout, move || {
+        compute(&worker, &criteria)
     })
     .await?;
     let mut response = axum::Json(result).into_response();
@@ -255,9 +266,10 @@ pub async fn query(
         .cloned()
         .ok_or_else(|| ApiError::invalid("the selector parameter is required"))?;
     let criteria = criteria_of(&params, &headers, &body)?;
-    let value = with_timeout(state.limits.recipe_timeout, async {
-        let result = compute(&state, &criteria)?;
-        let hydrated = recipe::hydrate(&state.catalog, &result)?;
+    let worker = Arc::clone(&state);
+    let value = run_bounded(state.limits.recipe_timeout, move || {
+        let result = compute(&worker, &criteria)?;
+        let hydrated = recipe::hydrate(&worker.catalog, &result)?;
         Ok(recipe::select(&hydrated, &selector)?.clone())
     })
     .await?;
@@ -273,8 +285,9 @@ pub async fn bundle(
     if result.component_refs.is_empty() {
         return Err(ApiError::invalid("the recipe has no components to bundle"));
     }
-    let zip = with_timeout(state.limits.bundle_timeout, async {
-        let files = aicr::bundle::render(&state.catalog, &result, &[])?;
+    let worker = Arc::clone(&state);
+    let zip = run_bounded(state.limits.bundle_timeout, move || {
+        let files = aicr::bundle::render(&worker.catalog, &result, &[])?;
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (path, content) in &files {
             let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };

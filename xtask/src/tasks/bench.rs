@@ -160,6 +160,125 @@ fn bench_package(project: &Project, dir: &Path) -> Result<Measurement> {
     })
 }
 
+/// Load on a release build of aicrd over loopback: keep-alive connections, one request
+/// in flight each, for a fixed time; throughput and latency percentiles. `/health`
+/// (no engine work) runs in the same session as the baseline.
+fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    cmd!(sh, "{cargo} build --locked --release -p aicrd")
+        .quiet()
+        .run()
+        .context("cannot build aicrd")?;
+    let target = sh
+        .var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| project.root.join("target"));
+    let mut child = std::process::Command::new(target.join("release/aicrd"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("AICR_RATE_LIMIT", "1000000000")
+        .env("AICR_RATE_BURST", "1000000000")
+        .env("LOG_LEVEL", "warn")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start aicrd")?;
+    let mut lines = BufReader::new(child.stderr.take().context("no stderr")?).lines();
+    let addr = loop {
+        let line = lines.next().context("aicrd exited before listening")??;
+        let record: serde_json::Value = serde_json::from_str(&line)?;
+        if record["msg"] == "listening" {
+            break record["addr"].as_str().context("no addr")?.to_owned();
+        }
+    };
+    let connections = 2;
+    let seconds = 5;
+    let mut out = Vec::new();
+    for (case, path) in [
+        (
+            "GET /v1/recipe",
+            "/v1/recipe?service=eks&gpu=h100&intent=training&os=ubuntu",
+        ),
+        ("GET /health", "/health"),
+    ] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let latencies: Vec<Vec<u64>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..connections)
+                .map(|_| {
+                    let (addr, request) = (&addr, &request);
+                    scope.spawn(move || -> Result<Vec<u64>> {
+                        let stream = TcpStream::connect(addr.as_str())?;
+                        stream.set_nodelay(true)?;
+                        let mut writer = stream.try_clone()?;
+                        let mut reader = BufReader::new(stream);
+                        let mut samples = Vec::new();
+                        while Instant::now() < deadline {
+                            let started = Instant::now();
+                            writer.write_all(request.as_bytes())?;
+                            let mut length = 0usize;
+                            let mut status = String::new();
+                            reader.read_line(&mut status)?;
+                            if !status.starts_with("HTTP/1.1 200") {
+                                bail!("{case} answered {}", status.trim());
+                            }
+                            loop {
+                                let mut line = String::new();
+                                reader.read_line(&mut line)?;
+                                if line == "\r\n" || line.is_empty() {
+                                    break;
+                                }
+                                if let Some(v) =
+                                    line.to_ascii_lowercase().strip_prefix("content-length:")
+                                {
+                                    length = v.trim().parse()?;
+                                }
+                            }
+                            let mut body = vec![0u8; length];
+                            reader.read_exact(&mut body)?;
+                            samples.push(started.elapsed().as_nanos() as u64);
+                        }
+                        Ok(samples)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| anyhow::anyhow!("a load thread panicked"))?
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let mut all: Vec<u64> = latencies.into_iter().flatten().collect();
+        all.sort_unstable();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0) as f64
+                / 1e6
+        };
+        let rate = all.len() as f64 / seconds as f64;
+        eprintln!(
+            "bench: aicrd {case}: {rate:.0} req/s, p50 {:.3} ms, p99 {:.3} ms ({connections} connections, {seconds} s, client and server on the same 2 cores)",
+            pct(0.5),
+            pct(0.99)
+        );
+        out.push(serde_json::json!({ "case": case, "requests_per_second": rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "connections": connections, "seconds": seconds }));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    if let [recipe, health] = &out[..] {
+        eprintln!(
+            "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
+            recipe["requests_per_second"].as_f64().unwrap_or(0.0)
+                / health["requests_per_second"].as_f64().unwrap_or(1.0)
+        );
+    }
+    Ok(out)
+}
+
 const COMMITS: usize = 40_000;
 const TAGS: usize = 350;
 
@@ -353,15 +472,23 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
     let dir: PathBuf = project.root.join("target/bench");
     fs::create_dir_all(&dir)?;
     let cases: &[&str] = match args.case.as_str() {
-        "all" => &["hash", "package", "changelog"],
+        "all" => &["hash", "package", "changelog", "aicrd"],
         "hash" => &["hash"],
         "package" => &["package"],
         "changelog" => &["changelog"],
-        other => bail!("unknown bench case '{other}'; hint: hash, package, changelog or all"),
+        "aicrd" => &["aicrd"],
+        other => {
+            bail!("unknown bench case '{other}'; hint: hash, package, changelog, aicrd or all")
+        }
     };
     let mut results = Vec::new();
+    let mut http = Vec::new();
     for case in cases {
         eprintln!("bench: {case} ...");
+        if *case == "aicrd" {
+            http.extend(bench_aicrd(project)?);
+            continue;
+        }
         let measured = match *case {
             "hash" => vec![bench_hash(project, &dir)?],
             "package" => vec![bench_package(project, &dir)?],
@@ -390,7 +517,12 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "measurements": results, "http": http })
+            )?
+        );
     }
     Ok(())
 }
