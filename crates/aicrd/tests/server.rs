@@ -511,3 +511,35 @@ fn log_level_debug_logs_each_request() {
             .is_some_and(|id| id.len() == 36)
     );
 }
+
+#[test]
+fn sigterm_during_a_slow_request_lets_it_finish_while_ready_is_503() {
+    use std::io::{Read, Write};
+    let mut server = Server::start(&[("SHUTDOWN_TIMEOUT_SECONDS", "10")]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let body = r#"{"kind":"RecipeCriteria","spec":{"service":"kind"}}"#;
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    write!(slow, "POST /v1/recipe HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    slow.write_all(&body.as_bytes()[..10]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    server.signal("TERM");
+    let started = Instant::now();
+    loop {
+        let (status, _) = server.get("/ready");
+        if status == 503 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "/ready never turned 503"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The slow request is still being served: finish it.
+    slow.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut response = String::new();
+    slow.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"service\":\"kind\""));
+    assert!(server.wait(Duration::from_secs(10)).success());
+}
