@@ -64,11 +64,14 @@ fn unknown_checks_exit_2_naming_the_known_ones() {
 }
 
 #[test]
-fn known_checks_report_skipped_honestly() {
-    for (bin, name, check) in BINARIES {
+fn cluster_checks_report_skipped_saying_why() {
+    for (bin, check) in [
+        (BINARIES[0].0, "operator-health"),
+        (BINARIES[2].0, "dra-support"),
+    ] {
         let out = run(bin, &[check]);
-        assert_eq!(out.status.code(), Some(2), "{name} {check}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("does not implement the check yet"));
+        assert_eq!(out.status.code(), Some(2), "{check}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("needs the Kubernetes API"));
     }
 }
 
@@ -79,4 +82,164 @@ fn a_missing_check_name_is_a_usage_error() {
         assert_eq!(out.status.code(), Some(2), "{name}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("<CHECK>"));
     }
+}
+
+struct Fixture {
+    dir: std::path::PathBuf,
+}
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("validators-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Fixture { dir }
+    }
+
+    /// A recipe with the gpu-operator constraint and the 300 GB/s NCCL threshold.
+    fn recipe(&self) -> std::path::PathBuf {
+        let q = aicr::criteria::Criteria {
+            service: "eks".into(),
+            accelerator: "h100".into(),
+            intent: "training".into(),
+            os: "ubuntu".into(),
+            ..Default::default()
+        };
+        let r = aicr::recipe::recipe(&aicr::catalog::Catalog::embedded().unwrap(), &q).unwrap();
+        let path = self.dir.join("recipe.json");
+        std::fs::write(&path, serde_json::to_string(&r).unwrap()).unwrap();
+        path
+    }
+
+    fn run(&self, bin: &str, args: &[&str], envs: &[(&str, &std::path::Path)]) -> Output {
+        Command::new(bin)
+            .args(args)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn gpu_operator_version_from_an_argument_or_the_snapshot() {
+    let f = Fixture::new("gpuop");
+    let recipe = f.recipe();
+    let deployment = env!("CARGO_BIN_EXE_deployment");
+    let log = f.dir.join("termination-log");
+    std::fs::write(&log, "").unwrap();
+    let envs = [
+        ("AICR_RECIPE_PATH", recipe.as_path()),
+        ("AICR_TERMINATION_LOG", log.as_path()),
+    ];
+    assert_eq!(
+        f.run(
+            deployment,
+            &["gpu-operator-version", "--deployed", "v25.10.1"],
+            &envs
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let out = f.run(
+        deployment,
+        &["gpu-operator-version", "--deployed", "v24.3.0", "--json"],
+        &envs,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "gpu-operator v24.3.0 does not satisfy >= v24.6.0"
+    );
+    let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["name", "status", "duration", "suite", "message", "stdout"] {
+        assert!(ctrf.get(field).is_some(), "CTRF field {field}");
+    }
+    assert_eq!(
+        (ctrf["status"].as_str(), ctrf["suite"].as_str()),
+        (Some("failed"), Some("deployment"))
+    );
+
+    let snapshot = f.dir.join("snapshot.yaml");
+    std::fs::write(&snapshot, "apiVersion: v\nkind: Snapshot\nmetadata: {timestamp: t, version: v, source-node: n}\nmeasurements:\n- type: Deployment\n  subtypes:\n  - subtype: gpu-operator\n    data: {version: v25.10.1}\n").unwrap();
+    let with_snapshot = [
+        ("AICR_RECIPE_PATH", recipe.as_path()),
+        ("AICR_SNAPSHOT_PATH", snapshot.as_path()),
+    ];
+    assert_eq!(
+        f.run(deployment, &["gpu-operator-version"], &with_snapshot)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        f.run(deployment, &["gpu-operator-version"], &envs[..1])
+            .status
+            .code(),
+        Some(2),
+        "skipped without a version"
+    );
+}
+
+#[test]
+fn nccl_bandwidth_against_the_recipe_threshold() {
+    let f = Fixture::new("nccl");
+    let recipe = f.recipe();
+    let performance = env!("CARGO_BIN_EXE_performance");
+    let row = |bw: f64| {
+        format!(
+            "  8589934592  2147483648  float  sum  -1  45901  187.14  {bw}  0  45880  187.22  {bw}  0\n"
+        )
+    };
+    let good = f.dir.join("good.txt");
+    std::fs::write(&good, row(280.0)).unwrap();
+    let bad = f.dir.join("bad.txt");
+    std::fs::write(&bad, row(250.0)).unwrap();
+    let envs = [("AICR_RECIPE_PATH", recipe.as_path())];
+    assert_eq!(
+        f.run(
+            performance,
+            &["nccl-all-reduce-bw", "--input", good.to_str().unwrap()],
+            &envs
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let out = f.run(
+        performance,
+        &["nccl-all-reduce-bw", "--input", bad.to_str().unwrap()],
+        &envs,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("below 300 GB/s less 10%"));
+    assert_eq!(
+        f.run(performance, &["nccl-all-reduce-bw"], &envs)
+            .status
+            .code(),
+        Some(2),
+        "no output: skipped"
+    );
+}
+
+#[test]
+fn termination_log_is_cut_at_4096_characters() {
+    let f = Fixture::new("cut");
+    let log = f.dir.join("termination-log");
+    std::fs::write(&log, "").unwrap();
+    let recipe = f.recipe();
+    // A missing input whose path alone is longer than the limit.
+    let long = format!("{}{}", f.dir.display(), "/z".repeat(2500));
+    let out = f.run(
+        env!("CARGO_BIN_EXE_performance"),
+        &["nccl-all-reduce-bw", "--input", &long],
+        &[
+            ("AICR_RECIPE_PATH", recipe.as_path()),
+            ("AICR_TERMINATION_LOG", log.as_path()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(written.chars().count(), 4096);
+    assert!(written.starts_with("cannot read "));
 }

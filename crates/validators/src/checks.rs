@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The checks' decisions, as pure functions of typed inputs; `main` gathers the inputs.
+
+use aicr::constraint;
+use aicr::recipe::RecipeResult;
+
+use crate::Outcome;
+use crate::nccl;
+
+/// The tolerance of the performance check: a measurement within 10% below the
+/// threshold still passes, as in the Go original.
+pub const NCCL_TOLERANCE: f64 = 0.10;
+
+/// The value of a named constraint of a validation phase.
+fn phase_constraint<'a>(recipe: &'a RecipeResult, phase: &str, name: &str) -> Option<&'a str> {
+    let settings = match phase {
+        "deployment" => &recipe.validation.deployment,
+        "performance" => &recipe.validation.performance,
+        _ => &recipe.validation.conformance,
+    };
+    settings
+        .constraints
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value.as_str())
+}
+
+/// `gpu-operator-version`: the deployed version against the recipe's
+/// `Deployment.gpu-operator.version` constraint.
+pub fn gpu_operator_version(
+    recipe: Option<&RecipeResult>,
+    deployed: Option<&str>,
+) -> (Outcome, String) {
+    let Some(recipe) = recipe else {
+        return (Outcome::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
+    };
+    let Some(expected) = phase_constraint(recipe, "deployment", "Deployment.gpu-operator.version")
+    else {
+        return (
+            Outcome::Skipped,
+            "the recipe sets no Deployment.gpu-operator.version constraint".into(),
+        );
+    };
+    let Some(deployed) = deployed else {
+        return (Outcome::Skipped, "the deployed gpu-operator version is unknown (snapshot measurement Deployment.gpu-operator.version or --deployed)".into());
+    };
+    if constraint::satisfied(expected, deployed) {
+        (
+            Outcome::Passed,
+            format!("gpu-operator {deployed} satisfies {expected}"),
+        )
+    } else {
+        (
+            Outcome::Failed,
+            format!("gpu-operator {deployed} does not satisfy {expected}"),
+        )
+    }
+}
+
+/// `check-nvidia-smi`: the result of running `nvidia-smi` (`None`: not installed).
+pub fn nvidia_smi(result: Option<(bool, String)>) -> (Outcome, String) {
+    match result {
+        None => (
+            Outcome::Skipped,
+            "nvidia-smi is not installed on this node".into(),
+        ),
+        Some((true, _)) => (Outcome::Passed, "nvidia-smi ran".into()),
+        Some((false, stderr)) => (
+            Outcome::Failed,
+            format!("nvidia-smi failed: {}", stderr.trim()),
+        ),
+    }
+}
+
+/// `nccl-all-reduce-bw`: `all_reduce_perf` output against the recipe's threshold.
+pub fn nccl_all_reduce_bw(
+    recipe: Option<&RecipeResult>,
+    output: Option<&str>,
+) -> (Outcome, String) {
+    let Some(recipe) = recipe else {
+        return (Outcome::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
+    };
+    let Some(expression) = phase_constraint(recipe, "performance", "nccl-all-reduce-bw") else {
+        return (
+            Outcome::Skipped,
+            "the recipe sets no nccl-all-reduce-bw threshold".into(),
+        );
+    };
+    let Some(threshold) = expression
+        .trim()
+        .trim_start_matches(['>', '=', ' '])
+        .parse::<f64>()
+        .ok()
+    else {
+        return (
+            Outcome::Failed,
+            format!("the threshold '{expression}' is not a number"),
+        );
+    };
+    let Some(output) = output else {
+        return (
+            Outcome::Skipped,
+            "no all_reduce_perf output (pass --input FILE or - for stdin)".into(),
+        );
+    };
+    let Some(result) = nccl::parse(output) else {
+        return (
+            Outcome::Failed,
+            "the all_reduce_perf output holds no result rows".into(),
+        );
+    };
+    if result.wrong > 0 {
+        return (
+            Outcome::Failed,
+            format!(
+                "all_reduce_perf reported wrong results in {} column(s)",
+                result.wrong
+            ),
+        );
+    }
+    let floor = threshold * (1.0 - NCCL_TOLERANCE);
+    if result.peak_busbw >= floor {
+        (
+            Outcome::Passed,
+            format!(
+                "peak bus bandwidth {:.2} GB/s meets {threshold} GB/s (10% tolerance: {floor:.2})",
+                result.peak_busbw
+            ),
+        )
+    } else {
+        (
+            Outcome::Failed,
+            format!(
+                "peak bus bandwidth {:.2} GB/s is below {threshold} GB/s less 10% ({floor:.2})",
+                result.peak_busbw
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aicr::catalog::Catalog;
+    use aicr::criteria::Criteria;
+
+    fn recipe() -> RecipeResult {
+        let q = Criteria {
+            service: "eks".into(),
+            accelerator: "h100".into(),
+            intent: "training".into(),
+            os: "ubuntu".into(),
+            ..Criteria::default()
+        };
+        aicr::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
+    }
+
+    #[test]
+    fn gpu_operator_version_pass_fail_skip() {
+        let r = recipe();
+        assert_eq!(
+            gpu_operator_version(Some(&r), Some("v25.10.1")).0,
+            Outcome::Passed
+        );
+        assert_eq!(
+            gpu_operator_version(Some(&r), Some("v24.3.0")).0,
+            Outcome::Failed
+        );
+        assert_eq!(gpu_operator_version(Some(&r), None).0, Outcome::Skipped);
+        assert_eq!(
+            gpu_operator_version(None, Some("v25.10.1")).0,
+            Outcome::Skipped
+        );
+    }
+
+    #[test]
+    fn nvidia_smi_pass_fail_skip() {
+        assert_eq!(nvidia_smi(Some((true, String::new()))).0, Outcome::Passed);
+        assert_eq!(
+            nvidia_smi(Some((false, "NVIDIA-SMI has failed".into()))).0,
+            Outcome::Failed
+        );
+        assert_eq!(nvidia_smi(None).0, Outcome::Skipped);
+    }
+
+    fn output(busbw: f64) -> String {
+        format!(
+            "  1073741824  268435456  float  sum  -1  5821.4  184.45  {busbw}  0  5810.9  184.78  {busbw}  0\n# Avg bus bandwidth    : 100\n"
+        )
+    }
+
+    #[test]
+    fn nccl_threshold_with_tolerance() {
+        let r = recipe(); // threshold 300 GB/s
+        assert_eq!(
+            nccl_all_reduce_bw(Some(&r), Some(&output(310.0))).0,
+            Outcome::Passed
+        );
+        let (outcome, message) = nccl_all_reduce_bw(Some(&r), Some(&output(275.0)));
+        assert_eq!(outcome, Outcome::Passed, "within 10%: {message}");
+        let (outcome, message) = nccl_all_reduce_bw(Some(&r), Some(&output(269.0)));
+        assert_eq!(outcome, Outcome::Failed, "{message}");
+        assert!(
+            message.contains("below 300 GB/s less 10% (270.00)"),
+            "{message}"
+        );
+        assert_eq!(nccl_all_reduce_bw(Some(&r), None).0, Outcome::Skipped);
+        assert_eq!(
+            nccl_all_reduce_bw(Some(&r), Some("garbage")).0,
+            Outcome::Failed
+        );
+        let inference = aicr::recipe::recipe(
+            &Catalog::embedded().unwrap(),
+            &Criteria {
+                service: "kind".into(),
+                ..Criteria::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            nccl_all_reduce_bw(Some(&inference), Some(&output(1.0))).0,
+            Outcome::Skipped,
+            "no threshold"
+        );
+    }
+}
