@@ -207,6 +207,18 @@ fn read_input(path: &str) -> Result<String, Error> {
 }
 
 impl CriteriaArgs {
+    /// The catalog and the recipe these arguments ask for.
+    fn recipe(&self) -> Result<(Catalog, recipe::RecipeResult), Error> {
+        let catalog = load_catalog(self.data.as_deref())?;
+        let snapshot = self.snapshot.as_deref().map(read_snapshot).transpose()?;
+        let result = recipe::recipe_with(
+            &catalog,
+            &self.resolve(snapshot.as_ref())?,
+            snapshot.as_ref(),
+        )?;
+        Ok((catalog, result))
+    }
+
     /// The criteria: from the snapshot (already read) or the criteria file, then flags.
     fn resolve(&self, snapshot: Option<&aicr::snapshot::Snapshot>) -> Result<Criteria, Error> {
         let mut criteria = match &self.criteria {
@@ -257,41 +269,14 @@ fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Version => println!("{}", BUILD.version_line("aicr")),
         Command::Recipe(args) => {
-            let catalog = load_catalog(args.criteria.data.as_deref())?;
-            let snapshot = args
-                .criteria
-                .snapshot
-                .as_deref()
-                .map(read_snapshot)
-                .transpose()?;
-            let result = recipe::recipe_with(
-                &catalog,
-                &args.criteria.resolve(snapshot.as_ref())?,
-                snapshot.as_ref(),
-            )?;
+            let (_, result) = args.criteria.recipe()?;
             for warning in &result.metadata.constraint_warnings {
                 eprintln!("warning: {warning}");
             }
-            let text = render(&result, args.format)?;
-            match &args.output {
-                Some(path) => std::fs::write(path, text)
-                    .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?,
-                None => print!("{text}"),
-            }
+            write_output(&render(&result, args.format)?, args.output.as_deref())?;
         }
         Command::Query(args) => {
-            let catalog = load_catalog(args.criteria.data.as_deref())?;
-            let snapshot = args
-                .criteria
-                .snapshot
-                .as_deref()
-                .map(read_snapshot)
-                .transpose()?;
-            let result = recipe::recipe_with(
-                &catalog,
-                &args.criteria.resolve(snapshot.as_ref())?,
-                snapshot.as_ref(),
-            )?;
+            let (catalog, result) = args.criteria.recipe()?;
             let hydrated = recipe::hydrate(&catalog, &result)?;
             match recipe::select(&hydrated, &args.selector)? {
                 serde_json::Value::String(s) => println!("{s}"),
