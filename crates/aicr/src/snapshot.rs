@@ -54,6 +54,27 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// A snapshot document of `measurements`, taken at `timestamp` by `version` on `node`.
+    pub fn new(
+        timestamp: &str,
+        version: &str,
+        node: &str,
+        errors: Vec<String>,
+        measurements: Vec<Measurement>,
+    ) -> Snapshot {
+        Snapshot {
+            api_version: crate::recipe::API_VERSION.into(),
+            kind: "Snapshot".into(),
+            metadata: SnapshotMetadata {
+                timestamp: timestamp.into(),
+                version: version.into(),
+                source_node: node.into(),
+                collector_errors: errors,
+            },
+            measurements,
+        }
+    }
+
     /// The value of `Type.subtype.key` (e.g. `OS.release.VERSION_ID`); the key may
     /// contain dots (`OS.sysctl./proc/sys/kernel/osrelease`).
     pub fn value(&self, path: &str) -> Option<&str> {
@@ -232,16 +253,12 @@ pub fn collect(version: &str, timestamp: &str) -> Snapshot {
     let node = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into());
-    Snapshot {
-        api_version: crate::recipe::API_VERSION.into(),
-        kind: "Snapshot".into(),
-        metadata: SnapshotMetadata {
-            timestamp: timestamp.into(),
-            version: version.into(),
-            source_node: node,
-            collector_errors: errors,
-        },
-        measurements: vec![
+    Snapshot::new(
+        timestamp,
+        version,
+        &node,
+        errors,
+        vec![
             Measurement {
                 kind: "OS".into(),
                 subtypes: os,
@@ -254,7 +271,7 @@ pub fn collect(version: &str, timestamp: &str) -> Snapshot {
                 }],
             },
         ],
-    }
+    )
 }
 
 #[cfg(test)]
@@ -289,23 +306,15 @@ mod tests {
 
     #[test]
     fn values_by_measurement_path() {
-        let snapshot = Snapshot {
-            api_version: "v".into(),
-            kind: "Snapshot".into(),
-            metadata: SnapshotMetadata {
-                timestamp: "t".into(),
-                version: "v".into(),
-                source_node: "n".into(),
-                collector_errors: vec![],
-            },
-            measurements: vec![Measurement {
-                kind: "OS".into(),
-                subtypes: vec![Subtype {
-                    subtype: "sysctl".into(),
-                    data: BTreeMap::from([("/proc/sys/kernel/osrelease".into(), "6.8.0".into())]),
-                }],
+        let sysctl = BTreeMap::from([("/proc/sys/kernel/osrelease".into(), "6.8.0".into())]);
+        let os = Measurement {
+            kind: "OS".into(),
+            subtypes: vec![Subtype {
+                subtype: "sysctl".into(),
+                data: sysctl,
             }],
         };
+        let snapshot = Snapshot::new("t", "v", "n", vec![], vec![os]);
         assert_eq!(
             snapshot.value("OS.sysctl./proc/sys/kernel/osrelease"),
             Some("6.8.0")

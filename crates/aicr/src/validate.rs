@@ -137,7 +137,7 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::criteria::Criteria;
-    use crate::snapshot::{Measurement, SnapshotMetadata, Subtype};
+    use crate::snapshot::{Measurement, Subtype};
     use std::collections::BTreeMap;
 
     fn snapshot(version_id: &str) -> Snapshot {
@@ -149,29 +149,26 @@ mod tests {
             "/proc/sys/kernel/osrelease".to_owned(),
             "6.8.0-1015-aws".to_owned(),
         )]);
-        Snapshot {
-            api_version: "v".into(),
-            kind: "Snapshot".into(),
-            metadata: SnapshotMetadata {
-                timestamp: "t".into(),
-                version: "v".into(),
-                source_node: "n".into(),
-                collector_errors: vec![],
+        let subtypes = vec![
+            Subtype {
+                subtype: "release".into(),
+                data: release,
             },
-            measurements: vec![Measurement {
+            Subtype {
+                subtype: "sysctl".into(),
+                data: sysctl,
+            },
+        ];
+        Snapshot::new(
+            "t",
+            "v",
+            "n",
+            vec![],
+            vec![Measurement {
                 kind: "OS".into(),
-                subtypes: vec![
-                    Subtype {
-                        subtype: "release".into(),
-                        data: release,
-                    },
-                    Subtype {
-                        subtype: "sysctl".into(),
-                        data: sysctl,
-                    },
-                ],
+                subtypes,
             }],
-        }
+        )
     }
 
     fn recipe() -> RecipeResult {

@@ -4,39 +4,15 @@
 //! `aicr bundle` and `aicr verify` through the real binary, checked with the real
 //! `sha256sum`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn aicr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aicr"))
-        .args(args)
-        .output()
-        .expect("aicr runs")
-}
-
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aicr-bundle-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{aicr, workdir, write_recipe};
 
 fn make_bundle(dir: &Path, extra: &[&str]) -> PathBuf {
-    let recipe = dir.join("recipe.yaml");
-    let out = aicr(&[
-        "recipe",
-        "--service",
-        "eks",
-        "--gpu",
-        "h100",
-        "--intent",
-        "training",
-        "--os",
-        "ubuntu",
-        "-o",
-        recipe.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    let recipe = write_recipe(dir);
     let bundle = dir.join("bundle");
     let mut args = vec![
         "bundle",

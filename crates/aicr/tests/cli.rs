@@ -3,16 +3,10 @@
 
 //! The `aicr` binary's version output and usage errors.
 
-use std::process::Command;
+mod support;
 
 use aicr::build_info::BUILD;
-
-fn aicr(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_aicr"))
-        .args(args)
-        .output()
-        .expect("aicr runs")
-}
+use support::aicr;
 
 #[test]
 fn version_flag_and_subcommand_print_the_same_line() {

@@ -7,16 +7,13 @@
 //! Goldens live in `tests/golden/`; `AICR_UPDATE_GOLDEN=1 cargo test -p aicr` rewrites
 //! them (then review the diff). The binary's version is filtered out.
 
+mod support;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn aicr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aicr"))
-        .args(args)
-        .output()
-        .expect("aicr runs")
-}
+use support::{aicr, workdir};
 
 fn golden(name: &str, args: &[&str]) -> serde_json::Value {
     let out = aicr(args);
@@ -225,18 +222,12 @@ fn criteria_files_and_flag_overrides() {
         "flags override the file"
     );
 
-    let dir = tempfile_dir();
+    let dir = workdir("criteria-files");
     let bad = dir.join("bad.yaml");
     std::fs::write(&bad, "kind: Snapshot\n").unwrap();
     let out = aicr(&["recipe", "-c", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected RecipeCriteria"));
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aicr-recipe-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -263,7 +254,7 @@ fn query_selects_values_and_names_the_available_keys() {
 
 #[test]
 fn yaml_output_to_a_file() {
-    let path = tempfile_dir().join("recipe.yaml");
+    let path = workdir("yaml-output").join("recipe.yaml");
     let out = aicr(&["recipe", "--service", "kind", "-o", path.to_str().unwrap()]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&path).unwrap();
@@ -275,7 +266,7 @@ fn yaml_output_to_a_file() {
 
 #[test]
 fn an_external_catalog_adds_and_replaces() {
-    let dir = tempfile_dir().join("data");
+    let dir = workdir("external-catalog").join("data");
     std::fs::create_dir_all(dir.join("overlays")).unwrap();
     std::fs::write(
         dir.join("registry.yaml"),
@@ -350,7 +341,7 @@ fn an_external_catalog_adds_and_replaces() {
 
 #[test]
 fn criteria_from_a_snapshot_exclude_overlays_it_fails() {
-    let path = tempfile_dir().join("snapshot.yaml");
+    let path = workdir("snapshot-criteria").join("snapshot.yaml");
     std::fs::write(
         &path,
         "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata:\n  timestamp: t\n  version: v\n  source-node: n\nmeasurements:\n- type: OS\n  subtypes:\n  - subtype: release\n    data:\n      ID: ubuntu\n      VERSION_ID: '22.04'\n- type: GPU\n  subtypes:\n  - subtype: smi\n    data:\n      gpu-count: '8'\n      model: NVIDIA H100 80GB HBM3\n",

@@ -3,20 +3,9 @@
 
 //! `aicr snapshot` on this machine and `aicr validate` through the real binary.
 
-use std::process::{Command, Output};
+mod support;
 
-fn aicr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aicr"))
-        .args(args)
-        .output()
-        .expect("aicr runs")
-}
-
-fn dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aicr-validate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{aicr, workdir, write_recipe};
 
 #[test]
 fn a_snapshot_of_this_node_has_the_documented_shape() {
@@ -61,25 +50,8 @@ fn a_snapshot_of_this_node_has_the_documented_shape() {
 
 #[test]
 fn validate_reports_ctrf_and_fails_on_an_unmet_constraint() {
-    let d = dir();
-    let recipe = d.join("recipe.yaml");
-    assert!(
-        aicr(&[
-            "recipe",
-            "--service",
-            "eks",
-            "--gpu",
-            "h100",
-            "--intent",
-            "training",
-            "--os",
-            "ubuntu",
-            "-o",
-            recipe.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    let d = workdir("validate");
+    let recipe = write_recipe(&d);
     let write_snapshot = |version_id: &str| {
         let path = d.join(format!("snapshot-{version_id}.yaml"));
         std::fs::write(

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! Helpers shared by the `aicr` integration tests: the real binary, per-test
+//! directories, and the recipe most tests start from.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the real `aicr` binary.
+pub fn aicr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aicr"))
+        .args(args)
+        .output()
+        .expect("aicr runs")
+}
+
+/// A fresh directory for one test, unique to this process.
+pub fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aicr-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// The criteria flags of the eks + h100 + training + ubuntu recipe.
+pub const EKS_H100_TRAINING_UBUNTU: [&str; 8] = [
+    "--service",
+    "eks",
+    "--gpu",
+    "h100",
+    "--intent",
+    "training",
+    "--os",
+    "ubuntu",
+];
+
+/// Writes the eks + h100 + training + ubuntu recipe to `dir/recipe.yaml`.
+pub fn write_recipe(dir: &Path) -> PathBuf {
+    let path = dir.join("recipe.yaml");
+    let mut args = vec!["recipe"];
+    args.extend(EKS_H100_TRAINING_UBUNTU);
+    args.extend(["-o", path.to_str().expect("a UTF-8 path")]);
+    let out = aicr(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
