@@ -6,8 +6,9 @@
 //!
 //! Starts the output directory afresh and writes `metadata.json`. Each target is one
 //! cargo invocation with the `release-dist` profile (release, one codegen unit, stripped):
-//! the host's own static target with `cargo build`, every other one with
-//! `cargo zigbuild`. Builds get the version variables, `SOURCE_DATE_EPOCH` and
+//! the host's own triple with `cargo build`, every other one with `cargo zigbuild`,
+//! including a linux host's static (musl) twin, whose C dependencies (ring) need a musl
+//! C compiler. Builds get the version variables, `SOURCE_DATE_EPOCH` and
 //! `--remap-path-prefix` for the workspace and cargo home, so that the same commit gives
 //! the same binaries anywhere. Missing Rust targets and zig are reported with the
 //! command that installs them; `--install-missing` runs it.
@@ -53,10 +54,11 @@ pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<Target
         let index = match builds.iter().position(|b| b.target == target) {
             Some(i) => i,
             None => {
-                let native = Target::for_host(host) == Some(target);
+                // Only the host's own triple builds with plain cargo: a linux host's
+                // static twin (musl) needs a musl C compiler for the C in ring.
                 builds.push(TargetBuild {
                     target,
-                    zig: !native,
+                    zig: target.triple != host,
                     packages: Vec::new(),
                     bins: Vec::new(),
                 });
@@ -318,7 +320,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_group_by_target_and_use_zig_off_host() {
+    fn builds_group_by_target_and_use_zig_unless_the_triple_is_the_hosts() {
         let def = Definition::load(&crate::project::workspace_root()).unwrap();
         let builds = plan(&def, None, "x86_64-unknown-linux-gnu");
         let summary: Vec<_> = builds
@@ -330,7 +332,7 @@ mod tests {
             [
                 (
                     "x86_64-unknown-linux-musl",
-                    false,
+                    true,
                     "aicr+aicrd+deployment+performance+conformance".to_owned()
                 ),
                 (
