@@ -8,6 +8,7 @@
 //!   time by `cargo xtask build`.
 //! - [`exit`]: the process exit codes every binary uses.
 //! - [`criteria`], [`catalog`], [`recipe`]: the recipe engine over the embedded catalog.
+//! - [`checks`], [`validate`]: the validation checks and the CTRF report of a run.
 //! - [`error`]: the engine's errors and their exit codes.
 
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@
 pub mod build_info;
 pub mod bundle;
 pub mod catalog;
+pub mod checks;
 pub mod constraint;
 pub mod criteria;
 pub mod error;

@@ -69,6 +69,9 @@ struct ValidateArgs {
     /// Report the cluster checks as skipped: no cluster is used.
     #[arg(long)]
     no_cluster: bool,
+    /// all_reduce_perf output for the performance check nccl-all-reduce-bw.
+    #[arg(long, value_name = "FILE")]
+    nccl_output: Option<String>,
     /// Write the CTRF report to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -307,7 +310,15 @@ fn run(command: Command) -> Result<(), Error> {
                 serde_norway::from_str(&read_input(&args.snapshot)?).map_err(|e| {
                     Error::Input(format!("{} is not a Snapshot: {e}", args.snapshot))
                 })?;
-            let tests = aicr::validate::validate(&recipe, &snapshot, &args.phases, args.no_cluster);
+            let options = aicr::validate::Options {
+                phases: args.phases.clone(),
+                no_cluster: args.no_cluster,
+                nccl_output: match &args.nccl_output {
+                    Some(path) => Some(read_input(path)?),
+                    None => None,
+                },
+            };
+            let tests = aicr::validate::validate(&recipe, &snapshot, &options);
             let report = aicr::validate::report(
                 &tests,
                 BUILD.version,

@@ -6,23 +6,20 @@
 //! First the readiness constraints: each recipe constraint is evaluated against the
 //! snapshot's measurement of the same name (`OS.release.VERSION_ID`, …); a measurement
 //! the snapshot lacks (`K8s.*` without a cluster) is skipped, with the reason. Then the
-//! phases deployment, performance and conformance: their checks run as validator Jobs in
-//! the cluster, so here they are skipped, saying why; a failed phase marks the later
-//! ones skipped.
+//! phases deployment, performance and conformance, in-process: the checks that need no
+//! cluster run on the snapshot (and on `all_reduce_perf` output, when given), a phase's
+//! other constraints are evaluated like the readiness ones, and the checks that read the
+//! Kubernetes API are skipped, naming the validator that runs them in the cluster. A
+//! failed phase marks the later ones skipped.
 
 use serde::Serialize;
 
+use crate::catalog::Constraint;
+pub use crate::checks::Status;
+use crate::checks::{self, Inputs, PHASES};
 use crate::constraint;
 use crate::recipe::RecipeResult;
 use crate::snapshot::Snapshot;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Passed,
-    Failed,
-    Skipped,
-}
 
 /// One CTRF test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,76 +32,123 @@ pub struct Test {
     pub stdout: Vec<String>,
 }
 
-fn test(name: &str, suite: &str, status: Status, message: String) -> Test {
-    Test {
-        name: name.into(),
-        status,
-        duration: 0,
-        suite: suite.into(),
-        message,
-        stdout: Vec::new(),
+impl Test {
+    pub fn new(name: &str, suite: &str, status: Status, message: String) -> Test {
+        Test {
+            name: name.into(),
+            status,
+            duration: 0,
+            suite: suite.into(),
+            message,
+            stdout: Vec::new(),
+        }
     }
 }
 
-pub const PHASES: [&str; 3] = ["deployment", "performance", "conformance"];
+/// What a run evaluates besides the recipe and the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these phases (all when empty).
+    pub phases: Vec<String>,
+    /// The caller declared that no cluster is used (`--no-cluster`).
+    pub no_cluster: bool,
+    /// `all_reduce_perf` output for `nccl-all-reduce-bw`.
+    pub nccl_output: Option<String>,
+}
 
-/// Evaluates the recipe against the snapshot. `phases` selects phases (all when empty).
-pub fn validate(
-    recipe: &RecipeResult,
-    snapshot: &Snapshot,
-    phases: &[String],
-    no_cluster: bool,
-) -> Vec<Test> {
-    let mut tests = Vec::new();
-    for c in &recipe.constraints {
-        let t = match snapshot.value(&c.name) {
-            None => test(
-                &c.name,
-                "readiness",
-                Status::Skipped,
-                format!("the snapshot has no measurement {}", c.name),
-            ),
-            Some(actual) if constraint::satisfied(&c.value, actual) => test(
-                &c.name,
-                "readiness",
-                Status::Passed,
-                format!("{actual} satisfies {}", c.value),
-            ),
-            Some(actual) => test(
-                &c.name,
-                "readiness",
-                Status::Failed,
-                format!("{actual} does not satisfy {}", c.value),
-            ),
-        };
-        tests.push(t);
+fn constraint_test(c: &Constraint, suite: &str, snapshot: &Snapshot) -> Test {
+    match snapshot.value(&c.name) {
+        None => Test::new(
+            &c.name,
+            suite,
+            Status::Skipped,
+            format!("the snapshot has no measurement {}", c.name),
+        ),
+        Some(actual) if constraint::satisfied(&c.value, actual) => Test::new(
+            &c.name,
+            suite,
+            Status::Passed,
+            format!("{actual} satisfies {}", c.value),
+        ),
+        Some(actual) => Test::new(
+            &c.name,
+            suite,
+            Status::Failed,
+            format!("{actual} does not satisfy {}", c.value),
+        ),
     }
+}
+
+/// Evaluates the recipe against the snapshot.
+pub fn validate(recipe: &RecipeResult, snapshot: &Snapshot, options: &Options) -> Vec<Test> {
+    let mut tests: Vec<Test> = recipe
+        .constraints
+        .iter()
+        .map(|c| constraint_test(c, "readiness", snapshot))
+        .collect();
+    let inputs = Inputs {
+        recipe: Some(recipe),
+        snapshot: Some(snapshot),
+        nccl_output: options.nccl_output.clone(),
+        ..Inputs::default()
+    };
     let mut earlier_failed = tests.iter().any(|t| t.status == Status::Failed);
     for phase in PHASES
         .iter()
-        .filter(|p| phases.is_empty() || phases.iter().any(|x| x == *p))
+        .filter(|p| options.phases.is_empty() || options.phases.iter().any(|x| x == p.name))
     {
-        let settings = match *phase {
+        let settings = match phase.name {
             "deployment" => &recipe.validation.deployment,
             "performance" => &recipe.validation.performance,
             _ => &recipe.validation.conformance,
         };
-        let reason = if earlier_failed {
-            "an earlier phase failed".to_owned()
-        } else if no_cluster {
-            "no cluster (--no-cluster)".to_owned()
-        } else {
-            format!("runs as a {phase} validator Job in the cluster; not evaluated from a snapshot")
-        };
+        let first = tests.len();
+        if earlier_failed {
+            let names = settings
+                .checks
+                .iter()
+                .chain(settings.constraints.iter().map(|c| &c.name));
+            for name in names {
+                tests.push(Test::new(
+                    name,
+                    phase.name,
+                    Status::Skipped,
+                    "an earlier phase failed".into(),
+                ));
+            }
+            continue;
+        }
         for check in &settings.checks {
-            tests.push(test(check, phase, Status::Skipped, reason.clone()));
+            let (status, message) = if !phase.knows(check) {
+                (Status::Skipped, phase.unknown(check))
+            } else if let Some(verdict) = checks::run_local(check, &inputs) {
+                verdict
+            } else if options.no_cluster {
+                (Status::Skipped, "no cluster (--no-cluster)".to_owned())
+            } else {
+                (
+                    Status::Skipped,
+                    format!(
+                        "reads the Kubernetes API: the {0} validator runs it in the cluster (`{0} {check}`)",
+                        phase.name
+                    ),
+                )
+            };
+            tests.push(Test::new(check, phase.name, status, message));
         }
-        for c in &settings.constraints {
-            tests.push(test(&c.name, phase, Status::Skipped, reason.clone()));
-        }
-        earlier_failed |= tests
+        let consumed: Vec<&str> = settings
+            .checks
             .iter()
-            .any(|t| t.suite == *phase && t.status == Status::Failed);
+            .flat_map(|c| checks::consumes(c).iter().copied())
+            .collect();
+        for c in settings
+            .constraints
+            .iter()
+            .filter(|c| !consumed.contains(&c.name.as_str()))
+        {
+            tests.push(constraint_test(c, phase.name, snapshot));
+        }
+        earlier_failed |= tests[first..].iter().any(|t| t.status == Status::Failed);
     }
     tests
 }
@@ -182,30 +226,63 @@ mod tests {
         crate::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
     }
 
+    fn with_cluster_facts(mut snapshot: Snapshot) -> Snapshot {
+        snapshot.measurements.push(Measurement {
+            kind: "GPU".into(),
+            subtypes: vec![Subtype {
+                subtype: "smi".into(),
+                data: BTreeMap::from([("gpu-count".to_owned(), "8".to_owned())]),
+            }],
+        });
+        snapshot.measurements.push(Measurement {
+            kind: "Deployment".into(),
+            subtypes: vec![Subtype {
+                subtype: "gpu-operator".into(),
+                data: BTreeMap::from([("version".to_owned(), "v25.10.1".to_owned())]),
+            }],
+        });
+        snapshot
+    }
+
+    fn nccl(busbw: f64) -> Option<String> {
+        Some(format!(
+            "  1073741824  268435456  float  sum  -1  5821.4  184.45  {busbw}  0  5810.9  184.78  {busbw}  0\n"
+        ))
+    }
+
+    fn find<'a>(tests: &'a [Test], suite: &str, name: &str) -> &'a Test {
+        tests
+            .iter()
+            .find(|t| t.suite == suite && t.name == name)
+            .unwrap_or_else(|| panic!("no test {suite}/{name} in {tests:#?}"))
+    }
+
     #[test]
     fn readiness_passes_fails_and_skips() {
-        let tests = validate(&recipe(), &snapshot("24.04"), &[], true);
-        let status = |n: &str| tests.iter().find(|t| t.name == n).unwrap().status;
+        let options = Options {
+            no_cluster: true,
+            ..Options::default()
+        };
+        let tests = validate(&recipe(), &snapshot("24.04"), &options);
+        let status = |n: &str| find(&tests, "readiness", n).status;
         assert_eq!(status("OS.release.VERSION_ID"), Status::Passed);
         assert_eq!(
             status("OS.sysctl./proc/sys/kernel/osrelease"),
             Status::Passed
         );
         assert_eq!(status("K8s.server.version"), Status::Skipped);
-        assert!(
-            tests
-                .iter()
-                .filter(|t| t.suite != "readiness")
-                .all(|t| t.message == "no cluster (--no-cluster)")
+        assert_eq!(
+            find(&tests, "conformance", "dra-support").message,
+            "no cluster (--no-cluster)"
         );
 
-        let failed = validate(&recipe(), &snapshot("22.04"), &["performance".into()], true);
+        let options = Options {
+            phases: vec!["performance".into()],
+            ..Options::default()
+        };
+        let failed = validate(&recipe(), &snapshot("22.04"), &options);
         assert_eq!(
-            failed
-                .iter()
-                .find(|t| t.name == "OS.release.VERSION_ID")
-                .unwrap()
-                .status,
+            find(&failed, "readiness", "OS.release.VERSION_ID").status,
             Status::Failed
         );
         assert!(
@@ -222,5 +299,67 @@ mod tests {
         assert_eq!(report["reportFormat"], "CTRF");
         assert_eq!(report["results"]["summary"]["failed"], 1);
         assert_eq!(report["results"]["tests"][0]["status"], "skipped");
+    }
+
+    #[test]
+    fn phases_run_the_local_checks_in_process() {
+        let snapshot = with_cluster_facts(snapshot("24.04"));
+        let options = Options {
+            nccl_output: nccl(310.0),
+            ..Options::default()
+        };
+        let tests = validate(&recipe(), &snapshot, &options);
+        let passed = |suite: &str, name: &str| find(&tests, suite, name).status == Status::Passed;
+        assert!(passed("deployment", "gpu-operator-version"));
+        assert!(passed("deployment", "check-nvidia-smi"));
+        assert!(passed("performance", "nccl-all-reduce-bw"));
+        let operator = find(&tests, "deployment", "operator-health");
+        assert_eq!(operator.status, Status::Skipped);
+        assert_eq!(
+            operator.message,
+            "reads the Kubernetes API: the deployment validator runs it in the cluster (`deployment operator-health`)"
+        );
+        assert!(
+            !tests
+                .iter()
+                .any(|t| t.name == "Deployment.gpu-operator.version"),
+            "the check reports its constraint"
+        );
+        assert_eq!(
+            tests
+                .iter()
+                .filter(|t| t.name == "nccl-all-reduce-bw")
+                .count(),
+            1
+        );
+
+        // A failed performance check skips conformance.
+        let options = Options {
+            nccl_output: nccl(200.0),
+            ..Options::default()
+        };
+        let tests = validate(&recipe(), &snapshot, &options);
+        assert_eq!(
+            find(&tests, "performance", "nccl-all-reduce-bw").status,
+            Status::Failed
+        );
+        assert!(
+            tests
+                .iter()
+                .filter(|t| t.suite == "conformance")
+                .all(|t| t.status == Status::Skipped && t.message == "an earlier phase failed")
+        );
+        // Without the output the check is skipped, and conformance still runs.
+        let tests = validate(&recipe(), &snapshot, &Options::default());
+        assert!(
+            find(&tests, "performance", "nccl-all-reduce-bw")
+                .message
+                .contains("no all_reduce_perf output")
+        );
+        assert!(
+            find(&tests, "conformance", "dra-support")
+                .message
+                .starts_with("reads the Kubernetes API")
+        );
     }
 }

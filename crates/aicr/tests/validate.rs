@@ -119,3 +119,57 @@ fn validate_reports_ctrf_and_fails_on_an_unmet_constraint() {
     ]);
     assert_eq!(out.status.code(), Some(2), "a recipe is not a snapshot");
 }
+
+#[test]
+fn validate_runs_the_checks_that_need_no_cluster_in_process() {
+    let d = workdir("validate-checks");
+    let recipe = write_recipe(&d);
+    let snapshot = d.join("snapshot.yaml");
+    std::fs::write(
+        &snapshot,
+        "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata: {timestamp: t, version: v, source-node: n}\nmeasurements:\n- type: GPU\n  subtypes:\n  - subtype: smi\n    data: {gpu-count: '8'}\n- type: Deployment\n  subtypes:\n  - subtype: gpu-operator\n    data: {version: v25.10.1}\n",
+    )
+    .unwrap();
+    let nccl = |busbw: u32| {
+        let path = d.join(format!("nccl-{busbw}.txt"));
+        std::fs::write(
+            &path,
+            format!("# Avg bus bandwidth : 1\n  8589934592  2147483648  float  sum  -1  45901  187.14  {busbw}  0  45880  187.22  {busbw}  0\n"),
+        )
+        .unwrap();
+        path
+    };
+    let run = |output: &std::path::Path| {
+        let out = aicr(&[
+            "validate",
+            "-r",
+            recipe.to_str().unwrap(),
+            "-s",
+            snapshot.to_str().unwrap(),
+            "--nccl-output",
+            output.to_str().unwrap(),
+        ]);
+        let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let tests = ctrf["results"]["tests"].as_array().unwrap().clone();
+        let status = move |suite: &str, name: &str| {
+            tests
+                .iter()
+                .find(|t| t["suite"] == suite && t["name"] == name)
+                .map(|t| t["status"].as_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("no {suite}/{name}"))
+        };
+        (out.status.code(), status)
+    };
+    let (code, status) = run(&nccl(310));
+    assert_eq!(code, Some(0));
+    assert_eq!(status("deployment", "gpu-operator-version"), "passed");
+    assert_eq!(status("deployment", "check-nvidia-smi"), "passed");
+    assert_eq!(status("deployment", "operator-health"), "skipped");
+    assert_eq!(status("performance", "nccl-all-reduce-bw"), "passed");
+    assert_eq!(status("conformance", "dra-support"), "skipped");
+
+    let (code, status) = run(&nccl(200));
+    assert_eq!(code, Some(1));
+    assert_eq!(status("performance", "nccl-all-reduce-bw"), "failed");
+    assert_eq!(status("conformance", "platform-health"), "skipped");
+}

@@ -6,98 +6,42 @@
 //! the snapshot from `AICR_RECIPE_PATH` and `AICR_SNAPSHOT_PATH`; exit 0 when the check
 //! passed, 1 when it failed (the reason also goes to `/dev/termination-log` when it
 //! exists, 4096 characters at most; `AICR_TERMINATION_LOG` names another file), 2 when
-//! it was skipped. `--json` prints the check as one CTRF test result.
+//! it was skipped. `--json` prints the check as one CTRF test result; `--rbac` prints
+//! the ClusterRole its service account needs.
 //!
-//! Checks that work from their inputs: `gpu-operator-version`, `check-nvidia-smi`
-//! (deployment) and `nccl-all-reduce-bw` (performance, on `all_reduce_perf` output given
-//! with `--input FILE` or `-`). The checks that need the Kubernetes API report
-//! themselves skipped, saying so: this release does not query a cluster yet.
+//! The checks and their decisions live in [`aicr::checks`]; this crate gathers their
+//! inputs: files and `nvidia-smi` for the local checks, the Kubernetes API
+//! ([`cluster`]) for the others, which are skipped, saying why, when no cluster is
+//! configured or reachable.
 
 #![forbid(unsafe_code)]
 
-pub mod checks;
-pub mod nccl;
+pub mod cluster;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aicr::build_info::BUILD;
+use aicr::checks::cluster::Needs;
+use aicr::checks::{Inputs, Phase, Status, Verdict};
+use aicr::validate::Test;
 use clap::Parser;
 
-/// The outcome of a check, mapped to the process exit code of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0.
-    Passed,
-    /// Exit 1.
-    Failed,
-    /// Exit 2.
-    Skipped,
-}
-
-impl Outcome {
-    /// The exit code of the validator contract.
-    pub const fn code(self) -> u8 {
-        match self {
-            Outcome::Passed => 0,
-            Outcome::Failed => 1,
-            Outcome::Skipped => 2,
-        }
-    }
-}
-
-/// A validation phase and the checks its binary knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Phase {
-    /// The binary's name, which is also the phase's name.
-    pub name: &'static str,
-    /// The check names this phase knows.
-    pub checks: &'static [&'static str],
-}
-
-/// The deployment phase.
-pub const DEPLOYMENT: Phase = Phase {
-    name: "deployment",
-    checks: &[
-        "check-nvidia-smi",
-        "expected-resources",
-        "gpu-operator-version",
-        "operator-health",
-    ],
-};
-
-/// The performance phase.
-pub const PERFORMANCE: Phase = Phase {
-    name: "performance",
-    checks: &["nccl-all-reduce-bw"],
-};
-
-/// The conformance phase.
-pub const CONFORMANCE: Phase = Phase {
-    name: "conformance",
-    checks: &[
-        "accelerator-metrics",
-        "ai-service-metrics",
-        "cluster-autoscaling",
-        "dra-support",
-        "gang-scheduling",
-        "gpu-operator-health",
-        "inference-gateway",
-        "platform-health",
-        "pod-autoscaling",
-        "robust-controller",
-        "secure-accelerator-access",
-    ],
-};
+pub use aicr::checks::{CONFORMANCE, DEPLOYMENT, PERFORMANCE};
 
 #[derive(Debug, Parser)]
 #[command(version = BUILD.clap_version())]
 struct Cli {
     /// The check to run (see --list).
-    #[arg(value_name = "CHECK", required_unless_present = "list")]
+    #[arg(value_name = "CHECK", required_unless_present_any = ["list", "rbac"])]
     check: Option<String>,
     /// Print the names of the checks this binary knows, one per line.
     #[arg(long)]
     list: bool,
+    /// Print the ClusterRole (YAML) that lets this validator's service account run its
+    /// checks.
+    #[arg(long, conflicts_with_all = ["check", "list"])]
+    rbac: bool,
     /// Print the result as one CTRF test on stdout.
     #[arg(long)]
     json: bool,
@@ -107,37 +51,17 @@ struct Cli {
     /// The deployed gpu-operator version, when the snapshot does not carry it.
     #[arg(long, value_name = "VERSION")]
     deployed: Option<String>,
+    /// The kubeconfig of the cluster checks [default: in a pod, its service account;
+    /// else KUBECONFIG or ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
 }
 
-/// The inputs of a check.
+/// The recipe and the snapshot the contract's variables name.
 #[derive(Debug, Default)]
-pub struct Inputs {
-    pub recipe: Option<aicr::recipe::RecipeResult>,
-    pub snapshot: Option<aicr::snapshot::Snapshot>,
-    pub input: Option<String>,
-    pub deployed: Option<String>,
-    /// The result of running `nvidia-smi`; `None` when it is not installed.
-    pub nvidia_smi: Option<(bool, String)>,
-}
-
-/// Runs a known check on its inputs.
-pub fn run_check(phase: &Phase, check: &str, inputs: &Inputs) -> (Outcome, String) {
-    match (phase.name, check) {
-        ("deployment", "gpu-operator-version") => {
-            let deployed = inputs.deployed.as_deref().or_else(|| {
-                inputs
-                    .snapshot
-                    .as_ref()
-                    .and_then(|s| s.value("Deployment.gpu-operator.version"))
-            });
-            checks::gpu_operator_version(inputs.recipe.as_ref(), deployed)
-        }
-        ("deployment", "check-nvidia-smi") => checks::nvidia_smi(inputs.nvidia_smi.clone()),
-        ("performance", "nccl-all-reduce-bw") => {
-            checks::nccl_all_reduce_bw(inputs.recipe.as_ref(), inputs.input.as_deref())
-        }
-        _ => decide(phase, check),
-    }
+struct Documents {
+    recipe: Option<aicr::recipe::RecipeResult>,
+    snapshot: Option<aicr::snapshot::Snapshot>,
 }
 
 fn read_document<T: serde::de::DeserializeOwned>(var: &str) -> Result<Option<T>, String> {
@@ -151,68 +75,104 @@ fn read_document<T: serde::de::DeserializeOwned>(var: &str) -> Result<Option<T>,
         .map_err(|e| format!("{var}={path} is not valid: {e}"))
 }
 
-fn gather(cli: &Cli, check: &str) -> Result<Inputs, String> {
-    let input = match cli.input.as_deref() {
+fn read_input(input: Option<&str>) -> Result<Option<String>, String> {
+    match input {
         Some("-") => {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
-            Some(text)
+            Ok(Some(text))
         }
-        Some(path) => {
-            Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?)
-        }
-        None => None,
-    };
-    let nvidia_smi = if check == "check-nvidia-smi" {
-        match std::process::Command::new("nvidia-smi").output() {
-            Ok(out) => Some((
-                out.status.success(),
-                String::from_utf8_lossy(&out.stderr).into_owned(),
-            )),
-            Err(_) => None,
-        }
-    } else {
-        None
-    };
-    Ok(Inputs {
+        Some(path) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| format!("cannot read {path}: {e}")),
+        None => Ok(None),
+    }
+}
+
+/// Runs `nvidia-smi`: whether it succeeded and its stderr; `None` when it is not
+/// installed.
+fn run_nvidia_smi() -> Option<(bool, String)> {
+    let out = std::process::Command::new("nvidia-smi").output().ok()?;
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// Gathers the inputs of `check` and runs it.
+fn run(cli: &Cli, check: &str) -> Result<Verdict, String> {
+    let documents = Documents {
         recipe: read_document("AICR_RECIPE_PATH")?,
         snapshot: read_document("AICR_SNAPSHOT_PATH")?,
-        input,
-        deployed: cli.deployed.clone(),
-        nvidia_smi,
+    };
+    if let Some(needs) = Needs::of(check) {
+        let source = cluster::source_from_env(cli.kubeconfig.as_deref());
+        return Ok(match cluster::gather(source, needs) {
+            Ok(facts) => aicr::checks::cluster::run(check, documents.recipe.as_ref(), &facts),
+            Err(cluster::Unavailable::NoCluster(reason)) => (Status::Skipped, reason),
+            Err(cluster::Unavailable::Error(reason)) => (Status::Failed, reason),
+        });
+    }
+    // Without --deployed or a snapshot that tells, the cluster tells the deployed
+    // gpu-operator version, when there is one.
+    let mut deployed = cli.deployed.clone();
+    let mut no_cluster = None;
+    let from_snapshot = documents
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.value("Deployment.gpu-operator.version"));
+    if check == "gpu-operator-version"
+        && documents.recipe.is_some()
+        && deployed.is_none()
+        && from_snapshot.is_none()
+    {
+        let needs = Needs {
+            workloads: true,
+            ..Needs::default()
+        };
+        match cluster::gather(cluster::source_from_env(cli.kubeconfig.as_deref()), needs) {
+            Ok(facts) => {
+                deployed = aicr::checks::cluster::release_version(
+                    documents.recipe.as_ref(),
+                    &facts.workloads,
+                    "gpu-operator",
+                )
+                .map(str::to_owned);
+            }
+            Err(cluster::Unavailable::NoCluster(reason)) => no_cluster = Some(reason),
+            Err(cluster::Unavailable::Error(reason)) => return Ok((Status::Failed, reason)),
+        }
+    }
+    let inputs = Inputs {
+        recipe: documents.recipe.as_ref(),
+        snapshot: documents.snapshot.as_ref(),
+        nccl_output: read_input(cli.input.as_deref())?,
+        deployed,
+        nvidia_smi: if check == "check-nvidia-smi" {
+            run_nvidia_smi()
+        } else {
+            None
+        },
+    };
+    let (status, message) =
+        aicr::checks::run_local(check, &inputs).ok_or_else(|| format!("{check} has no runner"))?;
+    Ok(match no_cluster {
+        Some(reason) if status == Status::Skipped && inputs.deployed.is_none() => {
+            (status, format!("{message}; {reason}"))
+        }
+        _ => (status, message),
     })
 }
 
-/// Writes a failure's reason where Kubernetes reads it, when that file exists.
+/// Writes a failure's reason where Kubernetes reads it, when that file exists: at most
+/// 4096 characters, the limit of the termination message.
 fn termination_log(message: &str) {
     let path =
         std::env::var("AICR_TERMINATION_LOG").unwrap_or_else(|_| "/dev/termination-log".into());
     if std::path::Path::new(&path).exists() {
         let cut: String = message.chars().take(4096).collect();
         let _ = std::fs::write(&path, cut);
-    }
-}
-
-/// What a check this release cannot run (or does not know) yields.
-pub fn decide(phase: &Phase, check: &str) -> (Outcome, String) {
-    if phase.checks.contains(&check) {
-        (
-            Outcome::Skipped,
-            format!(
-                "{check} needs the Kubernetes API, which this release of the {} validator does not query yet",
-                phase.name
-            ),
-        )
-    } else {
-        (
-            Outcome::Skipped,
-            format!(
-                "error: unknown check '{check}' for the {} validator; known checks: {}",
-                phase.name,
-                phase.checks.join(", ")
-            ),
-        )
     }
 }
 
@@ -237,61 +197,31 @@ pub fn main(phase: &Phase) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if cli.rbac {
+        let role = aicr::checks::cluster::cluster_role(
+            &format!("aicr-{}-validator", phase.name),
+            phase.checks,
+        );
+        print!("{}", serde_norway::to_string(&role).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
     let check = cli.check.clone().unwrap_or_default();
     let started = jiff::Timestamp::now();
-    let (outcome, message) = if phase.checks.contains(&check.as_str()) {
-        match gather(&cli, &check) {
-            Ok(inputs) => run_check(phase, &check, &inputs),
-            Err(reason) => (Outcome::Failed, reason),
-        }
+    let (status, message) = if phase.knows(&check) {
+        run(&cli, &check).unwrap_or_else(|reason| (Status::Failed, reason))
     } else {
-        decide(phase, &check)
+        (Status::Skipped, format!("error: {}", phase.unknown(&check)))
     };
-    let status = match outcome {
-        Outcome::Passed => "passed",
-        Outcome::Failed => "failed",
-        Outcome::Skipped => "skipped",
-    };
-    eprintln!("{check}: {status}: {message}");
-    if outcome == Outcome::Failed {
+    eprintln!("{check}: {}: {message}", status.as_str());
+    if status == Status::Failed {
         termination_log(&message);
     }
     if cli.json {
-        let duration = jiff::Timestamp::now().as_millisecond() - started.as_millisecond();
-        println!(
-            "{}",
-            serde_json::json!({ "name": check, "status": status, "duration": duration, "suite": phase.name, "message": message, "stdout": [] })
-        );
+        let mut test = Test::new(&check, phase.name, status, message);
+        test.duration = (jiff::Timestamp::now().as_millisecond() - started.as_millisecond())
+            .try_into()
+            .unwrap_or(0);
+        println!("{}", serde_json::to_string(&test).unwrap_or_default());
     }
-    ExitCode::from(outcome.code())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_check_is_refused_with_the_known_names() {
-        let (outcome, line) = decide(&PERFORMANCE, "nope");
-        assert_eq!(outcome.code(), 2);
-        assert!(line.contains("unknown check 'nope'"), "{line}");
-        assert!(line.contains("nccl-all-reduce-bw"), "{line}");
-    }
-
-    #[test]
-    fn cluster_checks_say_why_they_are_skipped() {
-        let (outcome, line) = run_check(&DEPLOYMENT, "operator-health", &Inputs::default());
-        assert_eq!(outcome, Outcome::Skipped);
-        assert!(line.contains("needs the Kubernetes API"), "{line}");
-    }
-
-    #[test]
-    fn check_lists_are_sorted_and_unique() {
-        for phase in [DEPLOYMENT, PERFORMANCE, CONFORMANCE] {
-            let mut sorted = phase.checks.to_vec();
-            sorted.sort_unstable();
-            sorted.dedup();
-            assert_eq!(sorted, phase.checks, "{}", phase.name);
-        }
-    }
+    ExitCode::from(status.code())
 }

@@ -64,18 +64,6 @@ fn unknown_checks_exit_2_naming_the_known_ones() {
 }
 
 #[test]
-fn cluster_checks_report_skipped_saying_why() {
-    for (bin, check) in [
-        (BINARIES[0].0, "operator-health"),
-        (BINARIES[2].0, "dra-support"),
-    ] {
-        let out = run(bin, &[check]);
-        assert_eq!(out.status.code(), Some(2), "{check}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("needs the Kubernetes API"));
-    }
-}
-
-#[test]
 fn a_missing_check_name_is_a_usage_error() {
     for (bin, name, _) in BINARIES {
         let out = run(bin, &[]);
@@ -172,12 +160,17 @@ fn gpu_operator_version_from_an_argument_or_the_snapshot() {
             .code(),
         Some(0)
     );
-    assert_eq!(
-        f.run(deployment, &["gpu-operator-version"], &envs[..1])
-            .status
-            .code(),
-        Some(2),
-        "skipped without a version"
+    let out = isolated(
+        &f,
+        deployment,
+        &["gpu-operator-version"],
+        &[("AICR_RECIPE_PATH", recipe.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(2), "skipped without a version");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("version is unknown (snapshot measurement Deployment.gpu-operator.version, --deployed, or the gpu-operator release in the cluster); no Kubernetes cluster"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -242,4 +235,148 @@ fn termination_log_is_cut_at_4096_characters() {
     let written = std::fs::read_to_string(&log).unwrap();
     assert_eq!(written.chars().count(), 4096);
     assert!(written.starts_with("cannot read "));
+}
+
+/// Runs a validator with no ambient cluster configuration: `HOME` is the fixture's
+/// directory, `KUBECONFIG` and `KUBERNETES_SERVICE_HOST` are unset unless given.
+fn isolated(f: &Fixture, bin: &str, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .env("HOME", &f.dir)
+        .env("AICR_TERMINATION_LOG", f.dir.join("termination-log"))
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap()
+}
+
+const CLUSTER_CHECKS: [(&str, &str); 3] = [
+    (env!("CARGO_BIN_EXE_deployment"), "operator-health"),
+    (env!("CARGO_BIN_EXE_deployment"), "expected-resources"),
+    (env!("CARGO_BIN_EXE_conformance"), "dra-support"),
+];
+
+#[test]
+fn cluster_checks_without_a_cluster_are_skipped_saying_why() {
+    let f = Fixture::new("nocluster");
+    for (bin, check) in CLUSTER_CHECKS {
+        let out = isolated(&f, bin, &[check, "--json"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{check}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no Kubernetes cluster: not running in a pod (KUBERNETES_SERVICE_HOST is unset) and no kubeconfig"),
+            "{stderr}"
+        );
+        let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(ctrf["status"], "skipped");
+    }
+    let missing = f.dir.join("no-such-kubeconfig");
+    let out = isolated(
+        &f,
+        CLUSTER_CHECKS[0].0,
+        &["operator-health"],
+        &[("KUBECONFIG", missing.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-kubeconfig does not exist"));
+}
+
+#[test]
+fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
+    let f = Fixture::new("unreachable");
+    // A port that was just free: nothing listens on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kubeconfig = f.dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    for (bin, check) in CLUSTER_CHECKS {
+        let out = isolated(
+            &f,
+            bin,
+            &[check, "--kubeconfig", kubeconfig.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "{check}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "the Kubernetes API at https://127.0.0.1:{port}/ is unreachable"
+            )),
+            "{stderr}"
+        );
+    }
+    // ~/.kube/config is found without the flag.
+    std::fs::create_dir_all(f.dir.join(".kube")).unwrap();
+    std::fs::copy(&kubeconfig, f.dir.join(".kube/config")).unwrap();
+    let out = isolated(&f, CLUSTER_CHECKS[2].0, &["dra-support"], &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is unreachable"));
+
+    // Not a kubeconfig: a failure, with the reason in the termination log.
+    std::fs::write(&kubeconfig, "clusters: [oops\n").unwrap();
+    std::fs::write(f.dir.join("termination-log"), "").unwrap();
+    let out = isolated(
+        &f,
+        CLUSTER_CHECKS[0].0,
+        &["operator-health"],
+        &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log = std::fs::read_to_string(f.dir.join("termination-log")).unwrap();
+    assert!(log.starts_with("cannot read the kubeconfig "), "{log}");
+
+    // In a pod without its service account token: a failure too.
+    let out = isolated(
+        &f,
+        CLUSTER_CHECKS[0].0,
+        &["operator-health"],
+        &[
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", "443"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cannot load the pod's service account configuration"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rbac_prints_the_cluster_role_of_the_phase() {
+    let out = run(env!("CARGO_BIN_EXE_deployment"), &["--rbac"]);
+    assert!(out.status.success());
+    let role: serde_json::Value = serde_norway::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (role["kind"].as_str(), role["metadata"]["name"].as_str()),
+        (Some("ClusterRole"), Some("aicr-deployment-validator"))
+    );
+    assert!(
+        role["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["resources"][0] == "pods" && r["verbs"][0] == "list"),
+        "{role}"
+    );
+    let out = run(env!("CARGO_BIN_EXE_performance"), &["--rbac"]);
+    let role: serde_json::Value = serde_norway::from_slice(&out.stdout).unwrap();
+    assert_eq!(role["rules"], serde_json::json!([]), "reads no API");
+    let out = run(
+        env!("CARGO_BIN_EXE_conformance"),
+        &["--rbac", "dra-support"],
+    );
+    assert_eq!(out.status.code(), Some(2), "--rbac takes no check");
 }

@@ -455,10 +455,11 @@ mod tests {
         let project = Project::open(None).unwrap();
         let sh = &project.sh;
         let cargo = project.cargo();
-        // Built together with aicr for the target, as cross-build does; full subtrees.
+        // Built together with aicr and the validators for the target, as cross-build
+        // does (features unify among them); full subtrees.
         let tree = xshell::cmd!(
             sh,
-            "{cargo} tree --locked -p aicr -p aicrd --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
+            "{cargo} tree --locked -p aicr -p aicrd -p validators --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
         )
         .quiet()
         .read()

@@ -3,11 +3,10 @@
 
 //! The checks' decisions, as pure functions of typed inputs; `main` gathers the inputs.
 
-use aicr::constraint;
-use aicr::recipe::RecipeResult;
-
-use crate::Outcome;
-use crate::nccl;
+use super::{Status, Verdict, nccl};
+use crate::constraint;
+use crate::recipe::RecipeResult;
+use crate::snapshot::Snapshot;
 
 /// The tolerance of the performance check: a measurement within 10% below the
 /// threshold still passes, as in the Go original.
@@ -29,62 +28,68 @@ fn phase_constraint<'a>(recipe: &'a RecipeResult, phase: &str, name: &str) -> Op
 
 /// `gpu-operator-version`: the deployed version against the recipe's
 /// `Deployment.gpu-operator.version` constraint.
-pub fn gpu_operator_version(
-    recipe: Option<&RecipeResult>,
-    deployed: Option<&str>,
-) -> (Outcome, String) {
+pub fn gpu_operator_version(recipe: Option<&RecipeResult>, deployed: Option<&str>) -> Verdict {
     let Some(recipe) = recipe else {
-        return (Outcome::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
+        return (Status::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
     };
     let Some(expected) = phase_constraint(recipe, "deployment", "Deployment.gpu-operator.version")
     else {
         return (
-            Outcome::Skipped,
+            Status::Skipped,
             "the recipe sets no Deployment.gpu-operator.version constraint".into(),
         );
     };
     let Some(deployed) = deployed else {
-        return (Outcome::Skipped, "the deployed gpu-operator version is unknown (snapshot measurement Deployment.gpu-operator.version or --deployed)".into());
+        return (Status::Skipped, "the deployed gpu-operator version is unknown (snapshot measurement Deployment.gpu-operator.version, --deployed, or the gpu-operator release in the cluster)".into());
     };
     if constraint::satisfied(expected, deployed) {
         (
-            Outcome::Passed,
+            Status::Passed,
             format!("gpu-operator {deployed} satisfies {expected}"),
         )
     } else {
         (
-            Outcome::Failed,
+            Status::Failed,
             format!("gpu-operator {deployed} does not satisfy {expected}"),
         )
     }
 }
 
-/// `check-nvidia-smi`: the result of running `nvidia-smi` (`None`: not installed).
-pub fn nvidia_smi(result: Option<(bool, String)>) -> (Outcome, String) {
+/// `check-nvidia-smi`: the result of running `nvidia-smi` on this node (`None`: not
+/// installed); without it, the snapshot's `GPU.smi` measurement, which `aicr snapshot`
+/// took with `nvidia-smi -q -x` on the node.
+pub fn nvidia_smi(result: Option<(bool, String)>, snapshot: Option<&Snapshot>) -> Verdict {
     match result {
-        None => (
-            Outcome::Skipped,
-            "nvidia-smi is not installed on this node".into(),
-        ),
-        Some((true, _)) => (Outcome::Passed, "nvidia-smi ran".into()),
+        Some((true, _)) => (Status::Passed, "nvidia-smi ran".into()),
         Some((false, stderr)) => (
-            Outcome::Failed,
+            Status::Failed,
             format!("nvidia-smi failed: {}", stderr.trim()),
         ),
+        None => match snapshot.and_then(|s| s.value("GPU.smi.gpu-count")) {
+            Some(count) if count.parse::<u32>().is_ok_and(|n| n > 0) => (
+                Status::Passed,
+                format!("the snapshot's nvidia-smi reports {count} GPU(s)"),
+            ),
+            Some(_) => (
+                Status::Failed,
+                "the snapshot's nvidia-smi reports no GPU".into(),
+            ),
+            None => (
+                Status::Skipped,
+                "nvidia-smi is not installed here and no snapshot carries GPU.smi".into(),
+            ),
+        },
     }
 }
 
 /// `nccl-all-reduce-bw`: `all_reduce_perf` output against the recipe's threshold.
-pub fn nccl_all_reduce_bw(
-    recipe: Option<&RecipeResult>,
-    output: Option<&str>,
-) -> (Outcome, String) {
+pub fn nccl_all_reduce_bw(recipe: Option<&RecipeResult>, output: Option<&str>) -> Verdict {
     let Some(recipe) = recipe else {
-        return (Outcome::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
+        return (Status::Skipped, "no recipe (set AICR_RECIPE_PATH)".into());
     };
     let Some(expression) = phase_constraint(recipe, "performance", "nccl-all-reduce-bw") else {
         return (
-            Outcome::Skipped,
+            Status::Skipped,
             "the recipe sets no nccl-all-reduce-bw threshold".into(),
         );
     };
@@ -95,25 +100,25 @@ pub fn nccl_all_reduce_bw(
         .ok()
     else {
         return (
-            Outcome::Failed,
+            Status::Failed,
             format!("the threshold '{expression}' is not a number"),
         );
     };
     let Some(output) = output else {
         return (
-            Outcome::Skipped,
-            "no all_reduce_perf output (pass --input FILE or - for stdin)".into(),
+            Status::Skipped,
+            "no all_reduce_perf output given (validator: --input FILE or -; aicr validate: --nccl-output FILE)".into(),
         );
     };
     let Some(result) = nccl::parse(output) else {
         return (
-            Outcome::Failed,
+            Status::Failed,
             "the all_reduce_perf output holds no result rows".into(),
         );
     };
     if result.wrong > 0 {
         return (
-            Outcome::Failed,
+            Status::Failed,
             format!(
                 "all_reduce_perf reported wrong results in {} column(s)",
                 result.wrong
@@ -123,7 +128,7 @@ pub fn nccl_all_reduce_bw(
     let floor = threshold * (1.0 - NCCL_TOLERANCE);
     if result.peak_busbw >= floor {
         (
-            Outcome::Passed,
+            Status::Passed,
             format!(
                 "peak bus bandwidth {:.2} GB/s meets {threshold} GB/s (10% tolerance: {floor:.2})",
                 result.peak_busbw
@@ -131,7 +136,7 @@ pub fn nccl_all_reduce_bw(
         )
     } else {
         (
-            Outcome::Failed,
+            Status::Failed,
             format!(
                 "peak bus bandwidth {:.2} GB/s is below {threshold} GB/s less 10% ({floor:.2})",
                 result.peak_busbw
@@ -143,8 +148,8 @@ pub fn nccl_all_reduce_bw(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aicr::catalog::Catalog;
-    use aicr::criteria::Criteria;
+    use crate::catalog::Catalog;
+    use crate::criteria::Criteria;
 
     fn recipe() -> RecipeResult {
         let q = Criteria {
@@ -154,7 +159,7 @@ mod tests {
             os: "ubuntu".into(),
             ..Criteria::default()
         };
-        aicr::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
+        crate::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
     }
 
     #[test]
@@ -162,27 +167,56 @@ mod tests {
         let r = recipe();
         assert_eq!(
             gpu_operator_version(Some(&r), Some("v25.10.1")).0,
-            Outcome::Passed
+            Status::Passed
         );
         assert_eq!(
             gpu_operator_version(Some(&r), Some("v24.3.0")).0,
-            Outcome::Failed
+            Status::Failed
         );
-        assert_eq!(gpu_operator_version(Some(&r), None).0, Outcome::Skipped);
+        assert_eq!(gpu_operator_version(Some(&r), None).0, Status::Skipped);
         assert_eq!(
             gpu_operator_version(None, Some("v25.10.1")).0,
-            Outcome::Skipped
+            Status::Skipped
         );
     }
 
     #[test]
     fn nvidia_smi_pass_fail_skip() {
-        assert_eq!(nvidia_smi(Some((true, String::new()))).0, Outcome::Passed);
         assert_eq!(
-            nvidia_smi(Some((false, "NVIDIA-SMI has failed".into()))).0,
-            Outcome::Failed
+            nvidia_smi(Some((true, String::new())), None).0,
+            Status::Passed
         );
-        assert_eq!(nvidia_smi(None).0, Outcome::Skipped);
+        assert_eq!(
+            nvidia_smi(Some((false, "NVIDIA-SMI has failed".into())), None).0,
+            Status::Failed
+        );
+        assert_eq!(nvidia_smi(None, None).0, Status::Skipped);
+        let snapshot = |count: &str| {
+            Snapshot::new(
+                "t",
+                "v",
+                "n",
+                vec![],
+                vec![crate::snapshot::Measurement {
+                    kind: "GPU".into(),
+                    subtypes: vec![crate::snapshot::Subtype {
+                        subtype: "smi".into(),
+                        data: [("gpu-count".to_owned(), count.to_owned())].into(),
+                    }],
+                }],
+            )
+        };
+        let (status, line) = nvidia_smi(None, Some(&snapshot("8")));
+        assert_eq!(
+            (status, line.as_str()),
+            (Status::Passed, "the snapshot's nvidia-smi reports 8 GPU(s)")
+        );
+        assert_eq!(nvidia_smi(None, Some(&snapshot("0"))).0, Status::Failed);
+        assert_eq!(
+            nvidia_smi(Some((false, "no driver".into())), Some(&snapshot("8"))).0,
+            Status::Failed,
+            "running it here wins over the snapshot"
+        );
     }
 
     fn output(busbw: f64) -> String {
@@ -196,22 +230,22 @@ mod tests {
         let r = recipe(); // threshold 300 GB/s
         assert_eq!(
             nccl_all_reduce_bw(Some(&r), Some(&output(310.0))).0,
-            Outcome::Passed
+            Status::Passed
         );
         let (outcome, message) = nccl_all_reduce_bw(Some(&r), Some(&output(275.0)));
-        assert_eq!(outcome, Outcome::Passed, "within 10%: {message}");
+        assert_eq!(outcome, Status::Passed, "within 10%: {message}");
         let (outcome, message) = nccl_all_reduce_bw(Some(&r), Some(&output(269.0)));
-        assert_eq!(outcome, Outcome::Failed, "{message}");
+        assert_eq!(outcome, Status::Failed, "{message}");
         assert!(
             message.contains("below 300 GB/s less 10% (270.00)"),
             "{message}"
         );
-        assert_eq!(nccl_all_reduce_bw(Some(&r), None).0, Outcome::Skipped);
+        assert_eq!(nccl_all_reduce_bw(Some(&r), None).0, Status::Skipped);
         assert_eq!(
             nccl_all_reduce_bw(Some(&r), Some("garbage")).0,
-            Outcome::Failed
+            Status::Failed
         );
-        let inference = aicr::recipe::recipe(
+        let inference = crate::recipe::recipe(
             &Catalog::embedded().unwrap(),
             &Criteria {
                 service: "kind".into(),
@@ -221,7 +255,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             nccl_all_reduce_bw(Some(&inference), Some(&output(1.0))).0,
-            Outcome::Skipped,
+            Status::Skipped,
             "no threshold"
         );
     }
