@@ -123,14 +123,24 @@ async fn config(source: &Source) -> Result<Config, Unavailable> {
 }
 
 /// An API error means the server answered and refused; anything else that it did
-/// not answer.
+/// not answer. Either way one line: a server that is no Kubernetes API may answer
+/// with a page of HTML.
 fn api_error(what: &str, error: kube::Error) -> Unavailable {
-    match error {
-        kube::Error::Api(status) => Unavailable::Error(format!(
-            "cannot {what}: {} ({}): {}",
-            status.reason, status.code, status.message
-        )),
-        other => Unavailable::Error(format!("cannot {what}: {other}")),
+    let detail = match error {
+        kube::Error::Api(status) => {
+            format!("{} ({}): {}", status.reason, status.code, status.message)
+        }
+        other => chain(&other),
+    };
+    Unavailable::Error(format!("cannot {what}: {}", one_line(&detail)))
+}
+
+/// Whitespace collapsed, at most 300 characters.
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
 }
 
@@ -144,7 +154,7 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
             kube::Error::Api(_) => api_error("read the server version", error),
             other => Unavailable::NoCluster(format!(
                 "the Kubernetes API at {url} is unreachable: {}",
-                chain(&other)
+                one_line(&chain(&other))
             )),
         });
     }
@@ -460,6 +470,14 @@ mod tests {
 
     fn from<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn messages_are_one_short_line() {
+        assert_eq!(one_line(" a\n  b\tc "), "a b c");
+        let long = one_line(&"é ".repeat(400));
+        assert_eq!(long.chars().count(), 301);
+        assert!(long.ends_with('…'));
     }
 
     #[test]

@@ -380,3 +380,63 @@ fn rbac_prints_the_cluster_role_of_the_phase() {
     );
     assert_eq!(out.status.code(), Some(2), "--rbac takes no check");
 }
+
+/// A server that is no Kubernetes API: it answers every request with a 404 page.
+fn not_kubernetes() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let body = "<html>\n  <body>\n    <h1>Not Found</h1>\n  </body>\n</html>\n";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn a_server_that_is_no_kubernetes_api_fails_the_check_on_one_line() {
+    let f = Fixture::new("notkube");
+    let port = not_kubernetes();
+    let kubeconfig = f.dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'http://127.0.0.1:{port}'}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(f.dir.join("termination-log"), "").unwrap();
+    let out = isolated(
+        &f,
+        env!("CARGO_BIN_EXE_conformance"),
+        &[
+            "platform-health",
+            "--json",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log = std::fs::read_to_string(f.dir.join("termination-log")).unwrap();
+    assert!(log.starts_with("cannot read the server version: "), "{log}");
+    assert!(
+        log.contains("(404)") && log.contains("<h1>Not Found</h1>"),
+        "{log}"
+    );
+    assert!(!log.contains('\n'), "one line: {log}");
+    let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (ctrf["status"].as_str(), ctrf["message"].as_str()),
+        (Some("failed"), Some(log.as_str()))
+    );
+}

@@ -190,7 +190,9 @@ pub fn check(project: &Project) -> Result<Outcome> {
             continue;
         };
         step(
-            &format!("{name} --list and an unknown check"),
+            &format!(
+                "{name}: --list, an unknown check, --rbac, every check without an answering API server"
+            ),
             validator(Path::new(path)),
         );
     }
@@ -332,6 +334,9 @@ fn drive(child: &mut std::process::Child) -> Result<()> {
     }
 }
 
+/// `--list`, an unknown check, `--rbac`, then every listed check against an API server
+/// that does not answer (a kubeconfig naming a closed port on 127.0.0.1): each must end
+/// with a CTRF result whose status matches its exit code, the cluster checks skipped.
 fn validator(binary: &Path) -> Result<()> {
     let list = Command::new(binary).arg("--list").output()?;
     if !list.status.success() || list.stdout.is_empty() {
@@ -343,6 +348,56 @@ fn validator(binary: &Path) -> Result<()> {
             "an unknown check exited {:?}, expected 2",
             unknown.status.code()
         );
+    }
+    let rbac = Command::new(binary).arg("--rbac").output()?;
+    if !rbac.status.success()
+        || !String::from_utf8_lossy(&rbac.stdout).contains("kind: ClusterRole")
+    {
+        bail!("--rbac printed no ClusterRole");
+    }
+    let home = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'https://127.0.0.1:{port}'}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )?;
+    for check in String::from_utf8_lossy(&list.stdout).lines() {
+        let out = Command::new(binary)
+            .args([check, "--json", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env("HOME", home.path())
+            .env("AICR_TERMINATION_LOG", home.path().join("termination-log"))
+            .output()?;
+        let result: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .with_context(|| format!("{check} printed no CTRF result"))?;
+        let expected = match out.status.code() {
+            Some(0) => "passed",
+            Some(1) => "failed",
+            Some(2) => "skipped",
+            other => bail!(
+                "{check} exited {other:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        };
+        if result["status"] != expected {
+            bail!(
+                "{check}: CTRF status {} but exit code for {expected}",
+                result["status"]
+            );
+        }
+        let message = result["message"].as_str().unwrap_or_default();
+        if message.contains("Kubernetes API at")
+            && !(expected == "skipped" && message.contains("is unreachable"))
+        {
+            bail!("{check} without an answering API server: {expected}: {message}");
+        }
     }
     Ok(())
 }
