@@ -37,21 +37,28 @@ use crate::version::BuildStamp;
 /// The cargo profile release artifacts are built with (see the workspace Cargo.toml).
 pub const PROFILE: &str = "release-dist";
 
-/// How one target is built.
+/// One cargo invocation: the binaries of one package for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetBuild {
     pub target: Target,
     /// `cargo zigbuild` instead of `cargo build`.
     pub zig: bool,
-    pub packages: Vec<String>,
+    pub package: String,
     pub bins: Vec<String>,
 }
 
-/// Groups the definition's builds by target. Pure.
+/// Groups the definition's builds by target, then package. Pure.
+///
+/// Each package builds in its own invocation, so cargo resolves its features for it
+/// alone: what one binary links does not change when another gains a dependency, and
+/// its SBOM lists what its own build compiles.
 pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<TargetBuild> {
     let mut builds: Vec<TargetBuild> = Vec::new();
     for (bin, target) in def.builds(only) {
-        let index = match builds.iter().position(|b| b.target == target) {
+        let index = match builds
+            .iter()
+            .position(|b| b.target == target && b.package == bin.package)
+        {
             Some(i) => i,
             None => {
                 // Only the host's own triple builds with plain cargo: a linux host's
@@ -59,17 +66,13 @@ pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<Target
                 builds.push(TargetBuild {
                     target,
                     zig: target.triple != host,
-                    packages: Vec::new(),
+                    package: bin.package.clone(),
                     bins: Vec::new(),
                 });
                 builds.len() - 1
             }
         };
-        let build = &mut builds[index];
-        if !build.packages.contains(&bin.package) {
-            build.packages.push(bin.package.clone());
-        }
-        build.bins.push(bin.name.clone());
+        builds[index].bins.push(bin.name.clone());
     }
     builds
 }
@@ -129,20 +132,24 @@ pub fn cross_build(
         snapshot: opts.snapshot,
     };
     out.write_metadata(&metadata)?;
+    let mut targets: Vec<&str> = builds.iter().map(|b| b.target.triple).collect();
+    targets.sort_unstable();
+    targets.dedup();
     eprintln!(
         "cross-build: {} {} ({}), {} target(s){}",
         def.project,
         stamp.version,
         stamp.short_commit,
-        builds.len(),
+        targets.len(),
         if opts.fake { ", fake binaries" } else { "" }
     );
 
     let mut artifacts = Vec::new();
     for build in &builds {
         eprintln!(
-            "cross-build: {} ({})",
+            "cross-build: {} {} ({})",
             build.target.triple,
+            build.package,
             build.bins.join(", ")
         );
         let produced = if opts.fake {
@@ -217,11 +224,7 @@ fn compile(
     let cargo = project.cargo();
     let target = build.target.triple;
     let subcommand = if build.zig { "zigbuild" } else { "build" };
-    let packages: Vec<String> = build
-        .packages
-        .iter()
-        .flat_map(|p| ["--package".to_owned(), p.clone()])
-        .collect();
+    let package = &build.package;
     let bins: Vec<String> = build
         .bins
         .iter()
@@ -239,7 +242,7 @@ fn compile(
     }
     let mut command = cmd!(
         sh,
-        "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} {packages...} {bins...}"
+        "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} --package {package} {bins...}"
     )
     .env("AICR_VERSION", &stamp.version)
     .env("AICR_COMMIT", &stamp.short_commit)
@@ -252,7 +255,7 @@ fn compile(
     }
     command
         .run()
-        .with_context(|| format!("cargo {subcommand} for {target} failed"))?;
+        .with_context(|| format!("cargo {subcommand} of {package} for {target} failed"))?;
     let target_dir = sh
         .var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -320,28 +323,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_group_by_target_and_use_zig_unless_the_triple_is_the_hosts() {
+    fn builds_are_one_package_for_one_target_and_use_zig_unless_the_triple_is_the_hosts() {
         let def = Definition::load(&crate::project::workspace_root()).unwrap();
         let builds = plan(&def, None, "x86_64-unknown-linux-gnu");
         let summary: Vec<_> = builds
             .iter()
-            .map(|b| (b.target.triple, b.zig, b.bins.join("+")))
+            .map(|b| (b.target.triple, b.zig, b.package.as_str(), b.bins.join("+")))
             .collect();
+        let validators = "deployment+performance+conformance".to_owned();
         assert_eq!(
             summary,
             [
+                ("x86_64-unknown-linux-musl", true, "aicr", "aicr".to_owned()),
+                (
+                    "aarch64-unknown-linux-musl",
+                    true,
+                    "aicr",
+                    "aicr".to_owned()
+                ),
+                ("x86_64-apple-darwin", true, "aicr", "aicr".to_owned()),
+                ("aarch64-apple-darwin", true, "aicr", "aicr".to_owned()),
                 (
                     "x86_64-unknown-linux-musl",
                     true,
-                    "aicr+aicrd+deployment+performance+conformance".to_owned()
+                    "aicrd",
+                    "aicrd".to_owned()
                 ),
                 (
                     "aarch64-unknown-linux-musl",
                     true,
-                    "aicr+aicrd+deployment+performance+conformance".to_owned()
+                    "aicrd",
+                    "aicrd".to_owned()
                 ),
-                ("x86_64-apple-darwin", true, "aicr".to_owned()),
-                ("aarch64-apple-darwin", true, "aicr".to_owned()),
+                (
+                    "x86_64-unknown-linux-musl",
+                    true,
+                    "validators",
+                    validators.clone()
+                ),
+                ("aarch64-unknown-linux-musl", true, "validators", validators),
             ]
         );
         let mac = plan(&def, None, "aarch64-apple-darwin");
@@ -349,6 +369,7 @@ mod tests {
             mac.iter()
                 .filter(|b| !b.zig)
                 .all(|b| b.target.triple == "aarch64-apple-darwin")
+                && mac.iter().any(|b| !b.zig)
         );
     }
 

@@ -14,6 +14,7 @@
 //! creation time is the commit time and every list is sorted, so the same commit gives
 //! byte-identical documents.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
@@ -264,7 +265,8 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
     }
     let repository = workspace_repository(project)?;
     let checksums = lock_checksums(project)?;
-    let mut resolved: BTreeMap<&str, (cargo_metadata::Metadata, deps::Tree)> = BTreeMap::new();
+    let mut metadatas: BTreeMap<&str, cargo_metadata::Metadata> = BTreeMap::new();
+    let mut trees: BTreeMap<(&str, &str), deps::Tree> = BTreeMap::new();
     let mut artifacts = Vec::new();
     for archive in archives {
         let triple = archive
@@ -282,16 +284,15 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
             .with_context(|| {
                 format!("no binary of the release definition makes {}", archive.name)
             })?;
-        if !resolved.contains_key(triple) {
-            let packages = deps::packages_for(def, &target);
-            let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
-            let tree = deps::tree(project, &selection, &target)?;
-            resolved.insert(
-                target.triple,
-                (deps::metadata_for(project, Some(&target))?, tree),
-            );
+        if let Entry::Vacant(slot) = metadatas.entry(target.triple) {
+            slot.insert(deps::metadata_for(project, Some(&target))?);
         }
-        let (metadata_t, tree) = &resolved[triple];
+        let key = (target.triple, binary.package.as_str());
+        if let Entry::Vacant(slot) = trees.entry(key) {
+            // Built on its own for the target, as cross-build does.
+            slot.insert(deps::tree(project, &[&binary.package], &target)?);
+        }
+        let (metadata_t, tree) = (&metadatas[triple], &trees[&key]);
         let graph = deps::graph(metadata_t, tree, &binary.package)?;
         let subject = Subject {
             archive,
@@ -350,10 +351,7 @@ mod tests {
         let project = Project::open(None).unwrap();
         let target = Target::parse("x86_64-unknown-linux-musl").unwrap();
         let metadata = deps::metadata_for(&project, Some(&target)).unwrap();
-        let def = Definition::load(&project.root).unwrap();
-        let packages = deps::packages_for(&def, &target);
-        let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
-        let tree = deps::tree(&project, &selection, &target).unwrap();
+        let tree = deps::tree(&project, &["aicrd"], &target).unwrap();
         let graph = deps::graph(&metadata, &tree, "aicrd").unwrap();
         let archive = Artifact {
             name: "aicrd_1.2.3_linux_amd64.tar.gz".into(),
@@ -455,11 +453,10 @@ mod tests {
         let project = Project::open(None).unwrap();
         let sh = &project.sh;
         let cargo = project.cargo();
-        // Built together with aicr and the validators for the target, as cross-build
-        // does (features unify among them); full subtrees.
+        // Built on its own for the target, as cross-build does; full subtrees.
         let tree = xshell::cmd!(
             sh,
-            "{cargo} tree --locked -p aicr -p aicrd -p validators --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
+            "{cargo} tree --locked -p aicrd --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
         )
         .quiet()
         .read()
