@@ -182,9 +182,14 @@ pub fn main(phase: &Phase) -> ExitCode {
         "AICR {} validator: runs one {} check and reports it by exit code (0 passed, 1 failed, 2 skipped)",
         phase.name, phase.name
     );
+    let after = format!(
+        "Checks: {}\n\nEnvironment:\n  AICR_RECIPE_PATH      the RecipeResult (YAML or JSON)\n  AICR_SNAPSHOT_PATH    the Snapshot (YAML or JSON)\n  AICR_TERMINATION_LOG  where a failure's reason goes [default: /dev/termination-log, when it exists]",
+        phase.checks.join(", ")
+    );
     let cli = match <Cli as clap::CommandFactory>::command()
         .name(phase.name)
         .about(about)
+        .after_help(after)
         .try_get_matches()
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
     {

@@ -37,7 +37,12 @@ fn version_help_and_list() {
 
         let out = run(bin, &["--help"]);
         assert!(out.status.success());
-        assert!(String::from_utf8_lossy(&out.stdout).contains("2 skipped"));
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            help.contains("2 skipped") && help.contains("AICR_RECIPE_PATH"),
+            "{help}"
+        );
+        assert!(help.contains(check), "the help lists {check}");
 
         let out = run(bin, &["--list"]);
         assert!(out.status.success());
