@@ -184,48 +184,30 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
     }
     if needs.nodes {
         let nodes: Api<core::Node> = Api::all(client.clone());
-        let list = nodes
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| api_error("list nodes", e))?;
-        facts.nodes = list.items.iter().map(node).collect();
+        facts.nodes = list_all(&nodes, "nodes").await?.iter().map(node).collect();
     }
     if needs.pods {
         let pods: Api<core::Pod> = Api::all(client.clone());
-        let list = pods
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| api_error("list pods", e))?;
-        facts.pods = list.items.iter().map(pod).collect();
+        facts.pods = list_all(&pods, "pods").await?.iter().map(pod).collect();
     }
     if needs.workloads {
         let deployments: Api<apps::Deployment> = Api::all(client.clone());
         let daemon_sets: Api<apps::DaemonSet> = Api::all(client.clone());
         let stateful_sets: Api<apps::StatefulSet> = Api::all(client.clone());
-        let params = ListParams::default();
-        let list = deployments
-            .list(&params)
-            .await
-            .map_err(|e| api_error("list deployments", e))?;
-        facts.workloads.extend(list.items.iter().map(deployment));
-        let list = daemon_sets
-            .list(&params)
-            .await
-            .map_err(|e| api_error("list daemonsets", e))?;
-        facts.workloads.extend(list.items.iter().map(daemon_set));
-        let list = stateful_sets
-            .list(&params)
-            .await
-            .map_err(|e| api_error("list statefulsets", e))?;
-        facts.workloads.extend(list.items.iter().map(stateful_set));
+        let list = list_all(&deployments, "deployments").await?;
+        facts.workloads.extend(list.iter().map(deployment));
+        let list = list_all(&daemon_sets, "daemonsets").await?;
+        facts.workloads.extend(list.iter().map(daemon_set));
+        let list = list_all(&stateful_sets, "statefulsets").await?;
+        facts.workloads.extend(list.iter().map(stateful_set));
     }
     if needs.api_services {
         let services: Api<apiregistration::APIService> = Api::all(client.clone());
-        let list = services
-            .list(&ListParams::default())
-            .await
-            .map_err(|e| api_error("list apiservices", e))?;
-        facts.api_services = list.items.iter().map(api_service).collect();
+        facts.api_services = list_all(&services, "apiservices")
+            .await?
+            .iter()
+            .map(api_service)
+            .collect();
     }
     if needs.cluster_policy {
         let gvk = GroupVersionKind::gvk("nvidia.com", "v1", "ClusterPolicy");
@@ -249,12 +231,8 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
             });
         if let Some((resource, _)) = served {
             let classes: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-            let list = classes
-                .list(&ListParams::default())
-                .await
-                .map_err(|e| api_error("list deviceclasses", e))?;
-            facts.device_classes = list
-                .items
+            facts.device_classes = list_all(&classes, "deviceclasses")
+                .await?
                 .iter()
                 .filter_map(|c| c.metadata.name.clone())
                 .collect();
@@ -269,6 +247,29 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
             .is_some();
     }
     Ok(facts)
+}
+
+/// Objects per list request: large clusters answer in pages.
+const PAGE: u32 = 500;
+
+/// Every object `api` lists, page by page.
+async fn list_all<K>(api: &Api<K>, what: &str) -> Result<Vec<K>, Unavailable>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let mut items = Vec::new();
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| api_error(&format!("list {what}"), e))?;
+        items.extend(page.items);
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return Ok(items),
+        }
+    }
 }
 
 /// An error and its causes on one line.
