@@ -100,6 +100,23 @@ fn run_nvidia_smi() -> Option<(bool, String)> {
     ))
 }
 
+/// The gpu-operator version the cluster's release of it deployed, when neither
+/// `--deployed` nor the snapshot tells.
+fn deployed_from_cluster(
+    cli: &Cli,
+    recipe: &aicr::recipe::RecipeResult,
+) -> Result<Option<String>, cluster::Unavailable> {
+    let needs = Needs {
+        workloads: true,
+        ..Needs::default()
+    };
+    let facts = cluster::gather(cluster::source_from_env(cli.kubeconfig.as_deref()), needs)?;
+    Ok(
+        aicr::checks::cluster::release_version(Some(recipe), &facts.workloads, "gpu-operator")
+            .map(str::to_owned),
+    )
+}
+
 /// Gathers the inputs of `check` and runs it.
 fn run(cli: &Cli, check: &str) -> Result<Verdict, String> {
     let documents = Documents {
@@ -114,8 +131,6 @@ fn run(cli: &Cli, check: &str) -> Result<Verdict, String> {
             Err(cluster::Unavailable::Error(reason)) => (Status::Failed, reason),
         });
     }
-    // Without --deployed or a snapshot that tells, the cluster tells the deployed
-    // gpu-operator version, when there is one.
     let mut deployed = cli.deployed.clone();
     let mut no_cluster = None;
     let from_snapshot = documents
@@ -123,23 +138,12 @@ fn run(cli: &Cli, check: &str) -> Result<Verdict, String> {
         .as_ref()
         .and_then(|s| s.value("Deployment.gpu-operator.version"));
     if check == "gpu-operator-version"
-        && documents.recipe.is_some()
         && deployed.is_none()
         && from_snapshot.is_none()
+        && let Some(recipe) = &documents.recipe
     {
-        let needs = Needs {
-            workloads: true,
-            ..Needs::default()
-        };
-        match cluster::gather(cluster::source_from_env(cli.kubeconfig.as_deref()), needs) {
-            Ok(facts) => {
-                deployed = aicr::checks::cluster::release_version(
-                    documents.recipe.as_ref(),
-                    &facts.workloads,
-                    "gpu-operator",
-                )
-                .map(str::to_owned);
-            }
+        match deployed_from_cluster(cli, recipe) {
+            Ok(version) => deployed = version,
             Err(cluster::Unavailable::NoCluster(reason)) => no_cluster = Some(reason),
             Err(cluster::Unavailable::Error(reason)) => return Ok((Status::Failed, reason)),
         }
