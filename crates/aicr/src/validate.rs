@@ -179,8 +179,6 @@ pub fn report(tests: &[Test], tool_version: &str, start: i64, stop: i64) -> serd
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
-    use crate::criteria::Criteria;
     use crate::snapshot::{Measurement, Subtype};
     use std::collections::BTreeMap;
 
@@ -216,14 +214,7 @@ mod tests {
     }
 
     fn recipe() -> RecipeResult {
-        let q = Criteria {
-            service: "eks".into(),
-            accelerator: "h100".into(),
-            intent: "training".into(),
-            os: "ubuntu".into(),
-            ..Criteria::default()
-        };
-        crate::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
+        crate::checks::eks_ubuntu_training("h100")
     }
 
     fn with_cluster_facts(mut snapshot: Snapshot) -> Snapshot {

@@ -349,6 +349,11 @@ pub fn run(check: &str, recipe: Option<&RecipeResult>, facts: &Facts) -> Verdict
     }
 }
 
+/// The states of the pods that are not healthy.
+fn unhealthy<'a>(pods: impl Iterator<Item = &'a Pod>) -> Vec<String> {
+    pods.filter(|p| !p.healthy()).map(Pod::state).collect()
+}
+
 /// At most five names, then how many more.
 fn some(items: &[String]) -> String {
     let mut line = items.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
@@ -380,11 +385,7 @@ pub fn operator_health(recipe: Option<&RecipeResult>, pods: &[Pod]) -> Verdict {
             format!("no pods in namespace {namespace}: the GPU operator is not deployed"),
         );
     }
-    let sick: Vec<String> = own
-        .iter()
-        .filter(|p| !p.healthy())
-        .map(|p| p.state())
-        .collect();
+    let sick = unhealthy(own.iter().copied());
     if sick.is_empty() {
         (
             Status::Passed,
@@ -504,11 +505,7 @@ pub fn platform_health(nodes: &[Node], pods: &[Pod]) -> Verdict {
         .iter()
         .filter(|p| p.namespace == "kube-system")
         .collect();
-    let sick: Vec<String> = system
-        .iter()
-        .filter(|p| !p.healthy())
-        .map(|p| p.state())
-        .collect();
+    let sick = unhealthy(system.iter().copied());
     let mut problems = Vec::new();
     if !not_ready.is_empty() {
         problems.push(format!(
@@ -582,11 +579,7 @@ pub fn accelerator_metrics(pods: &[Pod]) -> Verdict {
             "no DCGM exporter pod (app=nvidia-dcgm-exporter): GPU metrics are not exported".into(),
         );
     }
-    let sick: Vec<String> = exporters
-        .iter()
-        .filter(|p| !p.healthy())
-        .map(|p| p.state())
-        .collect();
+    let sick = unhealthy(exporters.iter().copied());
     if sick.is_empty() {
         (
             Status::Passed,
@@ -777,18 +770,9 @@ pub fn secure_accelerator_access(recipe: Option<&RecipeResult>, pods: &[Pod]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
-    use crate::criteria::Criteria;
 
     fn recipe(accelerator: &str) -> RecipeResult {
-        let q = Criteria {
-            service: "eks".into(),
-            accelerator: accelerator.into(),
-            intent: "training".into(),
-            os: "ubuntu".into(),
-            ..Criteria::default()
-        };
-        crate::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
+        super::super::eks_ubuntu_training(accelerator)
     }
 
     fn pod(namespace: &str, name: &str, phase: &str, ready: bool) -> Pod {

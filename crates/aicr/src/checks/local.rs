@@ -152,14 +152,7 @@ mod tests {
     use crate::criteria::Criteria;
 
     fn recipe() -> RecipeResult {
-        let q = Criteria {
-            service: "eks".into(),
-            accelerator: "h100".into(),
-            intent: "training".into(),
-            os: "ubuntu".into(),
-            ..Criteria::default()
-        };
-        crate::recipe::recipe(&Catalog::embedded().unwrap(), &q).unwrap()
+        crate::checks::eks_ubuntu_training("h100")
     }
 
     #[test]

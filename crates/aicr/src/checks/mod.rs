@@ -161,6 +161,19 @@ pub fn run_local(check: &str, inputs: &Inputs<'_>) -> Option<Verdict> {
     })
 }
 
+/// The recipe the checks' tests use: EKS, Ubuntu, training, on `accelerator`.
+#[cfg(test)]
+pub(crate) fn eks_ubuntu_training(accelerator: &str) -> RecipeResult {
+    let q = crate::criteria::Criteria {
+        service: "eks".into(),
+        accelerator: accelerator.into(),
+        intent: "training".into(),
+        os: "ubuntu".into(),
+        ..crate::criteria::Criteria::default()
+    };
+    crate::recipe::recipe(&crate::catalog::Catalog::embedded().unwrap(), &q).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
