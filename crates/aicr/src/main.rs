@@ -313,10 +313,7 @@ fn run(command: Command) -> Result<(), Error> {
             let options = aicr::validate::Options {
                 phases: args.phases.clone(),
                 no_cluster: args.no_cluster,
-                nccl_output: match &args.nccl_output {
-                    Some(path) => Some(read_input(path)?),
-                    None => None,
-                },
+                nccl_output: args.nccl_output.as_deref().map(read_input).transpose()?,
             };
             let tests = aicr::validate::validate(&recipe, &snapshot, &options);
             let report = aicr::validate::report(
