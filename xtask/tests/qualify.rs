@@ -218,6 +218,39 @@ fn yaml_fails_on_a_lint_error() {
 }
 
 #[test]
+fn workflows_fail_on_an_actionlint_error() {
+    let repo = fixture();
+    let workflows = repo.work.join(".github/workflows");
+    fs::create_dir_all(&workflows).unwrap();
+    fs::write(
+        workflows.join("ci.yaml"),
+        format!(
+            "{HASH_H}name: ci\n\"on\": push\njobs:\n  test:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: cargo test\n"
+        ),
+    )
+    .unwrap();
+    passes_then_fails(
+        &repo,
+        "workflows",
+        |r| {
+            fs::write(
+                r.work.join(".github/workflows/release.yml"),
+                format!(
+                    "{HASH_H}name: release\n\"on\": push\njobs:\n  publish:\n    needs: build\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{{{ github.no_such_field }}}}\n"
+                ),
+            )
+            .unwrap()
+        },
+        ".github/workflows/release.yml:6: job \"publish\" needs job \"build\" which does not exist",
+    );
+    let err = gate(&repo, "workflows", &[]).stderr;
+    assert!(
+        err.contains(".github/workflows/release.yml:10: property \"no_such_field\" is not defined"),
+        "{err}"
+    );
+}
+
+#[test]
 fn licenses_fail_on_a_gpl_only_dependency() {
     let repo = fixture();
     passes_then_fails(

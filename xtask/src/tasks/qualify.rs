@@ -28,6 +28,7 @@ mod advisories;
 mod e2e;
 mod licenses;
 mod unsafe_code;
+mod workflows;
 mod yaml;
 
 use std::io::Write;
@@ -51,6 +52,7 @@ pub const GATES: &[&str] = &[
     "unsafe",
     "headers",
     "yaml",
+    "workflows",
     "licenses",
     "notices",
     "advisories",
@@ -241,6 +243,7 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
         "unsafe" => unsafe_code::check(project),
         "headers" => headers::check_project(project, args.fix_headers),
         "yaml" => yaml::check(project),
+        "workflows" => workflows::check(project),
         "licenses" => licenses::check(project, &Definition::load(&project.root)?),
         "notices" => {
             let def = Definition::load(&project.root)?;
