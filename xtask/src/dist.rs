@@ -236,6 +236,13 @@ impl Definition {
         Definition::parse(&text).with_context(|| format!("invalid release definition {DEFINITION}"))
     }
 
+    /// Reads and validates the release definition as the tag `tag` has it.
+    pub fn at_tag(git: &crate::git::Git<'_>, tag: &str) -> Result<Definition> {
+        let text = git.show_file(&format!("refs/tags/{tag}"), DEFINITION)?;
+        Definition::parse(&text)
+            .with_context(|| format!("invalid release definition {DEFINITION} of {tag}"))
+    }
+
     /// Parses and validates the text of a release definition.
     pub fn parse(text: &str) -> Result<Definition> {
         let raw: RawDefinition = toml_edit::de::from_str(text)
@@ -417,6 +424,29 @@ fn check_relative_path(what: &str, path: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pinned_toolchain_installs_exactly_the_release_targets() {
+        let root = crate::project::workspace_root();
+        let text = std::fs::read_to_string(root.join("rust-toolchain.toml")).unwrap();
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let mut pinned: Vec<&str> = doc["toolchain"]["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        pinned.sort_unstable();
+        let def = Definition::load(&root).unwrap();
+        let mut targets: Vec<&str> = def.all_targets().iter().map(|t| t.triple).collect();
+        targets.sort_unstable();
+        assert_eq!(pinned, targets);
+        let channel = doc["toolchain"]["channel"].as_str().unwrap();
+        assert!(
+            channel.split('.').count() == 3 && channel.split('.').all(|p| p.parse::<u32>().is_ok()),
+            "the channel is an exact version, not {channel}"
+        );
+    }
 
     const GOOD: &str = r#"
 [project]

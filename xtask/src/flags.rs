@@ -221,12 +221,17 @@ Entry points:
   cargo xtask release --rc|--patch|--minor   qualify, then bump (tag + push); CI takes over
   cargo xtask release --tag v1.2.3 --publish build the tag from a clean worktree and publish
 
-Publishing is idempotent and checks remote truth first: an existing draft or release is
-reused, assets already uploaded with the same size and digest are skipped, and running
-the same command again after a failure finishes the job. Release candidates (-rcN) are
-GitHub pre-releases and skip Homebrew, site and demo. Environment: GITHUB_TOKEN (and
-AICR_GITHUB_API for another API base URL), HOMEBREW_TAP_TOKEN for an https tap,
-AICR_SIGNING_KEY for the provenance.";
+Publishing executes the steps of `cargo xtask plan --tag T` in order. A preflight checks
+every credential and permission before the first remote change and lists everything
+missing. Publishing is idempotent and checks remote truth first: an existing draft or
+release is reused, assets already uploaded with the same size and digest are skipped,
+and running the same command again after a failure finishes the job. Release candidates
+(-rcN) are GitHub pre-releases and skip Homebrew, site and demo; latest (image tag,
+GitHub's latest release, Homebrew, site, demo) moves only to the highest stable tag.
+Environment: GITHUB_TOKEN (and AICR_GITHUB_API for another API base URL),
+AICR_REGISTRY_USERNAME/AICR_REGISTRY_PASSWORD (GITHUB_TOKEN for ghcr.io otherwise),
+HOMEBREW_TAP_TOKEN for an https tap, AICR_SIGNING_KEY for the provenance (required to
+publish).";
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
@@ -257,6 +262,10 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Report what a release run did for each step, from its journal
+    /// (target/dist/release-state.json).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,17 @@ impl<'a> Git<'a> {
         Ok(cmd!(sh, "git rev-parse --short {commit}").quiet().read()?)
     }
 
+    /// The text of `path` in the tree of `rev`.
+    pub fn show_file(&self, rev: &str, path: &str) -> Result<String> {
+        let sh = self.sh;
+        let spec = format!("{rev}:{path}");
+        cmd!(sh, "git show {spec}")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .with_context(|| format!("{rev} has no {path}"))
+    }
+
     /// The committer time of a commit, in seconds since the epoch.
     pub fn commit_time(&self, commit: &str) -> Result<i64> {
         let sh = self.sh;

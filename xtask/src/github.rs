@@ -132,8 +132,32 @@ impl Client {
         Ok(None)
     }
 
-    pub fn create_draft(&self, tag: &str, body: &str, prerelease: bool) -> Result<Release> {
-        let payload = json!({ "tag_name": tag, "name": tag, "body": body, "draft": true, "prerelease": prerelease });
+    /// The repository as the token sees it (`GET /repos/{owner}/{name}`).
+    pub fn repository(&self) -> Result<Value> {
+        self.send(
+            "GET",
+            &format!("{}/repos/{}", self.api, self.repository),
+            None,
+        )
+    }
+
+    /// Creates a draft; `make_latest` is what GitHub does with its "latest release"
+    /// once the draft is published.
+    pub fn create_draft(
+        &self,
+        tag: &str,
+        body: &str,
+        prerelease: bool,
+        make_latest: bool,
+    ) -> Result<Release> {
+        let payload = json!({
+            "tag_name": tag,
+            "name": tag,
+            "body": body,
+            "draft": true,
+            "prerelease": prerelease,
+            "make_latest": make_latest.to_string(),
+        });
         let value = self.send(
             "POST",
             &self.url("/releases"),

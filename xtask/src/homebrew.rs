@@ -120,81 +120,153 @@ pub fn bottles(
 /// What publishing to the tap did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TapResult {
-    NotConfigured(String),
     Unchanged,
     Committed(String),
 }
 
-/// Commits the formula to the tap unless it is already there.
-pub fn publish(
-    project: &Project,
-    hb: &Homebrew,
-    formula: &str,
-    tag: &str,
-    dry_run: bool,
-) -> Result<TapResult> {
-    let Some(tap) = hb.tap.as_deref() else {
-        return Ok(TapResult::NotConfigured(
-            "no [homebrew] tap in dist/release.toml".into(),
-        ));
-    };
-    let sh = &project.sh;
-    let url = if tap.starts_with("https://") {
-        match sh.var("HOMEBREW_TAP_TOKEN") {
-            Ok(token) if !token.is_empty() => {
-                tap.replacen("https://", &format!("https://x-access-token:{token}@"), 1)
-            }
-            _ => {
-                return Ok(TapResult::NotConfigured(
-                    "HOMEBREW_TAP_TOKEN is not set".into(),
-                ));
-            }
-        }
-    } else {
-        tap.to_owned()
-    };
-    if dry_run {
-        println!(
-            "  would commit {} to {tap}: \"Brew formula update for {} version {tag}\"",
-            hb.path, hb.binary
-        );
-        return Ok(TapResult::Unchanged);
-    }
+/// The token of an https tap: `HOMEBREW_TAP_TOKEN`.
+pub const TOKEN: &str = "HOMEBREW_TAP_TOKEN";
+
+/// The askpass program git runs for an https tap's credentials: it answers the
+/// username prompt with `x-access-token` and the password prompt with the token from
+/// the environment, so the token is in no URL, argument or file.
+const ASKPASS: &str = "#!/bin/sh\ncase \"$1\" in\n  Username*) echo x-access-token ;;\n  *) printf '%s\\n' \"$HOMEBREW_TAP_TOKEN\" ;;\nesac\n";
+
+/// A temporary directory with the askpass script, and the environment git needs to
+/// reach `tap` (empty for a local or ssh tap).
+fn credentials(project: &Project, tap: &str) -> Result<(tempfile::TempDir, Vec<(String, String)>)> {
     let dir = tempfile::tempdir()?;
-    let clone = dir.path().join("tap");
-    cmd!(sh, "git clone --quiet --depth 1 {url} {clone}")
-        .quiet()
-        .secret()
-        .run()
-        .with_context(|| format!("cannot clone the Homebrew tap {tap}"))?;
-    let path = clone.join(&hb.path);
+    if !tap.starts_with("https://") {
+        return Ok((dir, Vec::new()));
+    }
+    match project.sh.var(TOKEN) {
+        Ok(token) if !token.is_empty() => {}
+        _ => bail!(
+            "{TOKEN} is not set; hint: add a token with contents: write on {tap} as the {TOKEN} secret"
+        ),
+    }
+    let script = dir.path().join("askpass");
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o700)
+            .open(&script)?;
+        file.write_all(ASKPASS.as_bytes())?;
+    }
+    let env = vec![
+        ("GIT_ASKPASS".to_owned(), script.display().to_string()),
+        ("GIT_TERMINAL_PROMPT".to_owned(), "0".to_owned()),
+    ];
+    Ok((dir, env))
+}
+
+/// A shallow clone of the tap in a temporary directory (removed on drop).
+struct TapClone {
+    _dir: tempfile::TempDir,
+    _credentials: tempfile::TempDir,
+    path: std::path::PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl TapClone {
+    fn of(project: &Project, tap: &str) -> Result<TapClone> {
+        let (credentials, env) = credentials(project, tap)?;
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("tap");
+        let sh = &project.sh;
+        let mut clone = cmd!(sh, "git clone --quiet --depth 1 {tap} {path}")
+            .quiet()
+            .ignore_stderr();
+        for (k, v) in &env {
+            clone = clone.env(k, v);
+        }
+        clone.run().map_err(|_| {
+            anyhow::anyhow!(
+                "cannot clone the Homebrew tap {tap}; hint: check [homebrew] tap in dist/release.toml and that {TOKEN} can read it"
+            )
+        })?;
+        Ok(TapClone {
+            _dir: dir,
+            _credentials: credentials,
+            path,
+            env,
+        })
+    }
+
+    fn git(&self, project: &Project, args: &[&str]) -> Result<()> {
+        let sh = &project.sh;
+        let path = &self.path;
+        let what = args.first().copied().unwrap_or("git");
+        let mut command = cmd!(sh, "git -C {path} {args...}").quiet().ignore_stderr();
+        for (k, v) in &self.env {
+            command = command.env(k, v);
+        }
+        command
+            .run()
+            .map_err(|_| anyhow::anyhow!("git {what} failed in the tap clone"))
+    }
+}
+
+/// Preflight: the tap can be cloned and the credentials may push to it (a dry-run
+/// push, which asks the server for write access and changes nothing).
+pub fn check_tap(project: &Project, hb: &Homebrew) -> Result<()> {
+    let tap = hb
+        .tap
+        .as_deref()
+        .context("no tap in [homebrew] of dist/release.toml")?;
+    let clone = TapClone::of(project, tap)?;
+    clone
+        .git(
+            project,
+            &[
+                "push",
+                "--dry-run",
+                "--quiet",
+                "origin",
+                "HEAD:refs/heads/aicr-release-preflight",
+            ],
+        )
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "cannot push to the Homebrew tap {tap}; hint: {TOKEN} needs contents: write on it"
+            )
+        })
+}
+
+/// Commits the formula to the tap unless it is already there.
+pub fn publish(project: &Project, hb: &Homebrew, formula: &str, tag: &str) -> Result<TapResult> {
+    let tap = hb
+        .tap
+        .as_deref()
+        .context("no tap in [homebrew] of dist/release.toml")?;
+    let clone = TapClone::of(project, tap)?;
+    let path = clone.path.join(&hb.path);
     if std::fs::read_to_string(&path).is_ok_and(|current| current == formula) {
         return Ok(TapResult::Unchanged);
     }
     std::fs::create_dir_all(path.parent().context("the formula path has a directory")?)?;
     std::fs::write(&path, formula)?;
     let message = format!("Brew formula update for {} version {tag}", hb.binary);
-    let file = &hb.path;
-    let git = |args: &[&str]| -> Result<()> {
-        let what = args.first().copied().unwrap_or("git");
-        cmd!(sh, "git -C {clone} {args...}")
-            .quiet()
-            .secret()
-            .run()
-            .map_err(|_| anyhow::anyhow!("git {what} failed in the tap clone"))
-    };
-    git(&["add", file])?;
-    git(&[
-        "-c",
-        "user.name=aicr-release",
-        "-c",
-        "user.email=aicr-release@users.noreply.github.com",
-        "commit",
-        "--quiet",
-        "-m",
-        &message,
-    ])?;
-    git(&["push", "--quiet", "origin", "HEAD"]).context("cannot push to the Homebrew tap")?;
+    clone.git(project, &["add", &hb.path])?;
+    clone.git(
+        project,
+        &[
+            "-c",
+            "user.name=aicr-release",
+            "-c",
+            "user.email=aicr-release@users.noreply.github.com",
+            "commit",
+            "--quiet",
+            "-m",
+            &message,
+        ],
+    )?;
+    clone
+        .git(project, &["push", "--quiet", "origin", "HEAD"])
+        .context("cannot push to the Homebrew tap")?;
     Ok(TapResult::Committed(message))
 }
 

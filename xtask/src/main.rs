@@ -21,6 +21,7 @@ mod homebrew;
 mod macho;
 mod oci;
 mod project;
+mod publish;
 mod registry;
 mod targets;
 mod tasks;

@@ -337,6 +337,35 @@ impl Registry {
     }
 }
 
+/// Preflight of a push: the registry's token handshake (or Basic credentials) grants
+/// `pull,push` on `repository`, proven by opening an upload session and cancelling it.
+pub fn check_push_access(host: &str, repository: &str) -> Result<()> {
+    let registry = Registry::new(
+        host,
+        std::env::var("AICR_REGISTRY_USERNAME").ok(),
+        std::env::var("AICR_REGISTRY_PASSWORD").ok(),
+    );
+    let url = format!("{}/v2/{repository}/blobs/uploads/", registry.base);
+    let start = registry
+        .send("POST", &url, &[("Content-Length", "0")], Some(&[]))
+        .with_context(|| format!("cannot reach the registry {host}"))?;
+    if start.status != 202 {
+        bail!(
+            "the registry {host} denies push to {repository} (POST {url} answered {}); hint: set AICR_REGISTRY_USERNAME and AICR_REGISTRY_PASSWORD (or GITHUB_TOKEN with packages: write for ghcr.io)",
+            start.status
+        );
+    }
+    if let Some(location) = start.header("location") {
+        let location = if location.starts_with('/') {
+            format!("{}{location}", registry.base)
+        } else {
+            location.to_owned()
+        };
+        let _ = registry.send("DELETE", &location, &[], None);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

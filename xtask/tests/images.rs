@@ -276,10 +276,35 @@ fn resolve(host: &str, repo: &str, reference: &str) -> Option<String> {
     })
 }
 
+/// Gives the fixture's `aicr` image the static base instead of an unreachable one.
+fn static_cli_base(repo: &Repo) {
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    fs::write(
+        repo.work.join("dist/release.toml"),
+        def.replace(
+            "base = \"127.0.0.1:9/missing/base:1\"\n",
+            "ca_bundle = \"dist/images/ca.crt\"\n",
+        ),
+    )
+    .unwrap();
+    repo.git(&[
+        "commit",
+        "--quiet",
+        "-am",
+        "build: the static base for the cli image",
+    ]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+}
+
 #[test]
 fn push_to_a_real_registry_with_tags_by_channel() {
     let registry = start_registry();
     let repo = image_repo("stable");
+    // A tagged release ships every image or fails naming the one it cannot build.
+    repo.tag_pushed("v1.2.2");
+    repo.xtask(&["release", "--tag", "v1.2.2", "--fake-binaries"])
+        .failure("images: aicr: its base 127.0.0.1:9/missing/base:1 cannot be pulled");
+    static_cli_base(&repo);
     repo.tag_pushed("v1.2.3");
     repo.xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
         .success();
@@ -294,7 +319,7 @@ fn push_to_a_real_registry_with_tags_by_channel() {
         .success();
     assert!(dry.contains("/v2/aicr/stable/manifests/latest"), "{dry}");
     assert_eq!(
-        resolve(&registry.host, "aicr/stable", "1.2.3"),
+        resolve(&registry.host, "aicr/stable", "v1.2.3"),
         None,
         "a dry run sends nothing"
     );
@@ -307,7 +332,7 @@ fn push_to_a_real_registry_with_tags_by_channel() {
     .unwrap();
     let local = top["manifests"][0]["digest"].as_str().unwrap();
     assert_eq!(
-        resolve(&registry.host, "aicr/stable", "1.2.3").as_deref(),
+        resolve(&registry.host, "aicr/stable", "v1.2.3").as_deref(),
         Some(local)
     );
     assert_eq!(
@@ -321,12 +346,29 @@ fn push_to_a_real_registry_with_tags_by_channel() {
         again.stderr
     );
 
+    // A hotfix of an older line pushes its own tag and leaves latest where it is.
+    fs::write(repo.work.join("docs/README.md"), "# aicr\nhotfix\n").unwrap();
+    repo.git(&["commit", "--quiet", "-am", "fix: a hotfix"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.tag_pushed("v1.2.1");
+    repo.xtask(&["release", "--tag", "v1.2.1", "--fake-binaries"])
+        .success();
+    repo.xtask(&["images", "--no-build", "--push", &registry.host])
+        .success();
+    let hotfix = resolve(&registry.host, "aicr/stable", "v1.2.1").unwrap();
+    assert_ne!(hotfix, local);
+    assert_eq!(
+        resolve(&registry.host, "aicr/stable", "latest").as_deref(),
+        Some(local),
+        "latest stays on v1.2.3"
+    );
+
     // The pushed image serves as a registry base: pulled through the distribution API.
     let pulled = image_repo("pulled");
     let def = fs::read_to_string(pulled.work.join("dist/release.toml")).unwrap();
     let def = def.replace(
         "127.0.0.1:9/missing/base:1",
-        &format!("{}/aicr/stable:1.2.3", registry.host),
+        &format!("{}/aicr/stable:v1.2.3", registry.host),
     );
     fs::write(pulled.work.join("dist/release.toml"), def).unwrap();
     pulled.git(&["commit", "--quiet", "-am", "build: a registry base"]);
@@ -347,12 +389,13 @@ fn push_to_a_real_registry_with_tags_by_channel() {
     );
 
     let rc = image_repo("candidate");
+    static_cli_base(&rc);
     rc.tag_pushed("v1.3.0-rc1");
     rc.xtask(&["release", "--tag", "v1.3.0-rc1", "--fake-binaries"])
         .success();
     rc.xtask(&["images", "--no-build", "--push", &registry.host])
         .success();
-    assert!(resolve(&registry.host, "aicr/candidate", "1.3.0-rc1").is_some());
+    assert!(resolve(&registry.host, "aicr/candidate", "v1.3.0-rc1").is_some());
     assert_eq!(
         resolve(&registry.host, "aicr/candidate", "latest"),
         None,

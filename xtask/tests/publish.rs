@@ -22,6 +22,10 @@ use support::{Repo, release_repo};
 
 #[derive(Debug, Default)]
 struct Fake {
+    /// Every request that changes something (POST, PATCH, DELETE), as `METHOD path`.
+    mutations: Vec<String>,
+    /// What `GET /repos/{owner}/{repo}` reports as the token's push permission.
+    can_push: Option<bool>,
     releases: Vec<Value>,
     assets: Vec<(u64, Value)>,
     uploads: Vec<String>,
@@ -51,12 +55,28 @@ async fn list(State(s): State<Shared>, headers: HeaderMap) -> (StatusCode, Strin
     )
 }
 
+async fn repository(State(s): State<Shared>, headers: HeaderMap) -> (StatusCode, String) {
+    if !authorized(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "Bad credentials"}).to_string(),
+        );
+    }
+    let can_push = s.lock().unwrap().can_push.unwrap_or(true);
+    (
+        StatusCode::OK,
+        json!({"full_name": "NVIDIA/aicr", "permissions": {"admin": false, "push": can_push, "pull": true}})
+            .to_string(),
+    )
+}
+
 async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
     if !authorized(&headers) {
         return (StatusCode::UNAUTHORIZED, "{}".into());
     }
     let input: Value = serde_json::from_slice(&body).unwrap();
     let mut fake = s.lock().unwrap();
+    fake.mutations.push("POST /releases".into());
     fake.next_id += 1;
     let id = fake.next_id;
     let release = json!({
@@ -66,6 +86,7 @@ async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> (St
         "body": input["body"],
         "draft": input["draft"],
         "prerelease": input["prerelease"],
+        "make_latest": input["make_latest"],
         "upload_url": format!("{}/uploads/repos/NVIDIA/aicr/releases/{id}/assets{{?name,label}}", fake.base),
     });
     fake.releases.push(release.clone());
@@ -79,6 +100,7 @@ async fn update(
 ) -> (StatusCode, String) {
     let input: Value = serde_json::from_slice(&body).unwrap();
     let mut fake = s.lock().unwrap();
+    fake.mutations.push(format!("PATCH /releases/{id}"));
     let release = fake.releases.iter_mut().find(|r| r["id"] == id).unwrap();
     for (k, v) in input.as_object().unwrap() {
         release[k] = v.clone();
@@ -112,6 +134,7 @@ async fn upload(
         return (StatusCode::UNAUTHORIZED, "{}".into());
     }
     let mut fake = s.lock().unwrap();
+    fake.mutations.push(format!("POST /releases/{id}/assets"));
     fake.attempts += 1;
     if fake.fail_upload == Some(fake.attempts) {
         fake.fail_upload = None;
@@ -137,7 +160,9 @@ async fn remove(
     State(s): State<Shared>,
     UrlPath((_, _, id)): UrlPath<(String, String, u64)>,
 ) -> StatusCode {
-    s.lock().unwrap().assets.retain(|(_, a)| a["id"] != id);
+    let mut fake = s.lock().unwrap();
+    fake.mutations.push(format!("DELETE /releases/assets/{id}"));
+    fake.assets.retain(|(_, a)| a["id"] != id);
     StatusCode::NO_CONTENT
 }
 
@@ -152,6 +177,7 @@ fn start(fail_upload: Option<usize>) -> (String, Shared) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     shared.lock().unwrap().base = base.clone();
     let app = Router::new()
+        .route("/repos/{owner}/{repo}", get(repository))
         .route("/repos/{owner}/{repo}/releases", get(list).post(create))
         .route("/repos/{owner}/{repo}/releases/{id}", patch(update))
         .route("/repos/{owner}/{repo}/releases/{id}/assets", get(assets))
@@ -234,11 +260,59 @@ fn tap_log(tap: &Path) -> Vec<String> {
         .collect()
 }
 
-fn publish(repo: &Repo, base: &str, tag: &str) -> support::Run {
+/// A release signing key made by `cargo xtask keygen`, as the PEM text.
+fn signing_key(repo: &Repo) -> String {
+    let dir = repo.work.parent().unwrap().join("keys");
+    if !dir.join("aicr-signing.key").is_file() {
+        repo.xtask(&["keygen", "--out", dir.to_str().unwrap()])
+            .success();
+    }
+    fs::read_to_string(dir.join("aicr-signing.key")).unwrap()
+}
+
+fn publish_with(repo: &Repo, tag: &str, envs: &[(&str, &str)]) -> support::Run {
+    let key = signing_key(repo);
+    let mut all = vec![("AICR_SIGNING_KEY", key.as_str())];
+    all.extend_from_slice(envs);
     repo.xtask_env(
         &["release", "--tag", tag, "--publish", "--fake-binaries"],
+        &all,
+    )
+}
+
+fn publish(repo: &Repo, base: &str, tag: &str) -> support::Run {
+    publish_with(
+        repo,
+        tag,
         &[("AICR_GITHUB_API", base), ("GITHUB_TOKEN", "test-token")],
     )
+}
+
+/// The steps a release run executed, from its journal.
+fn executed(repo: &Repo) -> Vec<String> {
+    let journal: Value = serde_json::from_slice(
+        &fs::read(repo.work.join("target/dist/release-state.json")).unwrap(),
+    )
+    .unwrap();
+    journal["executed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The steps `cargo xtask plan --tag` says run, in order.
+fn planned(repo: &Repo, tag: &str) -> Vec<String> {
+    let plan: Value =
+        serde_json::from_str(&repo.xtask(&["plan", "--tag", tag, "--json"]).success()).unwrap();
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["runs"] == true)
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -392,7 +466,170 @@ fn a_candidate_is_a_prerelease_without_homebrew() {
         run.stderr
     );
     assert_eq!(state.lock().unwrap().releases[0]["prerelease"], true);
+    assert_eq!(state.lock().unwrap().releases[0]["make_latest"], "false");
     assert_eq!(tap_log(&tap).len(), 1, "the tap is untouched");
+    assert_eq!(executed(&repo), planned(&repo, "v1.3.0-rc1"));
+    assert_eq!(
+        executed(&repo),
+        [
+            "cross-build",
+            "notices",
+            "package",
+            "sbom",
+            "checksum",
+            "attest",
+            "preflight",
+            "github-release"
+        ]
+    );
+}
+
+#[test]
+fn a_stable_release_executes_exactly_its_plan() {
+    let (repo, _tap) = repo_with_tap();
+    repo.tag_pushed("v1.2.3");
+    let (base, state) = start(None);
+    let run = publish(&repo, &base, "v1.2.3");
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(executed(&repo), planned(&repo, "v1.2.3"));
+    assert_eq!(
+        executed(&repo),
+        [
+            "cross-build",
+            "notices",
+            "package",
+            "sbom",
+            "checksum",
+            "attest",
+            "preflight",
+            "github-release",
+            "homebrew"
+        ]
+    );
+    let fake = state.lock().unwrap();
+    assert_eq!(fake.releases[0]["make_latest"], "true");
+    assert!(
+        fake.assets
+            .iter()
+            .any(|(_, a)| a["name"] == "aicr_1.2.3.pub"),
+        "the public key of the signed provenance is published"
+    );
+}
+
+#[test]
+fn preflight_stops_before_any_remote_change_listing_every_problem() {
+    let (repo, tap) = repo_with_tap();
+    repo.tag_pushed("v1.2.3");
+    let (base, state) = start(None);
+
+    // No token at all: nothing is sent to GitHub, the tap is untouched.
+    let run = publish_with(
+        &repo,
+        "v1.2.3",
+        &[("AICR_GITHUB_API", &base), ("GITHUB_TOKEN", "")],
+    );
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("step preflight failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("github-release: GITHUB_TOKEN is not set"),
+        "{}",
+        run.stderr
+    );
+    assert!(state.lock().unwrap().mutations.is_empty());
+    assert_eq!(tap_log(&tap).len(), 1);
+
+    // A token that cannot write, and a tap that cannot be reached: both are listed.
+    state.lock().unwrap().can_push = Some(false);
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    let gone = repo.work.parent().unwrap().join("no-such-tap.git");
+    fs::write(
+        repo.work.join("dist/release.toml"),
+        def.replace(tap.to_str().unwrap(), gone.to_str().unwrap()),
+    )
+    .unwrap();
+    repo.git(&["commit", "--quiet", "-am", "build: move the tap"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.tag_pushed("v1.2.4");
+    let run = publish(&repo, &base, "v1.2.4");
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("2 problem(s) found before publishing; nothing was pushed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("GITHUB_TOKEN cannot write to NVIDIA/aicr"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("homebrew: cannot clone the Homebrew tap"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        state.lock().unwrap().mutations.is_empty(),
+        "{:?}",
+        state.lock().unwrap().mutations
+    );
+    assert_eq!(tap_log(&tap).len(), 1);
+    assert!(
+        !executed(&repo).contains(&"github-release".to_owned()),
+        "{:?}",
+        executed(&repo)
+    );
+}
+
+#[test]
+fn a_hotfix_of_an_older_line_moves_no_latest() {
+    let (repo, tap) = repo_with_tap();
+    repo.tag_pushed("v1.3.0");
+    let (base, state) = start(None);
+    let run = publish(&repo, &base, "v1.3.0");
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(tap_log(&tap).len(), 2);
+
+    fs::write(repo.work.join("docs/README.md"), "# aicr\nhotfix\n").unwrap();
+    repo.git(&["commit", "--quiet", "-am", "fix: a hotfix"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.tag_pushed("v1.2.4");
+    let plan = repo.xtask(&["plan", "--tag", "v1.2.4"]).success();
+    assert!(
+        plan.contains(
+            "skip homebrew        skipped: v1.3.0 is the newest stable release and stays the latest"
+        ),
+        "{plan}"
+    );
+    fs::remove_dir_all(repo.work.join("target/dist")).unwrap();
+    let run = publish(&repo, &base, "v1.2.4");
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("homebrew: skipped: v1.3.0 is the newest stable release"),
+        "{}",
+        run.stderr
+    );
+    let fake = state.lock().unwrap();
+    let hotfix = fake
+        .releases
+        .iter()
+        .find(|r| r["tag_name"] == "v1.2.4")
+        .unwrap();
+    assert_eq!(hotfix["make_latest"], "false");
+    assert_eq!(hotfix["draft"], false);
+    assert_eq!(tap_log(&tap).len(), 2, "the formula stays on v1.3.0");
+    assert_eq!(
+        tap_log(&tap)[0],
+        "Brew formula update for aicr version v1.3.0"
+    );
 }
 
 #[test]

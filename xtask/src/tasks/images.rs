@@ -33,7 +33,7 @@ use crate::oci::{self, Blob, ImageConfig, Layer, Node};
 use crate::project::Project;
 use crate::registry::Registry;
 use crate::targets::TARGETS;
-use crate::version::ReleaseVersion;
+use crate::tasks::plan::ImagePush;
 
 /// Layers and config defaults of a base image for one architecture.
 struct Base {
@@ -262,6 +262,13 @@ pub fn build(
             })
             .collect();
         if built.is_empty() {
+            if !metadata.snapshot {
+                bail!(
+                    "images: {}: no linux build of {}; a tagged release ships every image of dist/release.toml",
+                    image.name,
+                    image.binary
+                );
+            }
             eprintln!(
                 "images: {}: skipped, no linux build of {}",
                 image.name, image.binary
@@ -279,6 +286,12 @@ pub fn build(
         if image.base != "static" && base_dir.is_none() {
             match pull_base(project, &image.base) {
                 Ok(dir) => base_dir = Some(dir),
+                Err(err) if !metadata.snapshot => {
+                    return Err(err.context(format!(
+                        "images: {}: its base {} cannot be pulled, and a tagged release ships every image of dist/release.toml",
+                        image.name, image.base
+                    )));
+                }
                 Err(err) => {
                     eprintln!(
                         "images: {}: skipped, its base {} cannot be pulled ({err:#}); hint: --base {}=oci:DIR with a layout of that image",
@@ -394,26 +407,19 @@ pub fn repository_path(repository: &str) -> &str {
     }
 }
 
-/// The tags a release pushes: its version, and `latest` for stable releases only.
-pub fn tags(version: &str, tag: Option<&str>) -> Vec<String> {
-    let mut tags = vec![version.replace('+', "-")];
-    if tag
-        .and_then(ReleaseVersion::from_tag)
-        .is_some_and(|v| !v.is_rc())
-    {
-        tags.push("latest".to_owned());
-    }
-    tags
-}
-
-/// Pushes every built image to `host`, or to the registry of each image's repository
-/// when `host` is `None`. Returns how many blobs were uploaded.
-pub fn push(def: &Definition, out: &OutDir, host: Option<&str>, dry_run: bool) -> Result<usize> {
-    let metadata = out.metadata()?;
-    let tags = tags(&metadata.version, metadata.tag.as_deref());
+/// Pushes every image of `images` with its tags to `host`, or to the registry of each
+/// image's repository when `host` is `None`. An image that was not built is an error.
+/// Returns how many blobs were uploaded.
+pub fn push(
+    out: &OutDir,
+    images: &[ImagePush],
+    host: Option<&str>,
+    dry_run: bool,
+) -> Result<usize> {
     let mut uploaded = 0;
-    for image in &def.images {
-        let host = host.unwrap_or_else(|| image.repository.split('/').next().unwrap_or_default());
+    for image in images {
+        let tags = &image.tags;
+        let host = host.unwrap_or_else(|| image.host());
         let registry = Registry::new(
             host,
             std::env::var("AICR_REGISTRY_USERNAME").ok(),
@@ -422,9 +428,13 @@ pub fn push(def: &Definition, out: &OutDir, host: Option<&str>, dry_run: bool) -
         let base = crate::registry::base_url(host);
         let dir = out.join(&format!("images/{}", image.name));
         if !dir.join("index.json").is_file() {
-            continue;
+            bail!(
+                "the image {} was not built: {} has no index.json; hint: cargo xtask images",
+                image.name,
+                dir.display()
+            );
         }
-        let repo = repository_path(&image.repository);
+        let repo = image.path();
         let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
         let index_digest = top["manifests"][0]["digest"]
             .as_str()
@@ -460,7 +470,7 @@ pub fn push(def: &Definition, out: &OutDir, host: Option<&str>, dry_run: bool) -
                 registry.put_manifest(repo, &digest, oci::MANIFEST, &manifest_bytes)?;
             }
         }
-        for tag in &tags {
+        for tag in tags {
             if dry_run {
                 println!(
                     "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
@@ -491,7 +501,11 @@ pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
         build(project, &def, &out, &args.base, args.pull)?;
     }
     if let Some(host) = &args.push {
-        let uploaded = push(&def, &out, Some(host), args.dry_run)?;
+        let metadata = out.metadata()?;
+        let tag = metadata.tag.as_deref();
+        let latest = crate::tasks::plan::latest(project, tag)?;
+        let plan = crate::tasks::plan::plan(&def, &metadata.version, tag, latest);
+        let uploaded = push(&out, &plan.images, Some(host), args.dry_run)?;
         if !args.dry_run {
             eprintln!("images: {uploaded} blob(s) uploaded");
         }
@@ -504,15 +518,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repository_paths_and_tags() {
+    fn repository_paths() {
         assert_eq!(repository_path("ghcr.io/nvidia/aicrd"), "nvidia/aicrd");
         assert_eq!(repository_path("127.0.0.1:5000/aicr"), "aicr");
         assert_eq!(repository_path("nvidia/aicrd"), "nvidia/aicrd");
-        assert_eq!(tags("1.2.3", Some("v1.2.3")), ["1.2.3", "latest"]);
-        assert_eq!(tags("1.3.0-rc1", Some("v1.3.0-rc1")), ["1.3.0-rc1"]);
-        assert_eq!(
-            tags("1.2.4-snapshot+abc1234", None),
-            ["1.2.4-snapshot-abc1234"]
-        );
     }
 }

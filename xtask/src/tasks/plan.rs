@@ -1,30 +1,155 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! `cargo xtask plan [--tag T] [--json]`: exactly the steps, artifacts and publish
-//! actions a release run performs, with the stable-only ones marked. `release
-//! --dry-run` prints the same plan; tests check it.
+//! `cargo xtask plan [--tag T] [--json] [--journal FILE]`: the steps of a release, in
+//! the order `release` executes them, with the assets, image references and tags each
+//! one writes or publishes. The plan is the program: `release --tag T --publish` walks
+//! exactly this list, `release --dry-run` prints it, and tests compare the two.
 //!
-//! A release candidate (`-rcN`) is a GitHub pre-release and skips the Homebrew formula,
-//! the site and the demo deployment; a stable release runs them when configured.
+//! - A release candidate (`-rcN`) is a GitHub pre-release; it skips the Homebrew
+//!   formula, the site and the demo and never moves `latest`.
+//! - A stable release moves every "latest" (the images' `latest` tag, GitHub's latest
+//!   release, the Homebrew formula, the site and the demo) only when it is the highest
+//!   stable release of the repository; a hotfix of an older line publishes its own
+//!   versioned assets and images and says which "latest" actions it leaves out.
+//! - With `--journal target/dist/release-state.json` the plan reports what a release
+//!   run did for each step (GitHub job summaries print this).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::dist::{Definition, Format};
 use crate::flags::PlanArgs;
+use crate::git::Git;
 use crate::project::Project;
+use crate::tasks::images::repository_path;
 use crate::tasks::sbom::sbom_name;
 use crate::version::{BuildStamp, ReleaseVersion};
+
+/// What a step does; the release executor dispatches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    CrossBuild,
+    Notices,
+    Package,
+    Sbom,
+    Checksum,
+    Attest,
+    Images,
+    Preflight,
+    ImagesPush,
+    GithubRelease,
+    Homebrew,
+    Site,
+    Demo,
+}
+
+impl Action {
+    /// The step's name, as plans, journals and error messages spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CrossBuild => "cross-build",
+            Action::Notices => "notices",
+            Action::Package => "package",
+            Action::Sbom => "sbom",
+            Action::Checksum => "checksum",
+            Action::Attest => "attest",
+            Action::Images => "images",
+            Action::Preflight => "preflight",
+            Action::ImagesPush => "images-push",
+            Action::GithubRelease => "github-release",
+            Action::Homebrew => "homebrew",
+            Action::Site => "site",
+            Action::Demo => "demo",
+        }
+    }
+
+    /// Whether the step writes into the output directory only (no remote effect).
+    pub fn builds(self) -> bool {
+        matches!(
+            self,
+            Action::CrossBuild
+                | Action::Notices
+                | Action::Package
+                | Action::Sbom
+                | Action::Checksum
+                | Action::Attest
+                | Action::Images
+        )
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
     pub name: &'static str,
+    #[serde(skip)]
+    pub action: Action,
     /// Whether the step runs in this release.
     pub runs: bool,
     /// Runs for stable releases only.
     pub stable_only: bool,
     pub detail: String,
+    /// The assets, image references and tags the step writes or publishes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub touches: Vec<String>,
+}
+
+/// One image and where a release pushes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImagePush {
+    pub name: String,
+    /// `host/path`, e.g. `ghcr.io/nvidia/aicrd`.
+    pub repository: String,
+    /// The tags pushed, in order: the release's own, then `latest` when it moves.
+    pub tags: Vec<String>,
+}
+
+impl ImagePush {
+    /// The registry host of the repository.
+    pub fn host(&self) -> &str {
+        self.repository.split('/').next().unwrap_or_default()
+    }
+
+    /// The repository path below the host.
+    pub fn path(&self) -> &str {
+        repository_path(&self.repository)
+    }
+}
+
+/// Whether a release moves the "latest" pointers, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "moves", rename_all = "kebab-case")]
+pub enum Latest {
+    /// The highest stable release: every "latest" moves to it.
+    Moves,
+    /// A stable release below the highest one (a hotfix of an older line).
+    Stays { newest: String },
+    /// A release candidate or a snapshot.
+    Never,
+}
+
+impl Latest {
+    /// Where `tag` stands among the repository's release tags (`tags` may include it).
+    pub fn of(tag: Option<&str>, tags: &[ReleaseVersion]) -> Latest {
+        let Some(version) = tag.and_then(ReleaseVersion::from_tag) else {
+            return Latest::Never;
+        };
+        if version.is_rc() {
+            return Latest::Never;
+        }
+        match tags.iter().filter(|v| !v.is_rc()).max() {
+            Some(newest) if *newest > version => Latest::Stays {
+                newest: newest.tag(),
+            },
+            _ => Latest::Moves,
+        }
+    }
+
+    pub fn moves(&self) -> bool {
+        *self == Latest::Moves
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,23 +157,39 @@ pub struct Plan {
     pub tag: Option<String>,
     pub version: String,
     pub prerelease: bool,
+    pub latest: Latest,
     pub steps: Vec<Step>,
     /// Release assets, in upload order.
     pub assets: Vec<String>,
+    /// Images and their tags (pushed by `images-push` when it runs).
+    pub images: Vec<ImagePush>,
 }
 
 impl Plan {
+    #[cfg(test)]
     pub fn step(&self, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
     }
+
+    /// The steps that run, in order.
+    pub fn running(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| s.runs)
+    }
 }
 
-/// The plan of a release of `version` (`tag` is `None` for a snapshot). Pure.
-pub fn plan(def: &Definition, version: &str, tag: Option<&str>) -> Plan {
-    let prerelease = tag
-        .and_then(ReleaseVersion::from_tag)
-        .is_some_and(|v| v.is_rc());
-    let stable = tag.is_some() && !prerelease;
+/// The image tags of a release: the git tag exactly (a snapshot's version, with `+`
+/// made `-`), then `latest` when the release moves it.
+pub fn image_tags(version: &str, tag: Option<&str>, latest: &Latest) -> Vec<String> {
+    let mut tags = vec![tag.map_or_else(|| version.replace('+', "-"), str::to_owned)];
+    if latest.moves() {
+        tags.push("latest".to_owned());
+    }
+    tags
+}
+
+/// The release assets of `version`, in upload order: archives and their SBOMs and the
+/// notices (sorted), then the checksum file, the provenance and its public key.
+pub fn assets(def: &Definition, version: &str) -> Vec<String> {
     let archives = def.archives(version, None);
     let mut assets: Vec<String> = archives.iter().map(|a| a.name.clone()).collect();
     assets.extend(archives.iter().map(|a| sbom_name(&a.name)));
@@ -59,121 +200,270 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>) -> Plan {
     assets.push(def.checksums.clone());
     assets.push(format!("{}_{version}.intoto.jsonl", def.project));
     assets.push(format!("{}_{version}.pub", def.project));
+    assets
+}
+
+/// The plan of a release of `version` (`tag` is `None` for a snapshot). Pure.
+pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) -> Plan {
+    let prerelease = tag
+        .and_then(ReleaseVersion::from_tag)
+        .is_some_and(|v| v.is_rc());
+    let stable = tag.is_some() && !prerelease;
+    let archives = def.archives(version, None);
+    let assets = assets(def, version);
+    let images: Vec<ImagePush> = def
+        .images
+        .iter()
+        .map(|image| ImagePush {
+            name: image.name.clone(),
+            repository: image.repository.clone(),
+            tags: image_tags(version, tag, &latest),
+        })
+        .collect();
     let targets: Vec<&str> = def.all_targets().iter().map(|t| t.triple).collect();
     let formats: Vec<&str> = [Format::TarGz, Format::Zip]
         .iter()
         .filter(|f| def.binaries.iter().any(|b| b.formats.contains(f)))
         .map(|f| f.extension())
         .collect();
-    let build = |name, detail: String| Step {
-        name,
-        runs: true,
+    let step = |action: Action, runs: bool, detail: String, touches: Vec<String>| Step {
+        name: action.name(),
+        action,
+        runs,
         stable_only: false,
         detail,
+        touches,
     };
     let mut steps = vec![
-        build(
-            "cross-build",
+        step(
+            Action::CrossBuild,
+            true,
             format!(
                 "{} binaries for {}",
                 def.builds(None).len(),
                 targets.join(", ")
             ),
+            Vec::new(),
         ),
-        build(
-            "notices",
+        step(
+            Action::Notices,
+            def.notices.is_some(),
             def.notices
                 .clone()
                 .unwrap_or_else(|| "not configured".into()),
+            def.notices.iter().cloned().collect(),
         ),
-        build(
-            "package",
+        step(
+            Action::Package,
+            true,
             format!("{} archive(s) ({})", archives.len(), formats.join(", ")),
+            archives.iter().map(|a| a.name.clone()).collect(),
         ),
-        build("sbom", format!("{} SPDX 2.3 document(s)", archives.len())),
-        build("checksum", def.checksums.clone()),
-        build(
-            "attest",
+        step(
+            Action::Sbom,
+            true,
+            format!("{} SPDX 2.3 document(s)", archives.len()),
+            archives.iter().map(|a| sbom_name(&a.name)).collect(),
+        ),
+        step(
+            Action::Checksum,
+            true,
+            def.checksums.clone(),
+            vec![def.checksums.clone()],
+        ),
+        step(
+            Action::Attest,
+            true,
             format!(
                 "{}_{version}.intoto.jsonl (SLSA v1 provenance, DSSE)",
                 def.project
             ),
+            assets[assets.len() - 2..].to_vec(),
         ),
     ];
-    if let Some(tag) = tag {
-        steps.push(Step {
-            name: "github-release",
-            runs: true,
-            stable_only: false,
-            detail: format!(
-                "{tag}{}: changelog as body, {} asset(s), then published",
-                if prerelease { " as a pre-release" } else { "" },
-                assets.len()
+    if !images.is_empty() {
+        steps.push(step(
+            Action::Images,
+            true,
+            format!(
+                "OCI layouts of {}",
+                images
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-        });
+            images
+                .iter()
+                .map(|i| format!("images/{}", i.name))
+                .collect(),
+        ));
     }
-    if !def.images.is_empty() {
-        let names: Vec<&str> = def.images.iter().map(|i| i.name.as_str()).collect();
-        let at = steps.len() - usize::from(tag.is_some());
-        steps.insert(
-            at,
-            build("images", format!("OCI layouts of {}", names.join(", "))),
-        );
-        if tag.is_some() {
-            let tags = if stable {
-                format!("{version} and latest")
+    let Some(tag) = tag else {
+        return Plan {
+            tag: None,
+            version: version.to_owned(),
+            prerelease,
+            latest,
+            steps,
+            assets,
+            images,
+        };
+    };
+    let stays = match &latest {
+        Latest::Stays { newest } => format!("; latest stays on {newest}"),
+        _ => String::new(),
+    };
+    let homebrew = def
+        .homebrew
+        .as_ref()
+        .and_then(|h| h.tap.as_ref().map(|tap| (h, tap)));
+    let mut publishes = Vec::new();
+    if !images.is_empty() {
+        publishes.push(step(
+            Action::ImagesPush,
+            true,
+            format!(
+                "{} image(s), tagged {}{stays}",
+                images.len(),
+                image_tags(version, Some(tag), &latest).join(" and ")
+            ),
+            images
+                .iter()
+                .flat_map(|i| i.tags.iter().map(move |t| format!("{}:{t}", i.repository)))
+                .collect(),
+        ));
+    }
+    publishes.push(step(
+        Action::GithubRelease,
+        true,
+        format!(
+            "{tag}{}: changelog as body, {} asset(s), then published{}",
+            if prerelease { " as a pre-release" } else { "" },
+            assets.len(),
+            if latest.moves() {
+                " as the latest release".to_owned()
             } else {
-                version.to_owned()
-            };
-            steps.push(Step {
-                name: "images-push",
-                runs: true,
-                stable_only: false,
-                detail: format!("push, tagged {tags}"),
-            });
+                format!(" with make_latest false{stays}")
+            }
+        ),
+        assets.clone(),
+    ));
+    let latest_only = |action: Action, configured: Option<String>, touches: Vec<String>| {
+        let (runs, detail) = match (&latest, configured) {
+            (_, _) if !stable => (false, "skipped: pre-release".to_owned()),
+            (Latest::Stays { newest }, _) => (
+                false,
+                format!("skipped: {newest} is the newest stable release and stays the latest"),
+            ),
+            (_, None) => (false, "not configured in dist/release.toml".to_owned()),
+            (_, Some(detail)) => (true, detail),
+        };
+        Step {
+            stable_only: true,
+            ..step(
+                action,
+                runs,
+                detail,
+                if runs { touches } else { Vec::new() },
+            )
         }
-    }
-    let skip_reason = if tag.is_none() {
-        "snapshot"
-    } else {
-        "pre-release"
     };
-    let configured = |name: &'static str, configured: bool, detail: String| Step {
-        name,
-        runs: stable && configured,
-        stable_only: true,
-        detail: if !stable {
-            format!("skipped: {skip_reason}")
-        } else if configured {
-            detail
-        } else {
-            "not configured in dist/release.toml".into()
-        },
-    };
-    let homebrew = def.homebrew.as_ref();
-    steps.push(configured(
-        "homebrew",
-        homebrew.is_some_and(|h| h.tap.is_some()),
+    publishes.push(latest_only(
+        Action::Homebrew,
+        homebrew.map(|(h, tap)| format!("{} in {tap}", h.path)),
         homebrew
-            .map(|h| format!("{} in {}", h.path, h.tap.as_deref().unwrap_or("")))
+            .map(|(h, tap)| vec![format!("{tap}:{}", h.path)])
             .unwrap_or_default(),
     ));
-    steps.push(configured(
-        "site",
-        !def.publish.site.is_empty(),
-        def.publish.site.join(" "),
+    publishes.push(latest_only(
+        Action::Site,
+        (!def.publish.site.is_empty()).then(|| def.publish.site.join(" ")),
+        Vec::new(),
     ));
-    steps.push(configured(
-        "demo",
-        !def.publish.demo.is_empty(),
-        def.publish.demo.join(" "),
+    publishes.push(latest_only(
+        Action::Demo,
+        (!def.publish.demo.is_empty()).then(|| def.publish.demo.join(" ")),
+        Vec::new(),
     ));
+    let needs: Vec<String> = publishes
+        .iter()
+        .filter(|s| s.runs)
+        .flat_map(|s| needs(def, s.action, &images))
+        .collect();
+    steps.push(step(
+        Action::Preflight,
+        true,
+        format!(
+            "check {} credential(s) and permission(s) before the first remote change",
+            needs.len()
+        ),
+        needs,
+    ));
+    steps.extend(publishes);
     Plan {
-        tag: tag.map(str::to_owned),
+        tag: Some(tag.to_owned()),
         version: version.to_owned(),
         prerelease,
+        latest,
         steps,
         assets,
+        images,
+    }
+}
+
+/// What a publish step needs, for the preflight's list. Pure.
+fn needs(def: &Definition, action: Action, images: &[ImagePush]) -> Vec<String> {
+    match action {
+        Action::ImagesPush => images
+            .iter()
+            .map(|i| format!("push to {}", i.repository))
+            .collect(),
+        Action::GithubRelease => vec!["GITHUB_TOKEN: write releases of the repository".into()],
+        Action::Homebrew => def
+            .homebrew
+            .as_ref()
+            .and_then(|h| h.tap.as_ref())
+            .map(|tap| format!("push to the Homebrew tap {tap}"))
+            .into_iter()
+            .collect(),
+        Action::Site => vec![format!("the site command {}", def.publish.site.join(" "))],
+        Action::Demo => vec![format!("the demo command {}", def.publish.demo.join(" "))],
+        _ => Vec::new(),
+    }
+}
+
+/// The plan of the release `tag` (or of a snapshot of HEAD), with "latest" decided by
+/// the repository's release tags.
+pub fn for_release(project: &Project, def: &Definition, tag: Option<&str>) -> Result<Plan> {
+    let git = Git::new(&project.sh);
+    let version = match tag {
+        Some(tag) => ReleaseVersion::parse_tag(tag)?.to_string(),
+        None => BuildStamp::of_head(&git, true)?.version,
+    };
+    Ok(plan(def, &version, tag, latest(project, tag)?))
+}
+
+/// Whether the release `tag` moves "latest", from the repository's release tags.
+pub fn latest(project: &Project, tag: Option<&str>) -> Result<Latest> {
+    if tag.is_none() {
+        return Ok(Latest::Never);
+    }
+    let tags: Vec<ReleaseVersion> = Git::new(&project.sh)
+        .release_tags()?
+        .into_iter()
+        .map(|t| t.version)
+        .collect();
+    Ok(Latest::of(tag, &tags))
+}
+
+/// What a journal says of a step: `done`, or why it did not run.
+fn outcome(step: &Step, journal: Option<&Value>) -> String {
+    match journal.and_then(|j| j["steps"].get(step.name)) {
+        Some(_) => "done".to_owned(),
+        None if !step.runs => "skipped".to_owned(),
+        None if journal.is_some() => "not done".to_owned(),
+        None => "planned".to_owned(),
     }
 }
 
@@ -193,6 +483,9 @@ pub fn print(plan: &Plan) {
             ""
         };
         println!("  {mark} {:<15} {}{stable}", step.name, step.detail);
+        for touched in &step.touches {
+            println!("         {:<15} - {touched}", "");
+        }
     }
     println!("  assets:");
     for asset in &plan.assets {
@@ -200,22 +493,30 @@ pub fn print(plan: &Plan) {
     }
 }
 
-/// The plan as a Markdown table, for GitHub job summaries.
-pub fn markdown(plan: &Plan) -> String {
+/// The plan as a Markdown table, for GitHub job summaries; with a journal, what each
+/// step did.
+pub fn markdown(plan: &Plan, journal: Option<&Value>) -> String {
     let title = plan.tag.as_deref().unwrap_or(&plan.version);
     let mut out = format!(
-        "## Release {title}{}\n\n| step | runs | stable only | detail |\n|---|---|---|---|\n",
+        "## Release {title}{}\n\n| step | {} | stable only | detail |\n|---|---|---|---|\n",
         if plan.prerelease {
             " (pre-release)"
         } else {
             ""
-        }
+        },
+        if journal.is_some() { "outcome" } else { "runs" }
     );
     for s in &plan.steps {
+        let status = if journal.is_some() {
+            outcome(s, journal)
+        } else if s.runs {
+            "yes".to_owned()
+        } else {
+            "no".to_owned()
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {status} | {} | {} |\n",
             s.name,
-            if s.runs { "yes" } else { "no" },
             if s.stable_only { "yes" } else { "" },
             s.detail.replace('|', "\\|")
         ));
@@ -225,13 +526,30 @@ pub fn markdown(plan: &Plan) -> String {
 
 pub fn run(project: &Project, args: &PlanArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
-    let version = match &args.tag {
-        Some(tag) => ReleaseVersion::parse_tag(tag)?.to_string(),
-        None => BuildStamp::of_head(&crate::git::Git::new(&project.sh), true)?.version,
-    };
-    let plan = plan(&def, &version, args.tag.as_deref());
+    let plan = for_release(project, &def, args.tag.as_deref())?;
+    let journal =
+        match &args.journal {
+            Some(path) => Some(
+                serde_json::from_slice::<Value>(&std::fs::read(path).with_context(|| {
+                    format!("cannot read the release journal {}", path.display())
+                })?)
+                .with_context(|| format!("{} is no release journal", path.display()))?,
+            ),
+            None => None,
+        };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan)?);
+        let mut value = serde_json::to_value(&plan)?;
+        if let Some(journal) = &journal {
+            for (step, s) in value["steps"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+                .zip(&plan.steps)
+            {
+                step["outcome"] = Value::String(outcome(s, Some(journal)));
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print(&plan);
     }
@@ -243,7 +561,7 @@ pub fn run(project: &Project, args: &PlanArgs) -> Result<()> {
             .create(true)
             .append(true)
             .open(path)?;
-        writeln!(file, "{}", markdown(&plan))?;
+        writeln!(file, "{}", markdown(&plan, journal.as_ref()))?;
     }
     Ok(())
 }
@@ -259,9 +577,17 @@ mod tests {
         def
     }
 
+    fn v(tag: &str) -> ReleaseVersion {
+        ReleaseVersion::from_tag(tag).unwrap()
+    }
+
+    fn names(plan: &Plan) -> Vec<&str> {
+        plan.running().map(|s| s.name).collect()
+    }
+
     #[test]
     fn a_candidate_skips_every_stable_only_step() {
-        let plan = plan(&def(), "1.3.0-rc1", Some("v1.3.0-rc1"));
+        let plan = plan(&def(), "1.3.0-rc1", Some("v1.3.0-rc1"), Latest::Never);
         assert!(plan.prerelease);
         for name in ["homebrew", "site", "demo"] {
             let step = plan.step(name).unwrap();
@@ -274,25 +600,45 @@ mod tests {
                 .detail
                 .contains("as a pre-release")
         );
+        assert_eq!(
+            names(&plan),
+            [
+                "cross-build",
+                "notices",
+                "package",
+                "sbom",
+                "checksum",
+                "attest",
+                "images",
+                "preflight",
+                "images-push",
+                "github-release"
+            ]
+        );
     }
 
     #[test]
-    fn a_stable_release_runs_them_all() {
-        let plan = plan(&def(), "1.3.0", Some("v1.3.0"));
+    fn a_stable_release_runs_them_all_with_preflight_before_the_first_remote_change() {
+        let plan = plan(&def(), "1.3.0", Some("v1.3.0"), Latest::Moves);
         assert!(!plan.prerelease);
-        for name in [
-            "cross-build",
-            "package",
-            "sbom",
-            "checksum",
-            "attest",
-            "github-release",
-            "homebrew",
-            "site",
-            "demo",
-        ] {
-            assert!(plan.step(name).unwrap().runs, "{name}");
-        }
+        assert_eq!(
+            names(&plan),
+            [
+                "cross-build",
+                "notices",
+                "package",
+                "sbom",
+                "checksum",
+                "attest",
+                "images",
+                "preflight",
+                "images-push",
+                "github-release",
+                "homebrew",
+                "site",
+                "demo"
+            ]
+        );
         assert!(
             plan.assets
                 .contains(&"aicr_1.3.0_darwin_arm64.tar.gz".to_owned())
@@ -302,38 +648,114 @@ mod tests {
                 .contains(&"aicrd_1.3.0_linux_amd64.spdx.json".to_owned())
         );
         assert_eq!(plan.assets.last().unwrap(), "aicr_1.3.0.pub");
+        let preflight = plan.step("preflight").unwrap();
+        assert!(
+            preflight
+                .touches
+                .contains(&"push to ghcr.io/nvidia/aicrd".to_owned())
+        );
+        assert!(
+            preflight
+                .touches
+                .contains(&"GITHUB_TOKEN: write releases of the repository".to_owned())
+        );
+        assert!(
+            preflight
+                .touches
+                .iter()
+                .any(|t| t.starts_with("push to the Homebrew tap"))
+        );
+        assert_eq!(
+            plan.step("github-release").unwrap().touches,
+            plan.assets,
+            "the release uploads exactly the assets"
+        );
     }
 
     #[test]
     fn a_snapshot_publishes_nothing() {
-        let plan = plan(&def(), "1.2.4-snapshot+abc1234", None);
+        let plan = plan(&def(), "1.2.4-snapshot+abc1234", None, Latest::Never);
         assert!(plan.step("github-release").is_none());
-        assert!(plan.steps.iter().filter(|s| s.stable_only).all(|s| !s.runs));
+        assert!(plan.step("preflight").is_none());
+        assert!(plan.steps.iter().all(|s| s.action.builds()));
     }
-}
-
-#[cfg(test)]
-mod image_tests {
-    use super::*;
 
     #[test]
-    fn images_are_built_always_and_tagged_latest_only_when_stable() {
-        let def = Definition::load(&crate::project::workspace_root()).unwrap();
-        let stable = plan(&def, "1.3.0", Some("v1.3.0"));
-        assert!(stable.step("images").unwrap().runs);
+    fn latest_moves_only_forward() {
+        let tags = [v("v1.2.3"), v("v1.3.0"), v("v1.4.0-rc1")];
+        assert_eq!(Latest::of(Some("v1.3.0"), &tags), Latest::Moves);
+        assert_eq!(Latest::of(Some("v1.3.1"), &tags), Latest::Moves);
         assert_eq!(
-            stable.step("images-push").unwrap().detail,
-            "push, tagged 1.3.0 and latest"
+            Latest::of(Some("v1.2.4"), &tags),
+            Latest::Stays {
+                newest: "v1.3.0".into()
+            }
         );
-        let rc = plan(&def, "1.3.0-rc1", Some("v1.3.0-rc1"));
+        assert_eq!(Latest::of(Some("v1.4.0-rc2"), &tags), Latest::Never);
+        assert_eq!(Latest::of(None, &tags), Latest::Never);
+        assert_eq!(Latest::of(Some("v0.1.0"), &[]), Latest::Moves);
+    }
+
+    #[test]
+    fn a_hotfix_of_an_older_line_leaves_every_latest_alone() {
+        let latest = Latest::Stays {
+            newest: "v1.3.0".into(),
+        };
+        let plan = plan(&def(), "1.2.4", Some("v1.2.4"), latest);
+        for name in ["homebrew", "site", "demo"] {
+            let step = plan.step(name).unwrap();
+            assert!(!step.runs, "{name}");
+            assert_eq!(
+                step.detail,
+                "skipped: v1.3.0 is the newest stable release and stays the latest"
+            );
+        }
+        let push = plan.step("images-push").unwrap();
+        assert!(push.runs);
+        assert!(push.detail.ends_with("latest stays on v1.3.0"), "{push:?}");
+        assert!(push.touches.iter().all(|t| t.ends_with(":v1.2.4")));
+        assert!(
+            plan.step("github-release")
+                .unwrap()
+                .detail
+                .contains("make_latest false")
+        );
+    }
+
+    #[test]
+    fn image_tags_are_the_git_tag_and_latest_only_when_it_moves() {
         assert_eq!(
-            rc.step("images-push").unwrap().detail,
-            "push, tagged 1.3.0-rc1"
+            image_tags("1.2.3", Some("v1.2.3"), &Latest::Moves),
+            ["v1.2.3", "latest"]
+        );
+        assert_eq!(
+            image_tags("1.3.0-rc1", Some("v1.3.0-rc1"), &Latest::Never),
+            ["v1.3.0-rc1"]
+        );
+        assert_eq!(
+            image_tags(
+                "1.2.4",
+                Some("v1.2.4"),
+                &Latest::Stays {
+                    newest: "v1.3.0".into()
+                }
+            ),
+            ["v1.2.4"]
+        );
+        assert_eq!(
+            image_tags("1.2.4-snapshot+abc1234", None, &Latest::Never),
+            ["1.2.4-snapshot-abc1234"]
+        );
+        let plan = plan(&def(), "1.3.0", Some("v1.3.0"), Latest::Moves);
+        assert_eq!(
+            plan.step("images-push").unwrap().detail,
+            format!("{} image(s), tagged v1.3.0 and latest", def().images.len())
         );
         assert!(
-            plan(&def, "1.2.4-snapshot+abc", None)
-                .step("images-push")
-                .is_none()
+            plan.step("images-push")
+                .unwrap()
+                .touches
+                .contains(&"ghcr.io/nvidia/aicrd:latest".to_owned())
         );
     }
 }

@@ -31,19 +31,19 @@ use xshell::cmd;
 
 use crate::artifacts::{Kind, Metadata, OutDir};
 use crate::dist::Definition;
-use crate::flags::{BumpArgs, BumpKind, ChangelogArgs, QualifyArgs, ReleaseArgs};
+use crate::flags::{BumpArgs, BumpKind, QualifyArgs, ReleaseArgs};
 use crate::git::Git;
-use crate::github;
-use crate::homebrew;
 use crate::project::Project;
+use crate::publish;
 use crate::targets::Target;
+use crate::tasks::plan::Action;
 use crate::tasks::{
-    attest, bump, changelog, checksum, cross_build, images, notices, package, plan, qualify, sbom,
+    attest, bump, checksum, cross_build, images, notices, package, plan, qualify, sbom,
 };
 use crate::tools;
 use crate::version::ReleaseVersion;
 
-/// Every artifact step, in order, into a fresh `out`.
+/// Every build step of a snapshot, in the order of its plan, into a fresh `out`.
 pub fn pipeline(
     project: &Project,
     def: &Definition,
@@ -51,14 +51,47 @@ pub fn pipeline(
     opts: &cross_build::Options,
     key: Option<&ed25519_dalek::SigningKey>,
 ) -> Result<Metadata> {
-    let metadata = cross_build::cross_build(project, def, out, opts)?;
-    notices::publish(project, def, out)?;
-    package::package(project, def, out)?;
-    sbom::sbom(project, def, out)?;
-    checksum::checksum(def, out)?;
-    attest::attest(project, def, out, key)?;
-    images::build(project, def, out, &[], !opts.snapshot)?;
-    Ok(metadata)
+    let plan = plan::for_release(project, def, None)?;
+    build(project, def, out, opts, key, &plan, &mut Vec::new())
+}
+
+/// Runs the build steps of `plan` in order; each step's name is appended to `executed`.
+fn build(
+    project: &Project,
+    def: &Definition,
+    out: &OutDir,
+    opts: &cross_build::Options,
+    key: Option<&ed25519_dalek::SigningKey>,
+    plan: &plan::Plan,
+    executed: &mut Vec<String>,
+) -> Result<Metadata> {
+    let mut metadata = None;
+    for step in plan.running().filter(|s| s.action.builds()) {
+        match step.action {
+            Action::CrossBuild => {
+                metadata = Some(cross_build::cross_build(project, def, out, opts)?);
+            }
+            Action::Notices => notices::publish(project, def, out)?,
+            Action::Package => {
+                package::package(project, def, out)?;
+            }
+            Action::Sbom => {
+                sbom::sbom(project, def, out)?;
+            }
+            Action::Checksum => {
+                checksum::checksum(def, out)?;
+            }
+            Action::Attest => {
+                attest::attest(project, def, out, key)?;
+            }
+            Action::Images => {
+                images::build(project, def, out, &[], !opts.snapshot)?;
+            }
+            other => bail!("internal error: {} is no build step", other.name()),
+        }
+        executed.push(step.name.to_owned());
+    }
+    metadata.context("internal error: the plan has no cross-build step")
 }
 
 pub fn run(project: &Project, args: &ReleaseArgs) -> Result<()> {
@@ -75,8 +108,7 @@ fn snapshot(project: &Project, args: &ReleaseArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if args.dry_run {
-        let version = crate::version::BuildStamp::of_head(&Git::new(&project.sh), true)?.version;
-        plan::print(&plan::plan(&def, &version, None));
+        plan::print(&plan::for_release(project, &def, None)?);
         return Ok(());
     }
     let only = if args.all_targets {
@@ -178,7 +210,11 @@ fn local_entry(project: &Project, args: &ReleaseArgs) -> Result<()> {
 struct Journal {
     tag: String,
     commit: String,
+    /// Evidence of each completed step, by name.
     steps: BTreeMap<String, Value>,
+    /// The steps the latest run executed, in order.
+    #[serde(default)]
+    executed: Vec<String>,
 }
 
 const JOURNAL: &str = "release-state.json";
@@ -190,6 +226,10 @@ impl Journal {
 
     fn record(&mut self, out: &OutDir, step: &str, evidence: Value) -> Result<()> {
         self.steps.insert(step.to_owned(), evidence);
+        self.save(out)
+    }
+
+    fn save(&self, out: &OutDir) -> Result<()> {
         let text = serde_json::to_string_pretty(self)? + "\n";
         crate::fsutil::write_atomically(&out.join(JOURNAL), text.as_bytes())
     }
@@ -274,7 +314,7 @@ impl Drop for Worktree<'_> {
 }
 
 fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
-    let version = ReleaseVersion::parse_tag(tag)?;
+    ReleaseVersion::parse_tag(tag)?;
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
     let commit = git
@@ -282,15 +322,11 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         .map_err(|_| anyhow::anyhow!("tag {tag} does not exist here; hint: git fetch --tags, or create it with cargo xtask bump"))?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if args.dry_run {
-        let def = Definition::load(&project.root)?;
-        plan::print(&plan::plan(&def, &version.to_string(), Some(tag)));
+        let def = Definition::at_tag(&git, tag)?;
+        let plan = plan::for_release(project, &def, Some(tag))?;
+        plan::print(&plan);
         if args.publish {
-            print_requests(
-                project,
-                tag,
-                version.is_rc(),
-                &plan::plan(&def, &version.to_string(), Some(tag)),
-            )?;
+            publish::print_requests(project, &plan)?;
         }
         return Ok(());
     }
@@ -305,7 +341,9 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         "AICR_TOOLS_DIR",
         tools::venv(project).parent().context("tools dir")?,
     );
+    check_toolchain(&tree, tag)?;
     let def = Definition::load(&tree.root)?;
+    let plan = plan::for_release(project, &def, Some(tag))?;
 
     let mut journal = match Journal::load(&out) {
         Some(j) if j.tag == tag && j.commit == commit => j,
@@ -315,6 +353,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
             ..Journal::default()
         },
     };
+    journal.executed.clear();
     let built = journal
         .steps
         .get("build")
@@ -333,7 +372,8 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
             snapshot: false,
         };
         let key = attest::signing_key(project, args.key.as_deref())?;
-        let metadata = pipeline(&tree, &def, &out, &opts, key.as_ref())?;
+        let mut executed = Vec::new();
+        let metadata = build(&tree, &def, &out, &opts, key.as_ref(), &plan, &mut executed)?;
         let manifest = out.manifest()?;
         let assets: BTreeMap<String, String> = manifest
             .artifacts
@@ -341,6 +381,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
             .filter(|a| a.kind != Kind::Binary)
             .map(|a| (a.path.clone(), a.sha256.clone()))
             .collect();
+        journal.executed = executed;
         journal.record(
             &out,
             "build",
@@ -360,35 +401,63 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         eprintln!("release: built {tag}; publish with cargo xtask release --tag {tag} --publish");
         return Ok(());
     }
-    let steps: [(&str, PublishStep); 5] = [
-        ("images-push", publish_images),
-        ("github-release", publish_github),
-        ("homebrew", publish_homebrew),
-        ("site", publish_site),
-        ("demo", publish_demo),
-    ];
-    let plan = plan::plan(&def, &metadata.version, Some(tag));
-    for (name, step) in steps {
-        let Some(planned) = plan.step(name) else {
-            eprintln!("release: {name}: not configured in dist/release.toml");
-            continue;
-        };
-        if !planned.runs {
-            eprintln!("release: {name}: {}", planned.detail);
+    let cx = publish::Context {
+        project,
+        def: &def,
+        out: &out,
+        plan: &plan,
+        tag,
+        replace: args.replace,
+    };
+    for step in plan.steps.iter().filter(|s| !s.action.builds()) {
+        if !step.runs {
+            eprintln!("release: {}: {}", step.name, step.detail);
             continue;
         }
-        eprintln!("release: {name} ...");
-        let evidence = step(project, &def, &out, args, tag)
-            .with_context(|| format!("step {name} failed; hint: fix the cause and resume with cargo xtask release --tag {tag} --publish"))?;
-        journal.record(&out, name, evidence)?;
+        eprintln!("release: {} ...", step.name);
+        let evidence = publish::publish(&cx, step.action).with_context(|| {
+            format!(
+                "step {} failed; hint: fix the cause and resume with cargo xtask release --tag {tag} --publish",
+                step.name
+            )
+        })?;
+        journal.executed.push(step.name.to_owned());
+        journal.record(&out, step.name, evidence)?;
     }
+    journal.save(&out)?;
     summary(&out, &metadata, args.json)?;
     eprintln!("release: {tag} is published");
     Ok(())
 }
 
-/// A publish step: returns its evidence for the journal.
-type PublishStep = fn(&Project, &Definition, &OutDir, &ReleaseArgs, &str) -> Result<Value>;
+/// The exact Rust version a checkout pins in `rust-toolchain.toml`, if it pins one.
+fn pinned_toolchain(root: &Path) -> Result<Option<String>> {
+    let path = root.join("rust-toolchain.toml");
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    Ok(doc["toolchain"]["channel"].as_str().map(str::to_owned))
+}
+
+/// Refuses to build `tag` with another compiler than the one it pins: the checksums
+/// would differ from the published ones.
+fn check_toolchain(tree: &Project, tag: &str) -> Result<()> {
+    let Some(pinned) = pinned_toolchain(&tree.root)? else {
+        return Ok(());
+    };
+    let sh = &tree.sh;
+    let running = cmd!(sh, "rustc -V").quiet().read()?;
+    let version = running.split_whitespace().nth(1).unwrap_or_default();
+    if version != pinned {
+        bail!(
+            "{tag} pins Rust {pinned} (rust-toolchain.toml) but this build would use {version}; hint: run the release from a checkout of {tag} (rustup then uses its toolchain), or rustup run {pinned} cargo xtask release --tag {tag}"
+        );
+    }
+    Ok(())
+}
 
 /// Whether every asset a recorded build produced is still in `out`, byte for byte.
 fn still_there(out: &OutDir, evidence: &Value) -> bool {
@@ -400,239 +469,4 @@ fn still_there(out: &OutDir, evidence: &Value) -> bool {
             crate::fsutil::sha256_file(&out.join(name))
                 .is_ok_and(|(digest, _)| Some(digest.as_str()) == sha.as_str())
         })
-}
-
-/// The assets uploaded to the GitHub release: every published file of the output.
-fn release_assets(out: &OutDir) -> Result<Vec<(String, PathBuf, u64, String)>> {
-    let manifest = out.manifest()?;
-    let mut assets: Vec<_> = manifest
-        .artifacts
-        .iter()
-        .filter(|a| {
-            a.kind.is_release_asset() || matches!(a.kind, Kind::Checksum | Kind::Provenance)
-        })
-        .map(|a| (a.name.clone(), out.join(&a.path), a.size, a.sha256.clone()))
-        .collect();
-    assets.sort();
-    Ok(assets)
-}
-
-fn github_client(project: &Project) -> Result<github::Client> {
-    let token = project
-        .sh
-        .var("GITHUB_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .context("GITHUB_TOKEN is not set; hint: export a token with contents: write")?;
-    let api = project
-        .sh
-        .var("AICR_GITHUB_API")
-        .unwrap_or_else(|_| github::DEFAULT_API.to_owned());
-    let repository = github::owner_name(&changelog::repository(project))?;
-    Ok(github::Client::new(&api, &repository, &token))
-}
-
-fn release_notes(project: &Project, tag: &str) -> Result<String> {
-    let config = changelog::config(project)?;
-    let args = ChangelogArgs {
-        unreleased: false,
-        from: None,
-        to: None,
-        tag: Some(tag.to_owned()),
-        all: false,
-        output: None,
-        json: false,
-        lint: false,
-    };
-    let sections = changelog::sections(project, &config, &args)?;
-    Ok(config.render(&sections, &changelog::repository(project)))
-}
-
-fn publish_github(
-    project: &Project,
-    _def: &Definition,
-    out: &OutDir,
-    args: &ReleaseArgs,
-    tag: &str,
-) -> Result<Value> {
-    let client = github_client(project)?;
-    let prerelease = ReleaseVersion::parse_tag(tag)?.is_rc();
-    let body = release_notes(project, tag)?;
-    let mut release = match client.find_release(tag)? {
-        Some(existing) => {
-            eprintln!(
-                "  github: reusing {} release {} of {tag}",
-                if existing.draft { "draft" } else { "published" },
-                existing.id
-            );
-            if existing.prerelease != prerelease || existing.body.as_deref() != Some(body.as_str())
-            {
-                client.update(
-                    existing.id,
-                    &json!({ "prerelease": prerelease, "body": body }),
-                )?
-            } else {
-                existing
-            }
-        }
-        None => {
-            let created = client.create_draft(tag, &body, prerelease)?;
-            eprintln!("  github: created draft release {}", created.id);
-            created
-        }
-    };
-    let remote = client.assets(release.id)?;
-    let mut uploaded = BTreeMap::new();
-    for (name, path, size, sha) in release_assets(out)? {
-        let digest = format!("sha256:{sha}");
-        if let Some(existing) = remote.iter().find(|a| a.name == name) {
-            let same =
-                existing.size == size && existing.digest.as_deref().is_none_or(|d| d == digest);
-            if same {
-                eprintln!("  github: {name} is already uploaded");
-                uploaded.insert(name, sha);
-                continue;
-            }
-            if !args.replace {
-                bail!(
-                    "{name} on the release differs from the local file (size {} vs {size}); hint: pass --replace to replace it",
-                    existing.size
-                );
-            }
-            client.delete_asset(existing.id)?;
-            eprintln!("  github: replacing {name}");
-        }
-        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        client.upload(&release, &name, bytes)?;
-        eprintln!("  github: uploaded {name} ({size} bytes)");
-        uploaded.insert(name, sha);
-    }
-    if release.draft {
-        release = client.update(
-            release.id,
-            &json!({ "draft": false, "prerelease": prerelease }),
-        )?;
-        eprintln!("  github: published release {}", release.id);
-    }
-    Ok(json!({ "release_id": release.id, "prerelease": prerelease, "assets": uploaded }))
-}
-
-fn publish_homebrew(
-    project: &Project,
-    def: &Definition,
-    out: &OutDir,
-    args: &ReleaseArgs,
-    tag: &str,
-) -> Result<Value> {
-    let hb = def
-        .homebrew
-        .as_ref()
-        .context("no [homebrew] in dist/release.toml")?;
-    let metadata = out.metadata()?;
-    let sums_text = fs::read_to_string(out.join(&def.checksums))?;
-    let sums: BTreeMap<String, String> = attest::parse_checksums(&sums_text)?.into_iter().collect();
-    let repository = changelog::repository(project);
-    let bottles = homebrew::bottles(&hb.binary, &metadata.version, tag, &repository, &sums);
-    let formula = homebrew::render(hb, &metadata.version, &repository, &bottles)?;
-    let file = out.join(&format!("homebrew/{}.rb", hb.binary));
-    crate::fsutil::write_atomically(&file, formula.as_bytes())?;
-    out.record(vec![crate::artifacts::Artifact::of_file(
-        &out.path,
-        &format!("homebrew/{}.rb", hb.binary),
-        Kind::Formula,
-        None,
-    )?])?;
-    let result = homebrew::publish(project, hb, &formula, tag, args.dry_run)?;
-    let status = match &result {
-        homebrew::TapResult::NotConfigured(why) => {
-            eprintln!(
-                "  homebrew: formula rendered to {}; not published: {why}",
-                file.display()
-            );
-            format!("not published: {why}")
-        }
-        homebrew::TapResult::Unchanged => {
-            eprintln!("  homebrew: the tap already has this formula");
-            "unchanged".to_owned()
-        }
-        homebrew::TapResult::Committed(message) => {
-            eprintln!("  homebrew: committed \"{message}\"");
-            "committed".to_owned()
-        }
-    };
-    Ok(json!({ "formula": format!("homebrew/{}.rb", hb.binary), "tap": status }))
-}
-
-fn run_configured(project: &Project, name: &str, argv: &[String], tag: &str) -> Result<Value> {
-    let Some((program, rest)) = argv.split_first() else {
-        return Ok(json!({ "status": "not configured" }));
-    };
-    let sh = &project.sh;
-    cmd!(sh, "{program} {rest...}")
-        .env("AICR_RELEASE_TAG", tag)
-        .run()
-        .with_context(|| format!("the {name} command failed"))?;
-    Ok(json!({ "status": "ran", "command": argv }))
-}
-
-fn publish_images(
-    _project: &Project,
-    def: &Definition,
-    out: &OutDir,
-    args: &ReleaseArgs,
-    _tag: &str,
-) -> Result<Value> {
-    let uploaded = images::push(def, out, None, args.dry_run)?;
-    let manifest = out.manifest()?;
-    let digests: BTreeMap<String, String> = manifest
-        .artifacts
-        .iter()
-        .filter(|a| a.kind == Kind::Image)
-        .map(|a| (a.name.clone(), format!("sha256:{}", a.sha256)))
-        .collect();
-    Ok(json!({ "uploaded_blobs": uploaded, "digests": digests }))
-}
-
-fn publish_site(
-    project: &Project,
-    def: &Definition,
-    _out: &OutDir,
-    _args: &ReleaseArgs,
-    tag: &str,
-) -> Result<Value> {
-    run_configured(project, "site", &def.publish.site, tag)
-}
-
-fn publish_demo(
-    project: &Project,
-    def: &Definition,
-    _out: &OutDir,
-    _args: &ReleaseArgs,
-    tag: &str,
-) -> Result<Value> {
-    run_configured(project, "demo", &def.publish.demo, tag)
-}
-
-/// What `--publish` would send to GitHub, for `--dry-run`.
-fn print_requests(project: &Project, tag: &str, prerelease: bool, plan: &plan::Plan) -> Result<()> {
-    let api = project
-        .sh
-        .var("AICR_GITHUB_API")
-        .unwrap_or_else(|_| github::DEFAULT_API.to_owned());
-    let repository = github::owner_name(&changelog::repository(project))?;
-    println!("  requests (GitHub, token from GITHUB_TOKEN):");
-    println!(
-        "    GET   {api}/repos/{repository}/releases?per_page=100&page=1   (find {tag}, drafts included)"
-    );
-    println!(
-        "    POST  {api}/repos/{repository}/releases   {{tag_name: {tag}, draft: true, prerelease: {prerelease}, body: <changelog>}}   (unless it exists)"
-    );
-    println!("    GET   {api}/repos/{repository}/releases/<id>/assets?per_page=100");
-    for asset in &plan.assets {
-        println!(
-            "    POST  <upload_url>?name={asset}   (unless uploaded with the same size and digest)"
-        );
-    }
-    println!("    PATCH {api}/repos/{repository}/releases/<id>   {{draft: false}}");
-    Ok(())
 }
