@@ -118,6 +118,10 @@ pub struct VerifyArgs {
     /// The public key (PEM) the provenance must be signed with.
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
+    /// Check one image instead (oci:DIR, a layout): its signed SBOM and provenance
+    /// referrers, for the index and every platform. Needs --key.
+    #[arg(long, value_name = "oci:DIR")]
+    pub image: Option<String>,
     /// Print the checks as JSON.
     #[arg(long)]
     pub json: bool,
@@ -250,6 +254,10 @@ pub struct ImagesArgs {
     /// With --push: list every request and send none.
     #[arg(long)]
     pub dry_run: bool,
+    /// Sign the images' SBOM and provenance referrers with this ed25519 key (PKCS#8
+    /// PEM); default: $AICR_SIGNING_KEY. Without a key no referrers are attached.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub out: OutArgs,
 }

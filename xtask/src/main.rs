@@ -18,6 +18,8 @@ mod fsutil;
 mod git;
 mod github;
 mod homebrew;
+mod image_attest;
+mod image_contents;
 mod macho;
 mod oci;
 mod project;

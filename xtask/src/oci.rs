@@ -231,6 +231,18 @@ pub fn index(manifests: &[(&str, &Blob)], annotations: &BTreeMap<String, String>
 /// Writes an OCI image layout holding `blobs`, whose `index.json` points at `top`
 /// tagged `reference`. The directory is replaced as a whole.
 pub fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, reference: &str) -> Result<()> {
+    write_layout_with(dir, blobs, top, reference, &[])
+}
+
+/// Like [`write_layout`], with artifact manifests (`referrers`, whose blobs are among
+/// `blobs`) listed in `index.json` beside the tagged top, as OCI 1.1 referrers are.
+pub fn write_layout_with(
+    dir: &Path,
+    blobs: &[&Blob],
+    top: &Blob,
+    reference: &str,
+    referrers: &[&Blob],
+) -> Result<()> {
     if dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("cannot clean {}", dir.display()))?;
     }
@@ -244,7 +256,14 @@ pub fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, reference: &str) ->
     )?;
     let mut descriptor = top.descriptor();
     descriptor["annotations"] = json!({ "org.opencontainers.image.ref.name": reference });
-    let index = json!({ "schemaVersion": 2, "mediaType": INDEX, "manifests": [descriptor] });
+    let mut manifests = vec![descriptor];
+    for referrer in referrers {
+        let mut d = referrer.descriptor();
+        let value: Value = serde_json::from_slice(&referrer.bytes)?;
+        d["artifactType"] = value["artifactType"].clone();
+        manifests.push(d);
+    }
+    let index = json!({ "schemaVersion": 2, "mediaType": INDEX, "manifests": manifests });
     fsutil::write_atomically(&dir.join("index.json"), &serde_json::to_vec(&index)?)?;
     Ok(())
 }

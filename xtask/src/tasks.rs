@@ -20,4 +20,5 @@ pub mod qualify;
 pub mod release;
 pub mod sbom;
 pub mod verify;
+pub mod verify_image;
 pub mod version;

@@ -428,3 +428,242 @@ fn a_base_layout_can_be_supplied() {
     repo.xtask(&["images", "--base", "aicr=docker://x"])
         .failure("only oci:DIR layouts are supported");
 }
+
+/// The referrers of a layout: (index.json entry, artifact manifest).
+fn referrers(dir: &Path) -> Vec<(Value, Value)> {
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    top["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["artifactType"] == "application/vnd.dev.sigstore.bundle.v0.3+json")
+        .map(|e| {
+            (
+                e.clone(),
+                serde_json::from_slice(&check_descriptor(dir, e)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes `bytes` as a blob of the layout; returns its descriptor.
+fn put_blob(dir: &Path, media_type: &str, bytes: &[u8]) -> Value {
+    let hex = sha256_hex(bytes);
+    fs::write(dir.join("blobs/sha256").join(&hex), bytes).unwrap();
+    serde_json::json!({ "mediaType": media_type, "digest": format!("sha256:{hex}"), "size": bytes.len() })
+}
+
+/// A copy of `layout` whose referrer number `n` is replaced by `edit(manifest)`, the
+/// layout's index updated so every digest matches (or the referrer removed on `None`).
+fn tampered(layout: &Path, n: usize, edit: impl FnOnce(&Path, Value) -> Option<Value>) -> PathBuf {
+    let copy = layout.with_file_name(format!(
+        "{}-tampered-{}",
+        layout.file_name().unwrap().to_string_lossy(),
+        sha256_hex(format!("{n}{:?}", std::time::Instant::now()).as_bytes())
+    ));
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(layout)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (entry, manifest) = referrers(&copy).swap_remove(n);
+    let mut top: Value =
+        serde_json::from_slice(&fs::read(copy.join("index.json")).unwrap()).unwrap();
+    let entries = top["manifests"].as_array_mut().unwrap();
+    entries.retain(|e| e["digest"] != entry["digest"]);
+    if let Some(manifest) = edit(&copy, manifest) {
+        let bytes = serde_json::to_vec(&manifest).unwrap();
+        let mut d = put_blob(&copy, "application/vnd.oci.image.manifest.v1+json", &bytes);
+        d["artifactType"] = manifest["artifactType"].clone();
+        entries.push(d);
+    }
+    fs::write(copy.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    copy
+}
+
+#[test]
+fn images_carry_signed_sbom_and_provenance_referrers_that_verify() {
+    let repo = image_repo("attested");
+    // Two platforms of aicrd (placeholder binaries: nothing is compiled).
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    fs::write(
+        repo.work.join("dist/release.toml"),
+        def.replace(
+            "targets = [\"x86_64-unknown-linux-musl\"]",
+            "targets = [\"x86_64-unknown-linux-musl\", \"aarch64-unknown-linux-musl\"]",
+        ),
+    )
+    .unwrap();
+    repo.git(&["commit", "--quiet", "-am", "build: aicrd for arm64 too"]);
+    let keys = repo.work.parent().unwrap().join("keys");
+    let other = repo.work.parent().unwrap().join("other-keys");
+    repo.xtask(&["keygen", "--out", keys.to_str().unwrap()])
+        .success();
+    repo.xtask(&["keygen", "--out", other.to_str().unwrap()])
+        .success();
+    let pem = fs::read_to_string(keys.join("aicr-signing.key")).unwrap();
+    let run = repo.xtask_env(
+        &["release", "--snapshot", "--all-targets", "--fake-binaries"],
+        &[("AICR_SIGNING_KEY", &pem)],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let layout = repo.work.join("target/dist/images/aicrd");
+    let public = keys.join("aicr-signing.pub");
+    let verify = |dir: &Path, key: &Path| {
+        repo.xtask(&[
+            "verify",
+            "--image",
+            &format!("oci:{}", dir.display()),
+            "--key",
+            key.to_str().unwrap(),
+        ])
+    };
+
+    // Provenance and an SBOM for the index and each of the two platforms.
+    let found = referrers(&layout);
+    assert_eq!(found.len(), 6);
+    for (_, manifest) in &found {
+        validate("image-manifest-schema.json", manifest);
+        assert_eq!(
+            manifest["config"]["mediaType"],
+            "application/vnd.oci.empty.v1+json"
+        );
+    }
+    let out = verify(&layout, &public).success();
+    assert!(out.ends_with("PASSED\n"), "{out}");
+    assert!(
+        out.contains("linux/arm64 https://spdx.dev/Document"),
+        "{out}"
+    );
+    // The whole release's verify checks the images as well.
+    let whole = repo
+        .xtask(&["verify", "--key", public.to_str().unwrap()])
+        .success();
+    assert!(whole.contains("image aicrd: referrer sha256:"), "{whole}");
+    let index = |n: usize| -> usize {
+        found
+            .iter()
+            .position(|(_, m)| {
+                m["annotations"]["dev.sigstore.bundle.predicateType"]
+                    == if n == 0 {
+                        "https://slsa.dev/provenance/v1"
+                    } else {
+                        "https://spdx.dev/Document"
+                    }
+            })
+            .unwrap()
+    };
+
+    // Another key.
+    let other_pub = other.join("aicr-signing.pub");
+    let run = verify(&layout, &other_pub);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("signature does not verify"),
+        "{}",
+        run.stdout
+    );
+
+    // A flipped payload byte, the bundle re-hashed so only the signature can tell.
+    let flipped = tampered(&layout, index(0), |dir, mut manifest| {
+        let bundle_bytes = check_descriptor(dir, &manifest["layers"][0]);
+        let mut bundle: Value = serde_json::from_slice(&bundle_bytes).unwrap();
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut payload = b64
+            .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+            .unwrap();
+        let last = payload.len() - 2;
+        payload[last] ^= 0x01;
+        bundle["dsseEnvelope"]["payload"] = Value::String(b64.encode(&payload));
+        manifest["layers"][0] = put_blob(
+            dir,
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            &serde_json::to_vec(&bundle).unwrap(),
+        );
+        Some(manifest)
+    });
+    let run = verify(&flipped, &public);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("signature does not verify"),
+        "{}",
+        run.stdout
+    );
+
+    // A signed statement about another digest, attached to the index.
+    let top: Value = serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let index_digest = top["manifests"][0]["digest"].clone();
+    let platform_sbom = found
+        .iter()
+        .position(|(_, m)| {
+            m["subject"]["digest"] != index_digest
+                && m["annotations"]["dev.sigstore.bundle.predicateType"]
+                    == "https://spdx.dev/Document"
+        })
+        .unwrap();
+    let moved = tampered(&layout, platform_sbom, |_, mut manifest| {
+        manifest["subject"] = top["manifests"][0].clone();
+        manifest["subject"]
+            .as_object_mut()
+            .unwrap()
+            .remove("annotations");
+        Some(manifest)
+    });
+    let run = verify(&moved, &public);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("do not include")
+            && run.stdout.contains("the manifest it is attached to"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("no valid https://spdx.dev/Document referrer is attached to the linux/"),
+        "{}",
+        run.stdout
+    );
+
+    // A missing SPDX referrer.
+    let missing = tampered(&layout, platform_sbom, |_, _| None);
+    let run = verify(&missing, &public);
+    assert!(!run.ok);
+    assert!(
+        run.stdout
+            .contains("no valid https://spdx.dev/Document referrer is attached to the linux/"),
+        "{}",
+        run.stdout
+    );
+
+    // A platform's referrer attached to the other platform.
+    let index_blob: Value =
+        serde_json::from_slice(&check_descriptor(&layout, &top["manifests"][0])).unwrap();
+    let (_, chosen) = &found[platform_sbom];
+    let elsewhere = index_blob["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["digest"] != chosen["subject"]["digest"])
+        .unwrap()
+        .clone();
+    let wrong = tampered(&layout, platform_sbom, |_, mut manifest| {
+        let mut subject = elsewhere.clone();
+        subject.as_object_mut().unwrap().remove("platform");
+        manifest["subject"] = subject;
+        Some(manifest)
+    });
+    let run = verify(&wrong, &public);
+    assert!(!run.ok);
+    assert!(run.stdout.contains("do not include"), "{}", run.stdout);
+}

@@ -167,6 +167,15 @@ pub fn statement(subjects: &[(String, String)], ctx: &BuildContext) -> Value {
     })
 }
 
+/// The builder id of this run: the workflow in GitHub Actions, the local builder
+/// otherwise.
+pub fn builder_id(project: &Project) -> String {
+    match github(project) {
+        Some(gh) => format!("{}/{}", gh.server, gh.workflow_ref),
+        None => LOCAL_BUILDER.to_owned(),
+    }
+}
+
 fn github(project: &Project) -> Option<Github> {
     let sh = &project.sh;
     if sh.var("GITHUB_ACTIONS").ok().as_deref() != Some("true") {

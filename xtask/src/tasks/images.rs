@@ -26,9 +26,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use ed25519_dalek::SigningKey;
+
 use crate::artifacts::{Artifact, Kind, OutDir};
 use crate::dist::Definition;
 use crate::flags::ImagesArgs;
+use crate::image_attest::{self, Image, Platform};
+use crate::image_contents;
 use crate::oci::{self, Blob, ImageConfig, Layer, Node};
 use crate::project::Project;
 use crate::registry::Registry;
@@ -229,9 +233,17 @@ pub fn build(
     out: &OutDir,
     base_args: &[String],
     pull: bool,
+    key: Option<&SigningKey>,
 ) -> Result<Vec<Artifact>> {
     let metadata = out.metadata()?;
     let manifest = out.manifest()?;
+    let mut graphs = crate::tasks::sbom::Graphs::new(project)?;
+    let builder = crate::tasks::attest::builder_id(project);
+    if key.is_none() {
+        eprintln!(
+            "images: no SBOM or provenance referrers are attached without a signing key; hint: pass --key FILE or set AICR_SIGNING_KEY"
+        );
+    }
     let bases = parse_bases(base_args)?;
     let mtime = u64::try_from(metadata.source_date_epoch)?;
     let repository = crate::tasks::changelog::repository(project);
@@ -314,6 +326,13 @@ pub fn build(
         .collect();
         let mut blobs: Vec<Blob> = Vec::new();
         let mut manifests = Vec::new();
+        let mut sboms = Vec::new();
+        let package = def
+            .binaries
+            .iter()
+            .find(|b| b.name == image.binary)
+            .map(|b| b.package.clone())
+            .with_context(|| format!("no [[binary]] {} in the release definition", image.binary))?;
         for (arch, binary) in &built {
             let base = if image.base == "static" {
                 let ca = std::fs::read(project.root.join(&image.ca_bundle))
@@ -349,6 +368,23 @@ pub fn build(
             let app = oci::layer(&nodes, mtime)?;
             let mut layers = base.layers;
             layers.push(app);
+            if key.is_some() {
+                let contents =
+                    image_contents::read_layers(layers.iter().map(|l| &l.blob.bytes[..]))
+                        .with_context(|| format!("cannot read the layers of {}", image.name))?;
+                let file = manifest
+                    .artifacts
+                    .iter()
+                    .find(|a| {
+                        a.kind == Kind::Binary
+                            && a.name == image.binary
+                            && a.arch.as_deref() == Some(*arch)
+                    })
+                    .context("the image's binary artifact")?;
+                let target = crate::tasks::sbom::target_of(file)?;
+                let crates = graphs.document(file, &image.binary, &package, &target, &metadata)?;
+                sboms.push((crates, contents));
+            }
             let mut env = base.env;
             if !env.iter().any(|e| e.starts_with("PATH=")) {
                 env.push(
@@ -373,12 +409,51 @@ pub fn build(
             &manifests.iter().map(|(a, m)| (*a, m)).collect::<Vec<_>>(),
             &labels,
         );
+        let base_digest = base_dir.as_deref().map(top_digest).transpose()?;
+        let attested = Image {
+            name: &image.name,
+            repository: &image.repository,
+            base: (&image.base, base_digest.as_deref()),
+            metadata: &metadata,
+            source: &repository,
+            builder: &builder,
+        };
+        let (extra, referrers) = match key {
+            Some(key) => {
+                let platforms: Vec<Platform<'_>> = manifests
+                    .iter()
+                    .zip(&sboms)
+                    .map(|((arch, manifest), (crates, contents))| Platform {
+                        arch,
+                        manifest,
+                        crates,
+                        contents,
+                    })
+                    .collect();
+                let entry = serde_json::json!({
+                    "name": image.name,
+                    "binary": image.binary,
+                    "repository": image.repository,
+                    "base": image.base,
+                });
+                attach(&attested, &index, &platforms, &entry, key)?
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         let all: Vec<&Blob> = blobs
             .iter()
             .chain(manifests.iter().map(|(_, m)| m))
+            .chain(&extra)
+            .chain(&referrers)
             .collect();
         let dir = out.join(&format!("images/{}", image.name));
-        oci::write_layout(&dir, &all, &index, &metadata.version)?;
+        oci::write_layout_with(
+            &dir,
+            &all,
+            &index,
+            &metadata.version,
+            &referrers.iter().collect::<Vec<_>>(),
+        )?;
         let path = format!(
             "images/{}/blobs/sha256/{}",
             image.name,
@@ -397,6 +472,70 @@ pub fn build(
     }
     out.record(artifacts.clone())?;
     Ok(artifacts)
+}
+
+/// The digest of the image a layout's `index.json` tags first.
+fn top_digest(dir: &std::path::Path) -> Result<String> {
+    let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
+    top["manifests"][0]["digest"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{} tags no image", dir.display()))
+}
+
+/// The signed SBOM and provenance referrers of an image: provenance and an SBOM for the
+/// index and for every platform manifest. Returns the bundle blobs (with the empty
+/// config) and the referrer manifests.
+fn attach(
+    image: &Image<'_>,
+    index: &Blob,
+    platforms: &[Platform<'_>],
+    entry: &Value,
+    key: &SigningKey,
+) -> Result<(Vec<Blob>, Vec<Blob>)> {
+    let created = &image.metadata.date;
+    let manifests: Vec<&Blob> = platforms.iter().map(|p| p.manifest).collect();
+    let provenance = image_attest::bundle(
+        &image_attest::provenance(image, index, &manifests, entry),
+        key,
+    )?;
+    let index_sbom = image_attest::bundle(
+        &image_attest::sbom_statement(
+            image,
+            index,
+            &image_attest::index_sbom(image, index, platforms),
+        ),
+        key,
+    )?;
+    let mut referrers = vec![
+        image_attest::referrer(index, &provenance, image_attest::SLSA_PREDICATE, created),
+        image_attest::referrer(index, &index_sbom, image_attest::SPDX_PREDICATE, created),
+    ];
+    let mut blobs = vec![image_attest::empty_config(), provenance.clone(), index_sbom];
+    for platform in platforms {
+        let sbom = image_attest::bundle(
+            &image_attest::sbom_statement(
+                image,
+                platform.manifest,
+                &image_attest::platform_sbom(image, platform),
+            ),
+            key,
+        )?;
+        referrers.push(image_attest::referrer(
+            platform.manifest,
+            &provenance,
+            image_attest::SLSA_PREDICATE,
+            created,
+        ));
+        referrers.push(image_attest::referrer(
+            platform.manifest,
+            &sbom,
+            image_attest::SPDX_PREDICATE,
+            created,
+        ));
+        blobs.push(sbom);
+    }
+    Ok((blobs, referrers))
 }
 
 /// The repository path below the registry host: `ghcr.io/nvidia/aicrd` -> `nvidia/aicrd`.
@@ -498,7 +637,8 @@ pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if !args.no_build {
-        build(project, &def, &out, &args.base, args.pull)?;
+        let key = crate::tasks::attest::signing_key(project, args.key.as_deref())?;
+        build(project, &def, &out, &args.base, args.pull, key.as_ref())?;
     }
     if let Some(host) = &args.push {
         let metadata = out.metadata()?;

@@ -85,7 +85,7 @@ fn build(
                 attest::attest(project, def, out, key)?;
             }
             Action::Images => {
-                images::build(project, def, out, &[], !opts.snapshot)?;
+                images::build(project, def, out, &[], !opts.snapshot, key)?;
             }
             other => bail!("internal error: {} is no build step", other.name()),
         }

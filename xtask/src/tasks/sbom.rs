@@ -248,6 +248,69 @@ pub fn sbom_name(archive: &str) -> String {
     )
 }
 
+/// The crate graphs of (target, package) pairs, each computed once, and the lock
+/// file's checksums: what every SBOM of a release is made from.
+#[derive(Debug)]
+pub struct Graphs<'p> {
+    project: &'p Project,
+    repository: String,
+    checksums: BTreeMap<(String, String), String>,
+    metadatas: BTreeMap<String, cargo_metadata::Metadata>,
+    trees: BTreeMap<(String, String), deps::Tree>,
+}
+
+impl<'p> Graphs<'p> {
+    pub fn new(project: &'p Project) -> Result<Graphs<'p>> {
+        Ok(Graphs {
+            project,
+            repository: workspace_repository(project)?,
+            checksums: lock_checksums(project)?,
+            metadatas: BTreeMap::new(),
+            trees: BTreeMap::new(),
+        })
+    }
+
+    /// The SBOM of `binary` (built from `package` for `target`) shipped as `file`.
+    pub fn document(
+        &mut self,
+        file: &Artifact,
+        binary: &str,
+        package: &str,
+        target: &Target,
+        metadata: &Metadata,
+    ) -> Result<Value> {
+        if let Entry::Vacant(slot) = self.metadatas.entry(target.triple.to_owned()) {
+            slot.insert(deps::metadata_for(self.project, Some(target))?);
+        }
+        let key = (target.triple.to_owned(), package.to_owned());
+        if let Entry::Vacant(slot) = self.trees.entry(key.clone()) {
+            // Built on its own for the target, as cross-build does.
+            slot.insert(deps::tree(self.project, &[package], target)?);
+        }
+        let graph = deps::graph(&self.metadatas[target.triple], &self.trees[&key], package)?;
+        let subject = Subject {
+            archive: file,
+            binary,
+            metadata,
+            repository: &self.repository,
+        };
+        document(&subject, &graph, &self.checksums)
+    }
+}
+
+/// The release target an artifact was built for.
+pub fn target_of(artifact: &Artifact) -> Result<Target> {
+    let triple = artifact
+        .target
+        .as_deref()
+        .with_context(|| format!("{} has no target", artifact.name))?;
+    TARGETS
+        .iter()
+        .find(|t| t.triple == triple)
+        .copied()
+        .with_context(|| format!("{} is built for an unknown target {triple}", artifact.name))
+}
+
 /// Writes the SBOM of every archive; returns their artifacts.
 pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Artifact>> {
     let metadata = out.metadata()?;
@@ -263,20 +326,10 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
             out.path.display()
         );
     }
-    let repository = workspace_repository(project)?;
-    let checksums = lock_checksums(project)?;
-    let mut metadatas: BTreeMap<&str, cargo_metadata::Metadata> = BTreeMap::new();
-    let mut trees: BTreeMap<(&str, &str), deps::Tree> = BTreeMap::new();
+    let mut graphs = Graphs::new(project)?;
     let mut artifacts = Vec::new();
     for archive in archives {
-        let triple = archive
-            .target
-            .as_deref()
-            .context("an archive without a target")?;
-        let target: Target = *TARGETS
-            .iter()
-            .find(|t| t.triple == triple)
-            .context("an archive for an unknown target")?;
+        let target = target_of(archive)?;
         let binary = def
             .binaries
             .iter()
@@ -284,23 +337,7 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
             .with_context(|| {
                 format!("no binary of the release definition makes {}", archive.name)
             })?;
-        if let Entry::Vacant(slot) = metadatas.entry(target.triple) {
-            slot.insert(deps::metadata_for(project, Some(&target))?);
-        }
-        let key = (target.triple, binary.package.as_str());
-        if let Entry::Vacant(slot) = trees.entry(key) {
-            // Built on its own for the target, as cross-build does.
-            slot.insert(deps::tree(project, &[&binary.package], &target)?);
-        }
-        let (metadata_t, tree) = (&metadatas[triple], &trees[&key]);
-        let graph = deps::graph(metadata_t, tree, &binary.package)?;
-        let subject = Subject {
-            archive,
-            binary: &binary.name,
-            metadata: &metadata,
-            repository: &repository,
-        };
-        let doc = document(&subject, &graph, &checksums)?;
+        let doc = graphs.document(archive, &binary.name, &binary.package, &target, &metadata)?;
         let name = sbom_name(&archive.name);
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');

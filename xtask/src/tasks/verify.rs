@@ -36,7 +36,7 @@ pub struct Check {
     pub detail: String,
 }
 
-fn check(name: impl Into<String>, result: Result<String>) -> Check {
+pub fn check(name: impl Into<String>, result: Result<String>) -> Check {
     match result {
         Ok(detail) => Check {
             name: name.into(),
@@ -349,9 +349,67 @@ struct Report<'a> {
     checks: &'a [Check],
 }
 
+/// The image layouts of a release directory (`images/<name>/`), sorted.
+fn image_layouts(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut layouts: Vec<_> = fs::read_dir(dir.join("images"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("index.json").is_file())
+        .collect();
+    layouts.sort();
+    layouts
+}
+
+/// The image checks of a release directory: every layout's referrers, verified with
+/// the given key or the release's `.pub`.
+fn verify_images(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
+    let layouts = image_layouts(dir);
+    if layouts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = match key {
+        Some(key) => key.to_path_buf(),
+        None => match files(dir)?.into_iter().find(|n| n.ends_with(".pub")) {
+            Some(name) => dir.join(name),
+            None => {
+                return Ok(vec![check(
+                    "images",
+                    Err(anyhow::anyhow!(
+                        "no public key to check the images' referrers with; hint: pass --key PUB"
+                    )),
+                )]);
+            }
+        },
+    };
+    let pem = fs::read_to_string(&key)
+        .with_context(|| format!("cannot read the public key {}", key.display()))?;
+    let key = dsse::verifying_key_from_pem(&pem)?;
+    let mut checks = Vec::new();
+    for layout in layouts {
+        let name = layout
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for mut c in crate::tasks::verify_image::verify_layout(&layout, &key)? {
+            c.name = format!("image {name}: {}", c.name);
+            checks.push(c);
+        }
+    }
+    Ok(checks)
+}
+
 pub fn run(project: &Project, args: &VerifyArgs) -> Result<()> {
     let dir = project.out_dir(&args.dist);
-    let checks = verify(&dir, args.key.as_deref())?;
+    let checks = match &args.image {
+        Some(image) => crate::tasks::verify_image::run(image, args.key.as_deref())?,
+        None => {
+            let mut checks = verify(&dir, args.key.as_deref())?;
+            checks.extend(verify_images(&dir, args.key.as_deref())?);
+            checks
+        }
+    };
     let passed = checks.iter().all(|c| c.ok);
     if args.json {
         println!(
@@ -373,7 +431,12 @@ pub fn run(project: &Project, args: &VerifyArgs) -> Result<()> {
         println!("{}", if passed { "PASSED" } else { "FAILED" });
     }
     if !passed {
-        bail!("verification of {} failed", dir.display());
+        bail!(
+            "verification of {} failed",
+            args.image
+                .clone()
+                .unwrap_or_else(|| dir.display().to_string())
+        );
     }
     Ok(())
 }

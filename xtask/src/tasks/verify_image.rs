@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! `cargo xtask verify --image oci:DIR --key PUB`: checks the supply chain attached to
+//! an image layout, offline:
+//!
+//! - every referrer (an artifact manifest whose `artifactType` is a Sigstore bundle) is
+//!   intact (digest and size), its bundle's DSSE envelope is signed by the key, and its
+//!   statement's subject is the manifest it is attached to;
+//! - the index and every platform manifest carry both SLSA provenance and an SPDX SBOM;
+//! - every SBOM lists the binary the image runs (with its crates as `DEPENDS_ON`).
+//!
+//! One check per line, each failure naming the referrer and what is wrong.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+
+use crate::image_attest::{self, BUNDLE, PREDICATE_ANNOTATION, SLSA_PREDICATE, SPDX_PREDICATE};
+use crate::oci;
+use crate::tasks::verify::Check;
+
+/// A blob of the layout, checked against its descriptor.
+fn blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>> {
+    let digest = descriptor["digest"]
+        .as_str()
+        .context("a descriptor without digest")?;
+    let bytes = oci::read_blob(dir, digest)?;
+    let actual = format!(
+        "sha256:{}",
+        crate::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    if actual != digest {
+        bail!("blob {digest} holds content of digest {actual}");
+    }
+    if descriptor["size"].as_u64() != Some(bytes.len() as u64) {
+        bail!(
+            "blob {digest} has {} bytes, not {}",
+            bytes.len(),
+            descriptor["size"]
+        );
+    }
+    Ok(bytes)
+}
+
+/// Checks one referrer; returns its subject digest and predicate type.
+fn referrer(dir: &Path, descriptor: &Value, key: &VerifyingKey) -> Result<(String, String)> {
+    let manifest: Value = serde_json::from_slice(&blob(dir, descriptor)?)?;
+    if manifest["artifactType"] != BUNDLE {
+        bail!("artifactType is {}, not {BUNDLE}", manifest["artifactType"]);
+    }
+    let subject = manifest["subject"]["digest"]
+        .as_str()
+        .context("no subject")?
+        .to_owned();
+    let predicate = manifest["annotations"][PREDICATE_ANNOTATION]
+        .as_str()
+        .context("no predicate type annotation")?
+        .to_owned();
+    let layer = &manifest["layers"][0];
+    let envelope = image_attest::envelope_of(&blob(dir, layer)?)?;
+    envelope
+        .verify(key)
+        .context("the bundle's signature does not verify with the key")?;
+    let statement: Value = serde_json::from_slice(&envelope.payload_bytes()?)
+        .context("the signed payload is not a JSON statement")?;
+    if statement["predicateType"] != predicate.as_str() {
+        bail!(
+            "the statement's predicateType {} differs from the annotation {predicate}",
+            statement["predicateType"]
+        );
+    }
+    let hex = subject.trim_start_matches("sha256:");
+    let covered = statement["subject"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|s| s["digest"]["sha256"] == hex);
+    if !covered {
+        bail!("the statement's subjects do not include {subject}, the manifest it is attached to");
+    }
+    if predicate == SPDX_PREDICATE {
+        let document = &statement["predicate"];
+        if document["spdxVersion"] != "SPDX-2.3" {
+            bail!("the SBOM is not an SPDX 2.3 document");
+        }
+        let packages = document["packages"].as_array().cloned().unwrap_or_default();
+        // The binary, whose crates the SBOM lists as its DEPENDS_ON graph.
+        let binary = packages
+            .iter()
+            .any(|p| p["primaryPackagePurpose"] == "APPLICATION");
+        if !binary {
+            bail!("the SBOM does not list the image's binary");
+        }
+    }
+    Ok((subject, predicate))
+}
+
+/// The checks of an image layout.
+pub fn verify_layout(dir: &Path, key: &VerifyingKey) -> Result<Vec<Check>> {
+    let top: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("index.json"))
+            .with_context(|| format!("{} is no OCI layout", dir.display()))?,
+    )?;
+    let entries = top["manifests"].as_array().cloned().unwrap_or_default();
+    let image = entries
+        .iter()
+        .find(|e| e["mediaType"] == oci::INDEX && e.get("artifactType").is_none())
+        .context("the layout tags no image index")?;
+    let index: Value = serde_json::from_slice(&blob(dir, image)?)?;
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    expected.insert(
+        image["digest"].as_str().unwrap_or_default().to_owned(),
+        "index".to_owned(),
+    );
+    for m in index["manifests"].as_array().into_iter().flatten() {
+        expected.insert(
+            m["digest"].as_str().unwrap_or_default().to_owned(),
+            format!(
+                "linux/{}",
+                m["platform"]["architecture"].as_str().unwrap_or("?")
+            ),
+        );
+    }
+    let mut checks = Vec::new();
+    let mut found: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for entry in entries.iter().filter(|e| e["artifactType"] == BUNDLE) {
+        let digest = entry["digest"].as_str().unwrap_or("?").to_owned();
+        let result = referrer(dir, entry, key).and_then(|(subject, predicate)| {
+            let Some(what) = expected.get(&subject) else {
+                bail!("attached to {subject}, which is neither the index nor one of its platforms");
+            };
+            *found
+                .entry((subject.clone(), predicate.clone()))
+                .or_default() += 1;
+            Ok(format!("{predicate} of the {what} ({subject}), signed"))
+        });
+        checks.push(super::verify::check(format!("referrer {digest}"), result));
+    }
+    for (subject, what) in &expected {
+        for predicate in [SLSA_PREDICATE, SPDX_PREDICATE] {
+            let present = found.contains_key(&(subject.clone(), predicate.to_owned()));
+            checks.push(super::verify::check(
+                format!("{what} {predicate}"),
+                if present {
+                    Ok(format!("attached to {subject}"))
+                } else {
+                    Err(anyhow::anyhow!(
+                        "no valid {predicate} referrer is attached to the {what} ({subject})"
+                    ))
+                },
+            ));
+        }
+    }
+    Ok(checks)
+}
+
+pub fn run(image: &str, key: Option<&Path>) -> Result<Vec<Check>> {
+    let Some(dir) = image.strip_prefix("oci:") else {
+        bail!("--image {image}: give an OCI layout as oci:DIR");
+    };
+    let key = key.context("--image needs --key PUB, the release's public key")?;
+    let pem = std::fs::read_to_string(key)
+        .with_context(|| format!("cannot read the public key {}", key.display()))?;
+    let key = crate::dsse::verifying_key_from_pem(&pem)?;
+    verify_layout(Path::new(dir), &key)
+}
