@@ -64,18 +64,21 @@ fn constraint_test(c: &Constraint, suite: &str, snapshot: &Snapshot) -> Test {
             Status::Skipped,
             format!("the snapshot has no measurement {}", c.name),
         ),
-        Some(actual) if constraint::satisfied(&c.value, actual) => Test::new(
-            &c.name,
-            suite,
-            Status::Passed,
-            format!("{actual} satisfies {}", c.value),
-        ),
-        Some(actual) => Test::new(
-            &c.name,
-            suite,
-            Status::Failed,
-            format!("{actual} does not satisfy {}", c.value),
-        ),
+        Some(actual) => match constraint::evaluate(&c.value, actual) {
+            Ok(true) => Test::new(
+                &c.name,
+                suite,
+                Status::Passed,
+                format!("{actual} satisfies {}", c.value),
+            ),
+            Ok(false) => Test::new(
+                &c.name,
+                suite,
+                Status::Failed,
+                format!("{actual} does not satisfy {}", c.value),
+            ),
+            Err(why) => Test::new(&c.name, suite, Status::Failed, why.to_string()),
+        },
     }
 }
 

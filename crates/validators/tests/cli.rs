@@ -445,3 +445,53 @@ fn a_server_that_is_no_kubernetes_api_fails_the_check_on_one_line() {
         (Some("failed"), Some(log.as_str()))
     );
 }
+
+#[test]
+fn versions_that_do_not_parse_and_infinite_bandwidths_fail() {
+    let f = Fixture::new("accidents");
+    let recipe = f.recipe();
+    let log = f.dir.join("termination-log");
+    let envs = [
+        ("AICR_RECIPE_PATH", recipe.as_path()),
+        ("AICR_TERMINATION_LOG", log.as_path()),
+    ];
+    for (deployed, message) in [
+        (
+            "zzz",
+            "gpu-operator: cannot compare 'zzz' with '>= v24.6.0': 'zzz' is not a version",
+        ),
+        (
+            "v24.6.0-rc1",
+            "gpu-operator v24.6.0-rc1 does not satisfy >= v24.6.0",
+        ),
+    ] {
+        let out = f.run(
+            env!("CARGO_BIN_EXE_deployment"),
+            &["gpu-operator-version", "--deployed", deployed],
+            &envs,
+        );
+        assert_eq!(out.status.code(), Some(1), "{deployed}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("gpu-operator-version: failed: {message}\n")
+        );
+    }
+    let input = f.dir.join("inf.txt");
+    std::fs::write(
+        &input,
+        "  8589934592  2147483648  float  sum  -1  45901  187.14  inf  0  45880  187.22  inf  0\n",
+    )
+    .unwrap();
+    let out = f.run(
+        env!("CARGO_BIN_EXE_performance"),
+        &["nccl-all-reduce-bw", "--input", input.to_str().unwrap()],
+        &envs,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("bus bandwidth of 'inf', which is not a finite number"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

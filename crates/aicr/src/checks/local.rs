@@ -42,16 +42,16 @@ pub fn gpu_operator_version(recipe: Option<&RecipeResult>, deployed: Option<&str
     let Some(deployed) = deployed else {
         return (Status::Skipped, "the deployed gpu-operator version is unknown (snapshot measurement Deployment.gpu-operator.version, --deployed, or the gpu-operator release in the cluster)".into());
     };
-    if constraint::satisfied(expected, deployed) {
-        (
+    match constraint::evaluate(expected, deployed) {
+        Ok(true) => (
             Status::Passed,
             format!("gpu-operator {deployed} satisfies {expected}"),
-        )
-    } else {
-        (
+        ),
+        Ok(false) => (
             Status::Failed,
             format!("gpu-operator {deployed} does not satisfy {expected}"),
-        )
+        ),
+        Err(why) => (Status::Failed, format!("gpu-operator: {why}")),
     }
 }
 
@@ -98,10 +98,11 @@ pub fn nccl_all_reduce_bw(recipe: Option<&RecipeResult>, output: Option<&str>) -
         .trim_start_matches(['>', '=', ' '])
         .parse::<f64>()
         .ok()
+        .filter(|t| t.is_finite() && *t >= 0.0)
     else {
         return (
             Status::Failed,
-            format!("the threshold '{expression}' is not a number"),
+            format!("the threshold '{expression}' is not a finite, non-negative number"),
         );
     };
     let Some(output) = output else {
@@ -116,6 +117,14 @@ pub fn nccl_all_reduce_bw(recipe: Option<&RecipeResult>, output: Option<&str>) -
             "the all_reduce_perf output holds no result rows".into(),
         );
     };
+    if let Some(value) = &result.non_finite {
+        return (
+            Status::Failed,
+            format!(
+                "all_reduce_perf reported a bus bandwidth of '{value}', which is not a finite number"
+            ),
+        );
+    }
     if result.wrong > 0 {
         return (
             Status::Failed,
@@ -250,6 +259,55 @@ mod tests {
             nccl_all_reduce_bw(Some(&inference), Some(&output(1.0))).0,
             Status::Skipped,
             "no threshold"
+        );
+    }
+
+    #[test]
+    fn nccl_non_finite_measurements_and_thresholds_fail() {
+        let r = recipe();
+        for busbw in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            let (status, message) = nccl_all_reduce_bw(Some(&r), Some(&output(busbw)));
+            assert_eq!(status, Status::Failed, "{busbw}: {message}");
+            assert!(message.contains("not a finite number"), "{message}");
+        }
+        let text = output(310.0).replacen("310", "1e999", 1);
+        let (status, message) = nccl_all_reduce_bw(Some(&r), Some(&text));
+        assert_eq!(
+            (status, message.as_str()),
+            (
+                Status::Failed,
+                "all_reduce_perf reported a bus bandwidth of '1e999', which is not a finite number"
+            )
+        );
+        for threshold in [">= inf", ">= NaN", ">= -inf", ">= -1", "inf"] {
+            let mut r = recipe();
+            r.validation.performance.constraints[0].value = threshold.into();
+            let (status, message) = nccl_all_reduce_bw(Some(&r), Some(&output(310.0)));
+            assert_eq!(status, Status::Failed, "{threshold}: {message}");
+            assert!(
+                message.contains(&format!("'{threshold}' is not a finite")),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn gpu_operator_versions_that_do_not_parse_or_are_pre_releases_fail() {
+        let r = recipe(); // >= v24.6.0
+        let (status, message) = gpu_operator_version(Some(&r), Some("zzz"));
+        assert_eq!(status, Status::Failed, "{message}");
+        assert!(message.contains("'zzz' is not a version"), "{message}");
+        let (status, message) = gpu_operator_version(Some(&r), Some("v24.6.0-rc1"));
+        assert_eq!(
+            (status, message.as_str()),
+            (
+                Status::Failed,
+                "gpu-operator v24.6.0-rc1 does not satisfy >= v24.6.0"
+            )
+        );
+        assert_eq!(
+            gpu_operator_version(Some(&r), Some("v24.6.0")).0,
+            Status::Passed
         );
     }
 }

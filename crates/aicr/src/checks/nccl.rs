@@ -15,6 +15,9 @@ pub struct Result {
     /// Rows with a non-zero `#wrong` column.
     pub wrong: usize,
     pub rows: usize,
+    /// The first bus bandwidth that parsed as a number but is not finite (`inf`,
+    /// `nan`, `1e999`): a run reporting one has no meaningful result.
+    pub non_finite: Option<String>,
 }
 
 /// Parses `all_reduce_perf` output; `None` when it holds no data row.
@@ -23,6 +26,7 @@ pub fn parse(text: &str) -> Option<Result> {
     let mut wrong = 0;
     let mut rows = 0;
     let mut average = None;
+    let mut non_finite = None;
     for line in text.lines() {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix('#') {
@@ -31,7 +35,8 @@ pub fn parse(text: &str) -> Option<Result> {
                     .trim_start_matches([' ', ':'])
                     .split_whitespace()
                     .next()
-                    .and_then(|v| v.parse().ok());
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .filter(|v| v.is_finite());
             }
             continue;
         }
@@ -42,19 +47,29 @@ pub fn parse(text: &str) -> Option<Result> {
         }
         rows += 1;
         for (busbw, bad) in [(fields[7], fields[8]), (fields[11], fields[12])] {
-            if let Ok(bw) = busbw.parse::<f64>() {
-                peak = Some(peak.map_or(bw, |p| p.max(bw)));
+            match busbw.parse::<f64>() {
+                Ok(bw) if bw.is_finite() => peak = Some(peak.map_or(bw, |p: f64| p.max(bw))),
+                Ok(_) => {
+                    non_finite.get_or_insert_with(|| busbw.to_owned());
+                }
+                Err(_) => {}
             }
             if bad != "0" && bad != "N/A" {
                 wrong += 1;
             }
         }
     }
-    peak.map(|peak_busbw| Result {
-        peak_busbw,
+    if peak.is_none() && non_finite.is_none() {
+        return None;
+    }
+    Some(Result {
+        // A run whose every bandwidth is non-finite has no peak; it fails on
+        // `non_finite` before the peak is read.
+        peak_busbw: peak.unwrap_or(0.0),
         average_busbw: average,
         wrong,
         rows,
+        non_finite,
     })
 }
 
@@ -88,5 +103,28 @@ mod tests {
         assert!(parse("# nothing here\n").is_none());
         let bad = OUTPUT.replace("327.49      0", "327.49      3");
         assert_eq!(parse(&bad).unwrap().wrong, 1);
+        assert_eq!(parse(OUTPUT).unwrap().non_finite, None);
+    }
+
+    #[test]
+    fn non_finite_bandwidths_are_reported_not_taken_as_peaks() {
+        for value in [
+            "inf",
+            "-inf",
+            "NaN",
+            "nan",
+            "infinity",
+            "+Infinity",
+            "1e999",
+        ] {
+            let text = OUTPUT.replace("327.64", value);
+            let r = parse(&text).unwrap();
+            assert_eq!(r.non_finite.as_deref(), Some(value), "{value}");
+            assert!(r.peak_busbw.is_finite(), "{value}: {}", r.peak_busbw);
+            let only = format!("  8  2  float  sum  -1  1  1  {value}  0  1  1  {value}  0\n");
+            assert_eq!(parse(&only).unwrap().non_finite.as_deref(), Some(value));
+        }
+        let average = OUTPUT.replace("108.123", "inf");
+        assert_eq!(parse(&average).unwrap().average_busbw, None);
     }
 }
