@@ -7,6 +7,9 @@
 
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod output;
+
 mod archive;
 mod artifacts;
 mod changelog;
@@ -32,10 +35,8 @@ mod version;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let flags = flags::Xtask::parse();
+    let flags: flags::Xtask = output::parse_flags();
     match run(flags) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -10,6 +10,7 @@
 //! - [`criteria`], [`catalog`], [`recipe`]: the recipe engine over the embedded catalog.
 //! - [`checks`], [`validate`]: the validation checks and the CTRF report of a run.
 //! - [`error`]: the engine's errors and their exit codes.
+//! - [`output`]: stdout for the binaries: a closed pipe ends it, a full disk is an error.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod constraint;
 pub mod criteria;
 pub mod error;
 pub mod exit;
+pub mod output;
 pub mod recipe;
 pub mod snapshot;
 pub mod validate;

@@ -270,7 +270,7 @@ fn render(value: &impl serde::Serialize, format: Format) -> Result<String, Error
 
 fn run(command: Command) -> Result<(), Error> {
     match command {
-        Command::Version => println!("{}", BUILD.version_line("aicr")),
+        Command::Version => out_line(&BUILD.version_line("aicr"))?,
         Command::Recipe(args) => {
             let (_, result) = args.criteria.recipe()?;
             for warning in &result.metadata.constraint_warnings {
@@ -282,11 +282,11 @@ fn run(command: Command) -> Result<(), Error> {
             let (catalog, result) = args.criteria.recipe()?;
             let hydrated = recipe::hydrate(&catalog, &result)?;
             match recipe::select(&hydrated, &args.selector)? {
-                serde_json::Value::String(s) => println!("{s}"),
+                serde_json::Value::String(s) => out_line(s)?,
                 v @ (serde_json::Value::Number(_)
                 | serde_json::Value::Bool(_)
-                | serde_json::Value::Null) => println!("{v}"),
-                v => print!("{}", render(v, args.format)?),
+                | serde_json::Value::Null) => out_line(&v.to_string())?,
+                v => out(&render(v, args.format)?)?,
             }
         }
         Command::Bundle(args) => bundle(&args)?,
@@ -335,13 +335,13 @@ fn run(command: Command) -> Result<(), Error> {
             let checks = aicr::bundle::verify(&args.dir)?;
             let failed = checks.iter().filter(|c| !c.ok).count();
             match args.format {
-                ReportFormat::Json => println!(
-                    "{}",
-                    serde_json::json!({ "passed": failed == 0, "files": checks.len(), "failed": failed, "checks": checks })
-                ),
+                ReportFormat::Json => out_line(
+                    &serde_json::json!({ "passed": failed == 0, "files": checks.len(), "failed": failed, "checks": checks })
+                        .to_string(),
+                )?,
                 ReportFormat::Text => {
                     for c in &checks {
-                        println!(
+                        out_line(&format!(
                             "{} {}{}",
                             if c.ok { "ok  " } else { "FAIL" },
                             c.path,
@@ -350,14 +350,14 @@ fn run(command: Command) -> Result<(), Error> {
                             } else {
                                 format!(": {}", c.detail)
                             }
-                        );
+                        ))?;
                     }
-                    println!(
+                    out_line(&format!(
                         "{} of {} file(s) verified{}",
                         checks.len() - failed,
                         checks.len(),
                         if failed == 0 { "" } else { "; FAILED" }
-                    );
+                    ))?;
                 }
             }
             if failed > 0 {
@@ -375,11 +375,19 @@ fn write_output(text: &str, path: Option<&std::path::Path>) -> Result<(), Error>
     match path {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display()))),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
+        None => out(text),
     }
+}
+
+/// Writes data to stdout: a closed stdout ends the output quietly, any other write
+/// error fails the command.
+fn out(text: &str) -> Result<(), Error> {
+    aicr::output::write(text).map_err(|e| Error::Failed(e.to_string()))
+}
+
+/// [`out`] with a newline.
+fn out_line(text: &str) -> Result<(), Error> {
+    aicr::output::line(text).map_err(|e| Error::Failed(e.to_string()))
 }
 
 fn bundle(args: &BundleArgs) -> Result<(), Error> {
@@ -440,7 +448,7 @@ fn bundle(args: &BundleArgs) -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = aicr::output::parse_args();
     match run(cli.command) {
         Ok(()) => Code::Ok.into(),
         Err(err) => {

@@ -61,7 +61,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = aicr::output::parse_args();
     let addr = cli
         .listen
         .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], cli.port)));

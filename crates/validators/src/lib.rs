@@ -198,21 +198,25 @@ pub fn main(phase: &Phase) -> ExitCode {
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
     {
         Ok(cli) => cli,
-        Err(err) => err.exit(),
+        Err(err) => aicr::output::clap_exit(err),
     };
     if cli.list {
-        for check in phase.checks {
-            println!("{check}");
-        }
-        return ExitCode::SUCCESS;
+        let list = phase.checks.join("\n");
+        return written(aicr::output::line(&list), ExitCode::SUCCESS);
     }
     if cli.rbac {
         let role = aicr::checks::cluster::cluster_role(
             &format!("aicr-{}-validator", phase.name),
             phase.checks,
         );
-        print!("{}", serde_norway::to_string(&role).unwrap_or_default());
-        return ExitCode::SUCCESS;
+        let yaml = match serde_norway::to_string(&role) {
+            Ok(yaml) => yaml,
+            Err(err) => {
+                eprintln!("error: cannot render the ClusterRole: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return written(aicr::output::write(&yaml), ExitCode::SUCCESS);
     }
     let check = cli.check.clone().unwrap_or_default();
     let started = jiff::Timestamp::now();
@@ -230,7 +234,20 @@ pub fn main(phase: &Phase) -> ExitCode {
         test.duration = (jiff::Timestamp::now().as_millisecond() - started.as_millisecond())
             .try_into()
             .unwrap_or(0);
-        println!("{}", serde_json::to_string(&test).unwrap_or_default());
+        let json = serde_json::to_string(&test).unwrap_or_default();
+        return written(aicr::output::line(&json), ExitCode::from(status.code()));
     }
     ExitCode::from(status.code())
+}
+
+/// The exit code after writing to stdout: `code` when the output was written or its
+/// reader went away (the verdict stands), 1 with a one-line error otherwise.
+fn written(result: Result<(), aicr::output::WriteError>, code: ExitCode) -> ExitCode {
+    match result {
+        Ok(()) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -446,6 +446,85 @@ fn a_server_that_is_no_kubernetes_api_fails_the_check_on_one_line() {
     );
 }
 
+/// Runs a validator with stdout a pipe whose only reader is gone before anything is
+/// written, so the first write meets EPIPE.
+fn closed_stdout(bin: &str, args: &[&str], envs: &[(&str, &std::path::Path)]) -> Output {
+    let mut child = Command::new(bin)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+/// Runs a validator with stdout on `/dev/full`, where every write fails with ENOSPC.
+fn full_stdout(bin: &str, args: &[&str], envs: &[(&str, &std::path::Path)]) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    Command::new(bin)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .stdout(full)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_a_full_disk_is_an_error() {
+    let f = Fixture::new("stdout");
+    let recipe = f.recipe();
+    let envs = [
+        ("AICR_RECIPE_PATH", recipe.as_path()),
+        ("HOME", f.dir.as_path()),
+    ];
+    for (bin, name, check) in BINARIES {
+        // (arguments, exit code when the output is written or its reader is gone)
+        let mut cases: Vec<(Vec<&str>, i32)> = vec![
+            (vec!["--list"], 0),
+            (vec!["--rbac"], 0),
+            (vec!["--help"], 0),
+            (vec!["--version"], 0),
+        ];
+        if name == "deployment" {
+            cases.push((vec![check, "--json", "--deployed", "v25.10.1"], 0));
+            cases.push((vec![check, "--json", "--deployed", "v24.3.0"], 1));
+        } else {
+            // Skipped (no input, or no cluster): the verdict is exit 2.
+            cases.push((vec![check, "--json"], 2));
+        }
+        for (args, code) in cases {
+            let out = closed_stdout(bin, &args, &envs);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
+            assert!(!stderr.contains("stdout"), "{name} {args:?}: {stderr}");
+            assert_eq!(out.status.code(), Some(code), "{name} {args:?}: {stderr}");
+
+            let out = full_stdout(bin, &args, &envs);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
+            assert_eq!(out.status.code(), Some(1), "{name} {args:?}: {stderr}");
+            assert!(
+                stderr
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .starts_with("error: cannot write to stdout: No space left on device"),
+                "{name} {args:?}: {stderr}"
+            );
+        }
+    }
+}
+
 #[test]
 fn versions_that_do_not_parse_and_infinite_bandwidths_fail() {
     let f = Fixture::new("accidents");

@@ -216,23 +216,23 @@ pub fn print_requests(project: &Project, plan: &Plan) -> Result<()> {
     let api = api(project);
     let repository = github::owner_name(&changelog::repository(project))?;
     let make_latest = plan.latest.moves();
-    println!("  requests (GitHub, token from GITHUB_TOKEN):");
-    println!("    GET   {api}/repos/{repository}   (preflight: the token can write releases)");
-    println!(
+    outln!("  requests (GitHub, token from GITHUB_TOKEN):")?;
+    outln!("    GET   {api}/repos/{repository}   (preflight: the token can write releases)")?;
+    outln!(
         "    GET   {api}/repos/{repository}/releases?per_page=100&page=1   (find {tag}, drafts included)"
-    );
-    println!(
+    )?;
+    outln!(
         "    POST  {api}/repos/{repository}/releases   {{tag_name: {tag}, draft: true, prerelease: {}, make_latest: {make_latest}, body: <changelog>}}   (unless it exists)",
         plan.prerelease
-    );
-    println!("    GET   {api}/repos/{repository}/releases/<id>/assets?per_page=100");
+    )?;
+    outln!("    GET   {api}/repos/{repository}/releases/<id>/assets?per_page=100")?;
     for asset in &plan.assets {
-        println!(
+        outln!(
             "    POST  <upload_url>?name={asset}   (unless uploaded with the same size and digest)"
-        );
+        )?;
     }
-    println!(
+    outln!(
         "    PATCH {api}/repos/{repository}/releases/<id>   {{draft: false, make_latest: {make_latest}}}"
-    );
+    )?;
     Ok(())
 }

@@ -281,7 +281,7 @@ pub fn run(project: &Project, args: &AttestArgs) -> Result<()> {
     let out = OutDir::new(project.out_dir(&args.out.out));
     let key = signing_key(project, args.key.as_deref())?;
     for artifact in attest(project, &def, &out, key.as_ref())? {
-        println!("{}", artifact.path);
+        outln!("{}", artifact.path)?;
     }
     Ok(())
 }

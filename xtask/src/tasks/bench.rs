@@ -517,12 +517,12 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "measurements": results, "http": http })
             )?
-        );
+        )?;
     }
     Ok(())
 }

@@ -39,7 +39,7 @@ pub fn run(project: &Project, args: &BuildArgs) -> Result<()> {
         args.target.as_deref(),
         &args.packages,
     )? {
-        println!("{binary}");
+        outln!("{binary}")?;
     }
     Ok(())
 }

@@ -482,7 +482,7 @@ pub fn run(project: &Project, args: &BumpArgs) -> Result<()> {
     let plan = plan(&request, &settings, &facts)?;
 
     if !args.json {
-        print_plan(&plan, args.dry_run);
+        print_plan(&plan, args.dry_run)?;
         if args.dry_run {
             print_preview(project, &plan)?;
         }
@@ -500,20 +500,20 @@ pub fn run(project: &Project, args: &BumpArgs) -> Result<()> {
             dry_run: args.dry_run,
             pushed: !args.dry_run,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
 }
 
-fn print_plan(plan: &Plan, dry_run: bool) {
+fn print_plan(plan: &Plan, dry_run: bool) -> Result<()> {
     let base = plan.base.as_deref().unwrap_or("none (first release)");
-    println!(
+    outln!(
         "{}bump {}",
         if dry_run { "dry run: " } else { "" },
         plan.kind
-    );
-    println!("  current:  {base}");
-    println!(
+    )?;
+    outln!("  current:  {base}")?;
+    outln!(
         "  new tag:  {}{}",
         plan.tag,
         if plan.prerelease {
@@ -521,16 +521,19 @@ fn print_plan(plan: &Plan, dry_run: bool) {
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    outln!(
         "  commit:   {} on {} ({} commit(s) since the base)",
-        plan.short_commit, plan.branch, plan.commits_since_base
-    );
-    println!("  remote:   {}", plan.remote);
-    println!("  commands:");
+        plan.short_commit,
+        plan.branch,
+        plan.commits_since_base
+    )?;
+    outln!("  remote:   {}", plan.remote)?;
+    outln!("  commands:")?;
     for command in &plan.commands {
-        println!("    {}", shell_words(command));
+        outln!("    {}", shell_words(command))?;
     }
+    Ok(())
 }
 
 /// The release notes the new tag would get.
@@ -544,11 +547,11 @@ fn print_preview(project: &Project, plan: &Plan) -> Result<()> {
     let commits = changelog_task::log(project, &[range])?;
     let date = crate::version::rfc3339(git.commit_time(&plan.commit)?)?[..10].to_owned();
     let section = config.section(Some(plan.version.clone()), date, &commits);
-    println!("\nrelease notes preview:\n");
-    print!(
+    outln!("\nrelease notes preview:\n")?;
+    out!(
         "{}",
         config.render(&[section], &changelog_task::repository(project))
-    );
+    )?;
     Ok(())
 }
 

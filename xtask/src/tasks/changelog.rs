@@ -270,7 +270,7 @@ fn lint(project: &Project, args: &ChangelogArgs) -> Result<()> {
         if let Some(problem) = parsed.problem {
             bad += 1;
             let subject = commit.message.lines().next().unwrap_or("");
-            println!("{} {subject}: {problem}", commit.short);
+            outln!("{} {subject}: {problem}", commit.short)?;
         }
     }
     if bad > 0 {
@@ -295,7 +295,7 @@ pub fn run(project: &Project, args: &ChangelogArgs) -> Result<()> {
     let other: usize = sections.iter().map(Section::other_count).sum();
     let total: usize = sections.iter().map(|s| s.entries.len()).sum();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&sections)?);
+        outln!("{}", serde_json::to_string_pretty(&sections)?)?;
     } else {
         let text = config.render(&sections, &repository(project));
         match &args.output {
@@ -303,7 +303,7 @@ pub fn run(project: &Project, args: &ChangelogArgs) -> Result<()> {
                 fsutil::write_atomically(path, text.as_bytes())?;
                 eprintln!("changelog: wrote {}", path.display());
             }
-            None => print!("{text}"),
+            None => out!("{text}")?,
         }
     }
     eprintln!(

@@ -106,7 +106,7 @@ pub fn run(project: &crate::project::Project, args: &OutArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out));
     let artifact = checksum(&def, &out)?;
-    println!("{}", out.join(&artifact.path).display());
+    outln!("{}", out.join(&artifact.path).display())?;
     Ok(())
 }
 

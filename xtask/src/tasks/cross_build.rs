@@ -309,12 +309,12 @@ pub fn run(project: &Project, args: &CrossBuildArgs) -> Result<()> {
         snapshot: false,
     };
     let metadata = cross_build(project, &def, &out, &opts)?;
-    println!(
+    outln!(
         "{} {} built into {}",
         metadata.project,
         metadata.version,
         out.path.display()
-    );
+    )?;
     Ok(())
 }
 

@@ -588,10 +588,10 @@ pub fn push(
             let blob_digests = oci::blob_digests(&manifest);
             for blob in blob_digests {
                 if dry_run {
-                    println!("HEAD {base}/v2/{repo}/blobs/{blob}");
-                    println!(
+                    outln!("HEAD {base}/v2/{repo}/blobs/{blob}")?;
+                    outln!(
                         "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200)"
-                    );
+                    )?;
                     continue;
                 }
                 if registry.blob_exists(repo, &blob)? {
@@ -601,20 +601,20 @@ pub fn push(
                 uploaded += 1;
             }
             if dry_run {
-                println!(
+                outln!(
                     "PUT  {base}/v2/{repo}/manifests/{digest}   ({})",
                     oci::MANIFEST
-                );
+                )?;
             } else {
                 registry.put_manifest(repo, &digest, oci::MANIFEST, &manifest_bytes)?;
             }
         }
         for tag in tags {
             if dry_run {
-                println!(
+                outln!(
                     "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
                     oci::INDEX
-                );
+                )?;
                 continue;
             }
             registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;

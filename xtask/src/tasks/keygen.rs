@@ -39,6 +39,6 @@ pub fn run(_project: &Project, args: &KeygenArgs) -> Result<()> {
         private.display(),
         public.display()
     );
-    println!("{}", public.display());
+    outln!("{}", public.display())?;
     Ok(())
 }

@@ -85,7 +85,7 @@ pub fn run(project: &Project, args: &OutArgs) -> Result<()> {
     let out = OutDir::new(project.out_dir(&args.out));
     let archives = package(project, &def, &out)?;
     for archive in archives {
-        println!("{}", archive.path);
+        outln!("{}", archive.path)?;
     }
     Ok(())
 }

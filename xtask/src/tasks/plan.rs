@@ -468,13 +468,13 @@ fn outcome(step: &Step, journal: Option<&Value>) -> String {
 }
 
 /// Prints a plan for people.
-pub fn print(plan: &Plan) {
+pub fn print(plan: &Plan) -> Result<()> {
     let what = match &plan.tag {
         Some(tag) if plan.prerelease => format!("release {tag} (pre-release)"),
         Some(tag) => format!("release {tag}"),
         None => format!("snapshot {}", plan.version),
     };
-    println!("plan: {what}");
+    outln!("plan: {what}")?;
     for step in &plan.steps {
         let mark = if step.runs { "run " } else { "skip" };
         let stable = if step.stable_only {
@@ -482,15 +482,16 @@ pub fn print(plan: &Plan) {
         } else {
             ""
         };
-        println!("  {mark} {:<15} {}{stable}", step.name, step.detail);
+        outln!("  {mark} {:<15} {}{stable}", step.name, step.detail)?;
         for touched in &step.touches {
-            println!("         {:<15} - {touched}", "");
+            outln!("         {:<15} - {touched}", "")?;
         }
     }
-    println!("  assets:");
+    outln!("  assets:")?;
     for asset in &plan.assets {
-        println!("    {asset}");
+        outln!("    {asset}")?;
     }
+    Ok(())
 }
 
 /// The plan as a Markdown table, for GitHub job summaries; with a journal, what each
@@ -549,9 +550,9 @@ pub fn run(project: &Project, args: &PlanArgs) -> Result<()> {
                 step["outcome"] = Value::String(outcome(s, Some(journal)));
             }
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        print(&plan);
+        print(&plan)?;
     }
     if project.sh.var("GITHUB_ACTIONS").ok().as_deref() == Some("true")
         && let Ok(path) = project.sh.var("GITHUB_STEP_SUMMARY")

@@ -330,7 +330,7 @@ pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
         for finding in &outcome.findings {
             eprintln!("  {finding}");
             if github {
-                println!("{}", annotation(gate, finding));
+                outln!("{}", annotation(gate, finding))?;
             }
         }
         eprintln!(
@@ -361,7 +361,7 @@ pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
         write_step_summary(&table);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     }
     // The closing line in the form CI systems read: "qualify: N passed, N failed".
     let skipped = if report.skipped > 0 {

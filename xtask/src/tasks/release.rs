@@ -108,7 +108,7 @@ fn snapshot(project: &Project, args: &ReleaseArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if args.dry_run {
-        plan::print(&plan::for_release(project, &def, None)?);
+        plan::print(&plan::for_release(project, &def, None)?)?;
         return Ok(());
     }
     let only = if args.all_targets {
@@ -134,23 +134,23 @@ fn snapshot(project: &Project, args: &ReleaseArgs) -> Result<()> {
 fn summary(out: &OutDir, metadata: &Metadata, json: bool) -> Result<()> {
     let manifest = out.manifest()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&manifest)?);
+        outln!("{}", serde_json::to_string_pretty(&manifest)?)?;
         return Ok(());
     }
     let kind = if metadata.snapshot { " (snapshot)" } else { "" };
-    println!(
+    outln!(
         "release {} {}{kind} in {}",
         metadata.project,
         metadata.version,
         out.path.display()
-    );
+    )?;
     for artifact in manifest.artifacts.iter().filter(|a| a.kind != Kind::Binary) {
-        println!(
+        outln!(
             "  {:<10} {:>10}  {}",
             format!("{:?}", artifact.kind).to_lowercase(),
             artifact.size,
             artifact.path
-        );
+        )?;
     }
     Ok(())
 }
@@ -185,10 +185,10 @@ fn local_entry(project: &Project, args: &ReleaseArgs) -> Result<()> {
         } else {
             args.gates.join(", ")
         };
-        println!(
+        outln!(
             "plan: qualify ({gates}), then bump {}",
             format!("{kind:?}").to_lowercase()
-        );
+        )?;
         return bump::run(project, &bump_args);
     }
     let qualify_args = QualifyArgs {
@@ -324,7 +324,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     if args.dry_run {
         let def = Definition::at_tag(&git, tag)?;
         let plan = plan::for_release(project, &def, Some(tag))?;
-        plan::print(&plan);
+        plan::print(&plan)?;
         if args.publish {
             publish::print_requests(project, &plan)?;
         }

@@ -373,7 +373,7 @@ pub fn run(project: &Project, args: &OutArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     let out = OutDir::new(project.out_dir(&args.out));
     for artifact in sbom(project, &def, &out)? {
-        println!("{}", artifact.path);
+        outln!("{}", artifact.path)?;
     }
     Ok(())
 }

@@ -412,23 +412,23 @@ pub fn run(project: &Project, args: &VerifyArgs) -> Result<()> {
     };
     let passed = checks.iter().all(|c| c.ok);
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&Report {
                 passed,
                 checks: &checks
             })?
-        );
+        )?;
     } else {
         for c in &checks {
-            println!(
+            outln!(
                 "{} {}: {}",
                 if c.ok { "ok  " } else { "FAIL" },
                 c.name,
                 c.detail
-            );
+            )?;
         }
-        println!("{}", if passed { "PASSED" } else { "FAILED" });
+        outln!("{}", if passed { "PASSED" } else { "FAILED" })?;
     }
     if !passed {
         bail!(

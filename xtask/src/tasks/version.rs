@@ -16,9 +16,9 @@ pub fn run(project: &Project, args: &VersionArgs) -> Result<()> {
     git.ensure_repo()?;
     let stamp = BuildStamp::of_head(&git, false)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stamp)?);
+        outln!("{}", serde_json::to_string_pretty(&stamp)?)?;
     } else {
-        println!("{}", stamp.version);
+        outln!("{}", stamp.version)?;
         eprintln!(
             "commit {} ({}), SOURCE_DATE_EPOCH={}, tag {}{}",
             stamp.short_commit,

@@ -193,16 +193,80 @@ impl Repo {
 
     /// Runs the real xtask binary with `-C <work>` and extra environment variables.
     pub fn xtask_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.arg("-C").arg(&self.work).args(args);
-        self.env(&mut cmd);
-        cmd.envs(envs.iter().copied())
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY");
+        let mut cmd = self.xtask_command(args);
+        cmd.envs(envs.iter().copied());
         for (key, value) in envs {
             cmd.env(key, value);
         }
         Run::from(cmd.output().expect("xtask runs"))
+    }
+
+    /// The command that runs the real xtask binary with `-C <work>`, for tests that
+    /// set up its standard streams themselves.
+    pub fn xtask_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.arg("-C").arg(&self.work).args(args);
+        self.env(&mut cmd);
+        cmd.env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        cmd
+    }
+
+    /// Runs the real xtask binary like [`Repo::xtask`], failing the test when it has
+    /// not finished after `limit` (a guard against hangs, not a speed assertion).
+    pub fn xtask_within(&self, args: &[&str], limit: std::time::Duration) -> Run {
+        Run::from(output_within(self.xtask_command(args), limit))
+    }
+}
+
+/// Runs `cmd` with its output captured; kills it and fails the test when it has not
+/// finished after `limit`.
+pub fn output_within(mut cmd: Command, limit: std::time::Duration) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the command can be waited for") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout is read"),
+        stderr: stderr.join().expect("stderr is read"),
     }
 }
 
