@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! Deployment bundles: the files `aicr bundle` writes for a recipe, and the checks of
-//! `aicr verify`. Rendering is pure: it returns `(relative path, content)` pairs.
+//! Deployment bundles: the files `aicr bundle` writes for a recipe (`aicr verify`
+//! checks them: [`crate::verify`]). Rendering is pure: it returns `(relative path,
+//! content)` pairs.
 //!
 //! Per component `<name>/values.yaml` (registry values, then the recipe's overrides,
 //! then `--set name:path=value`; `--set name:enabled=false` drops the component) and
@@ -12,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Component as PathPart, Path};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -222,59 +222,6 @@ pub fn render(
     let mut out: Vec<(String, String)> = files.into_iter().collect();
     out.push(("checksums.txt".into(), sums));
     Ok(out)
-}
-
-/// The outcome of verifying one file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FileCheck {
-    pub path: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-/// Re-hashes every file `checksums.txt` lists, refusing paths that leave the bundle.
-pub fn verify(dir: &Path) -> Result<Vec<FileCheck>, Error> {
-    let sums = std::fs::read_to_string(dir.join("checksums.txt"))
-        .map_err(|e| Error::Input(format!("cannot read {}/checksums.txt: {e}", dir.display())))?;
-    let mut checks = Vec::new();
-    for (i, line) in sums.lines().enumerate() {
-        let Some((digest, path)) = line.split_once("  ") else {
-            return Err(Error::Input(format!(
-                "checksums.txt line {} is malformed",
-                i + 1
-            )));
-        };
-        let escapes = Path::new(path)
-            .components()
-            .any(|c| !matches!(c, PathPart::Normal(_) | PathPart::CurDir));
-        let check = if escapes || path.is_empty() {
-            FileCheck {
-                path: path.into(),
-                ok: false,
-                detail: "the path leaves the bundle; refused".into(),
-            }
-        } else {
-            match std::fs::read(dir.join(path)) {
-                Ok(bytes) if sha256(&bytes) == digest => FileCheck {
-                    path: path.into(),
-                    ok: true,
-                    detail: "ok".into(),
-                },
-                Ok(_) => FileCheck {
-                    path: path.into(),
-                    ok: false,
-                    detail: "checksum mismatch".into(),
-                },
-                Err(e) => FileCheck {
-                    path: path.into(),
-                    ok: false,
-                    detail: format!("unreadable: {e}"),
-                },
-            }
-        };
-        checks.push(check);
-    }
-    Ok(checks)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - [`checks`], [`validate`]: the validation checks and the CTRF report of a run.
 //! - [`error`]: the engine's errors and their exit codes.
 //! - [`output`]: stdout for the binaries: a closed pipe ends it, a full disk is an error.
+//! - [`verify`]: the checks of `aicr verify` on a bundle directory.
 
 #![forbid(unsafe_code)]
 
@@ -26,3 +27,4 @@ pub mod output;
 pub mod recipe;
 pub mod snapshot;
 pub mod validate;
+pub mod verify;

@@ -332,7 +332,7 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Verify(args) => {
-            let checks = aicr::bundle::verify(&args.dir)?;
+            let checks = aicr::verify::verify(&args.dir)?;
             let failed = checks.iter().filter(|c| !c.ok).count();
             match args.format {
                 ReportFormat::Json => out_line(
