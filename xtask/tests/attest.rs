@@ -340,3 +340,176 @@ fn unsigned_provenance_says_so_and_does_not_verify() {
         out.stdout
     );
 }
+
+/// Runs `verify` with a guard against hangs (a FIFO or `/dev/zero` read forever).
+fn verify_within(s: &Signed) -> support::Run {
+    s.repo.xtask_within(
+        &[
+            "verify",
+            "--dist",
+            s.dist.to_str().unwrap(),
+            "--key",
+            s.public.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(60),
+    )
+}
+
+fn archives(dist: &Path) -> Vec<PathBuf> {
+    let mut archives: Vec<PathBuf> = fs::read_dir(dist)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .collect();
+    archives.sort();
+    archives
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_listed_symlink_is_refused_not_followed() {
+    let s = signed_release();
+    let archive = first_archive(&s.dist);
+    let name = name_of(&archive);
+    // The link points at a file whose checksum is then listed: following it would
+    // verify /etc/passwd as the archive.
+    fs::remove_file(&archive).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &archive).unwrap();
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(fs::read("/etc/passwd").unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let path = s.dist.join("aicr_checksums.txt");
+    let sums: String = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.ends_with(&format!("  {name}")) {
+                format!("{digest}  {name}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    fs::write(&path, sums).unwrap();
+    let out = verify_within(&s);
+    assert!(!out.ok);
+    assert!(
+        out.stdout.contains(&format!(
+            "FAIL aicr_checksums.txt matches every file it lists: {name} is listed but not verifiable: {name} is a symbolic link, not a regular file; refused"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "FAIL the directory holds only regular files and directories: refused: {name} (a symbolic link)"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.trim_end().ends_with("FAILED"), "{}", out.stdout);
+}
+
+#[test]
+fn a_fifo_and_a_link_to_dev_zero_fail_without_hanging() {
+    let s = signed_release();
+    let archives = archives(&s.dist);
+    assert!(archives.len() >= 2, "{archives:?}");
+    let (fifo, zero) = (&archives[0], &archives[1]);
+    fs::remove_file(fifo).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    fs::remove_file(zero).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", zero).unwrap();
+    let out = verify_within(&s);
+    assert!(!out.ok);
+    for (name, kind) in [
+        (name_of(fifo), "a FIFO"),
+        (name_of(zero), "a symbolic link"),
+    ] {
+        assert!(
+            out.stdout
+                .contains(&format!("{name} is {kind}, not a regular file; refused")),
+            "{name}: {}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout.contains(&format!(
+            "FAIL the directory holds only regular files and directories: refused: {} (a FIFO), {} (a symbolic link)",
+            name_of(fifo),
+            name_of(zero)
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn names_that_leave_the_directory_and_empty_lists_are_refused() {
+    let s = signed_release();
+    let path = s.dist.join("aicr_checksums.txt");
+    let original = fs::read_to_string(&path).unwrap();
+    let digest = "0".repeat(64);
+    for (name, why) in [
+        (
+            "/etc/passwd",
+            "the name is an absolute path, which leaves the directory",
+        ),
+        (
+            "../outside",
+            "the name has a '..' segment, which can leave the directory",
+        ),
+        ("./aicr_checksums.txt", "the name is not a normalized path"),
+        ("a//b", "the name is not a normalized path"),
+    ] {
+        fs::write(&path, format!("{original}{digest}  {name}\n")).unwrap();
+        let out = verify_within(&s);
+        assert!(!out.ok, "{name}");
+        assert!(
+            out.stdout.contains(&format!(
+                "FAIL aicr_checksums.txt matches every file it lists: {name} is listed but not verifiable: {name:?}: {why}"
+            )),
+            "{name}: {}",
+            out.stdout
+        );
+    }
+
+    fs::write(&path, "").unwrap();
+    let out = verify_within(&s);
+    assert!(!out.ok);
+    assert!(
+        out.stdout.contains(
+            "FAIL aicr_checksums.txt is well-formed: it lists no file, so it verifies nothing"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.trim_end().ends_with("FAILED"), "{}", out.stdout);
+
+    // The checksum file itself as a link to a list elsewhere.
+    let elsewhere = s.repo.work.parent().unwrap().join("sums.txt");
+    fs::write(&elsewhere, &original).unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+    let out = verify_within(&s);
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains(
+            "error: the checksum file aicr_checksums.txt (a symbolic link) is not a regular file; refused"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -11,7 +11,14 @@
 //! - every provenance envelope is signed by the given key (`--key`; without it, the
 //!   `.pub` beside the bundle, which proves integrity, not origin) and its subjects are
 //!   exactly the checksum file's entries;
-//! - every archive extracts safely: no absolute paths, no `..`, no links leaving it.
+//! - every archive extracts safely: no absolute paths, no `..`, no links leaving it;
+//! - the directory holds no symbolic link and no special file.
+//!
+//! The release's own files are untrusted input: every name read from them (checksum
+//! lines, `artifacts.json`, SBOMs) must be a normalized relative path, and every file
+//! read must be a regular file ([`fsutil::open_regular`]): a symbolic link (to
+//! `/etc/passwd`), a FIFO or a device (`/dev/zero`) fails its check unopened. A
+//! checksum file that lists nothing fails.
 //!
 //! One line per check, then PASSED or FAILED; exit code 0 or 1.
 
@@ -51,15 +58,40 @@ pub fn check(name: impl Into<String>, result: Result<String>) -> Check {
     }
 }
 
-fn files(dir: &Path) -> Result<Vec<String>> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+/// The regular files of `dir`, sorted, and the entries that are neither regular files
+/// nor directories (symbolic links, FIFOs, devices, sockets), described.
+fn files(dir: &Path) -> Result<(Vec<String>, Vec<String>)> {
+    let mut names = Vec::new();
+    let mut strange = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        if meta.file_type().is_file() {
+            names.push(name);
+        } else if !meta.is_dir() {
+            strange.push(format!("{name} ({})", fsutil::kind(&meta)));
+        }
+    }
     names.sort();
-    Ok(names)
+    strange.sort();
+    Ok((names, strange))
+}
+
+/// The SHA-256 and size of `dir/name`, a name read from the release's files.
+fn sha256_of(dir: &Path, name: &str) -> Result<(String, u64)> {
+    let file = fsutil::open_regular(dir, name)?;
+    fsutil::sha256_reader(file).with_context(|| format!("cannot read {name}"))
+}
+
+/// The content of `dir/name`, a regular file.
+fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut fsutil::open_regular(dir, name)?, &mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    Ok(bytes)
 }
 
 fn is_archive(name: &str) -> bool {
@@ -75,9 +107,8 @@ fn safe_path(path: &Path) -> bool {
 }
 
 /// Reads every entry of an archive, refusing unsafe paths and links that leave it.
-pub fn inspect_archive(path: &Path) -> Result<usize> {
+pub fn inspect_archive(path: &Path, file: fs::File) -> Result<usize> {
     let name = path.display();
-    let file = fs::File::open(path)?;
     let mut count = 0;
     if path.to_string_lossy().ends_with(".zip") {
         let mut zip =
@@ -130,19 +161,36 @@ pub fn inspect_archive(path: &Path) -> Result<usize> {
 }
 
 pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
-    let names = files(dir)?;
+    let (names, strange) = files(dir)?;
     let sums_name = names
         .iter()
         .find(|n| n.ends_with("_checksums.txt"))
         .cloned()
-        .with_context(|| {
-            format!(
-                "no *_checksums.txt in {}; hint: point --dist at a release directory",
-                dir.display()
-            )
-        })?;
-    let mut checks = Vec::new();
-    let sums = parse_checksums(&fs::read_to_string(dir.join(&sums_name))?);
+        .with_context(
+            || match strange.iter().find(|s| s.contains("_checksums.txt")) {
+                Some(what) => format!("the checksum file {what} is not a regular file; refused"),
+                None => format!(
+                    "no *_checksums.txt in {}; hint: point --dist at a release directory",
+                    dir.display()
+                ),
+            },
+        )?;
+    let mut checks = vec![check(
+        "the directory holds only regular files and directories",
+        if strange.is_empty() {
+            Ok(format!("{} file(s)", names.len()))
+        } else {
+            Err(anyhow::anyhow!("refused: {}", strange.join(", ")))
+        },
+    )];
+    let text = String::from_utf8(read(dir, &sums_name)?)
+        .with_context(|| format!("{sums_name} is not UTF-8"))?;
+    let sums = parse_checksums(&text).and_then(|sums| {
+        if sums.is_empty() {
+            bail!("it lists no file, so it verifies nothing");
+        }
+        Ok(sums)
+    });
     let sums = match sums {
         Ok(s) => s,
         Err(err) => {
@@ -156,11 +204,8 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         format!("{sums_name} matches every file it lists"),
         (|| {
             for (name, digest) in &sums {
-                let path = dir.join(name);
-                if !path.is_file() {
-                    bail!("{name} is listed but missing");
-                }
-                let (actual, _) = fsutil::sha256_file(&path)?;
+                let (actual, _) = sha256_of(dir, name)
+                    .with_context(|| format!("{name} is listed but not verifiable"))?;
                 if &actual != digest {
                     bail!("{name}: SHA-256 {actual} does not match the listed {digest}");
                 }
@@ -201,20 +246,17 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         checks.push(check(
             format!("{ARTIFACTS} matches the files"),
             (|| {
-                let manifest: Manifest = serde_json::from_slice(&fs::read(dir.join(ARTIFACTS))?)?;
+                let manifest: Manifest = serde_json::from_slice(&read(dir, ARTIFACTS)?)?;
                 for a in &manifest.artifacts {
-                    let path = dir.join(&a.path);
-                    let meta = fs::metadata(&path)
-                        .with_context(|| format!("{} is recorded but missing", a.path))?;
-                    if meta.len() != a.size {
+                    let (digest, size) = sha256_of(dir, &a.path)
+                        .with_context(|| format!("{} is recorded but not verifiable", a.path))?;
+                    if size != a.size {
                         bail!(
-                            "{}: size {} does not match the recorded {}",
+                            "{}: size {size} does not match the recorded {}",
                             a.path,
-                            meta.len(),
                             a.size
                         );
                     }
-                    let (digest, _) = fsutil::sha256_file(&path)?;
                     if digest != a.sha256 {
                         bail!(
                             "{}: SHA-256 {digest} does not match the recorded {}",
@@ -232,7 +274,7 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         checks.push(check(
             format!("{sbom} describes its archive"),
             (|| {
-                let doc: serde_json::Value = serde_json::from_slice(&fs::read(dir.join(sbom))?)?;
+                let doc: serde_json::Value = serde_json::from_slice(&read(dir, sbom)?)?;
                 let root = doc["packages"]
                     .as_array()
                     .and_then(|p| {
@@ -246,8 +288,8 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
                 let claimed = root["checksums"][0]["checksumValue"]
                     .as_str()
                     .context("the root package has no checksum")?;
-                let (actual, _) = fsutil::sha256_file(&dir.join(archive))
-                    .with_context(|| format!("{archive} is missing"))?;
+                let (actual, _) = sha256_of(dir, archive)
+                    .with_context(|| format!("{archive} is not verifiable"))?;
                 if claimed != actual {
                     bail!("the root checksum {claimed} is not the SHA-256 of {archive} ({actual})");
                 }
@@ -267,10 +309,7 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         ));
     }
     for bundle in bundles {
-        let key_source = match key {
-            Some(k) => k.to_path_buf(),
-            None => dir.join(bundle.replace(".intoto.jsonl", ".pub")),
-        };
+        let bundled_key = bundle.replace(".intoto.jsonl", ".pub");
         let detail_key = if key.is_some() {
             "the given key"
         } else {
@@ -279,10 +318,18 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         checks.push(check(
             format!("{bundle} is signed by {detail_key}"),
             (|| {
-                let pem = fs::read_to_string(&key_source)
-                    .with_context(|| format!("cannot read the key {}", key_source.display()))?;
+                let pem = match key {
+                    Some(k) => fs::read_to_string(k)
+                        .with_context(|| format!("cannot read the key {}", k.display()))?,
+                    None => String::from_utf8(
+                        read(dir, &bundled_key)
+                            .with_context(|| format!("cannot read the key {bundled_key}"))?,
+                    )
+                    .with_context(|| format!("the key {bundled_key} is not UTF-8"))?,
+                };
                 let public = dsse::verifying_key_from_pem(&pem)?;
-                let text = fs::read_to_string(dir.join(bundle))?;
+                let text = String::from_utf8(read(dir, bundle)?)
+                    .with_context(|| format!("{bundle} is not UTF-8"))?;
                 let mut envelopes = 0;
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
                     let envelope: Envelope =
@@ -299,7 +346,8 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         checks.push(check(
             format!("{bundle} subjects equal {sums_name}"),
             (|| {
-                let text = fs::read_to_string(dir.join(bundle))?;
+                let text = String::from_utf8(read(dir, bundle)?)
+                    .with_context(|| format!("{bundle} is not UTF-8"))?;
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
                     let envelope: Envelope = serde_json::from_str(line)?;
                     let statement: serde_json::Value =
@@ -337,7 +385,9 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
     for archive in names.iter().filter(|n| is_archive(n)) {
         checks.push(check(
             format!("{archive} extracts safely"),
-            inspect_archive(&dir.join(archive)).map(|n| format!("{n} entries")),
+            fsutil::open_regular(dir, archive)
+                .and_then(|file| inspect_archive(&dir.join(archive), file))
+                .map(|n| format!("{n} entries")),
         ));
     }
     Ok(checks)
