@@ -11,6 +11,8 @@
 //! deployment order, `--wait --timeout 10m`, three attempts), `undeploy.sh` (reverse
 //! order), `README.md` and `checksums.txt` (`<sha256>  <path>`, sorted).
 
+pub mod output;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 

@@ -88,7 +88,8 @@ struct BundleArgs {
     /// Set a component value: name:path=value (name:enabled=false drops the component).
     #[arg(long = "set", value_name = "NAME:PATH=VALUE")]
     sets: Vec<String>,
-    /// Replace a non-empty output directory.
+    /// Replace a non-empty output directory (never the current directory or one that
+    /// holds an input).
     #[arg(long)]
     force: bool,
     /// An external catalog directory layered over the embedded one.
@@ -406,44 +407,23 @@ fn bundle(args: &BundleArgs) -> Result<(), Error> {
         .map(|s| aicr::bundle::Set::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
     let files = aicr::bundle::render(&load_catalog(args.data.as_deref())?, &recipe, &sets)?;
-    let dir = &args.output;
-    let io = |what: &str, e: std::io::Error| Error::Input(format!("cannot {what}: {e}"));
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(|e| io("read the output directory", e))?
-            .next()
-            .is_some()
-        && !args.force
-    {
-        return Err(Error::Input(format!(
-            "{} is not empty; hint: choose an empty directory or pass --force",
-            dir.display()
-        )));
+    let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
+    if args.recipe != "-" {
+        inputs.push(PathBuf::from(&args.recipe));
     }
-    // Write into a sibling directory, then move it into place: no half-written bundle.
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bundle".into());
-    let staging = dir.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    for (path, content) in &files {
-        let target = staging.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io("create a directory", e))?;
-        }
-        std::fs::write(&target, content).map_err(|e| io("write a bundle file", e))?;
-        if path.ends_with(".sh") {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| io("make a script executable", e))?;
-        }
+    let options = aicr::bundle::output::Options {
+        force: args.force,
+        inputs,
+    };
+    let written = aicr::bundle::output::write(&args.output, &files, &options)?;
+    if let Some(leftover) = &written.leftover {
+        eprintln!("warning: {leftover}");
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| io("replace the output directory", e))?;
-    }
-    std::fs::rename(&staging, dir).map_err(|e| io("move the bundle into place", e))?;
-    eprintln!("bundle: wrote {} file(s) to {}", files.len(), dir.display());
+    eprintln!(
+        "bundle: wrote {} file(s) to {}",
+        files.len(),
+        written.dir.display()
+    );
     Ok(())
 }
 

@@ -51,3 +51,57 @@ pub fn write_recipe(dir: &Path) -> PathBuf {
     );
     path
 }
+
+/// Runs the real `aicr` binary in `cwd`.
+pub fn aicr_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aicr"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("aicr runs")
+}
+
+/// The stderr of `out` as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A RecipeResult (JSON) with the given component refs and deployment order.
+pub fn recipe_with(components: serde_json::Value, order: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "aicr.nvidia.com/v1alpha1",
+        "kind": "RecipeResult",
+        "metadata": {
+            "version": "0.0.0",
+            "appliedOverlays": ["base"],
+            "excludedOverlays": [],
+            "constraintWarnings": []
+        },
+        "criteria": {},
+        "constraints": [],
+        "componentRefs": components,
+        "deploymentOrder": order,
+        "validation": {}
+    })
+}
+
+/// A Helm component ref for [`recipe_with`].
+pub fn helm_component(name: &str, dependencies: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "type": "Helm",
+        "chart": name,
+        "source": "https://charts.example.com/stable",
+        "version": "1.2.3",
+        "namespace": "apps",
+        "dependencyRefs": dependencies,
+    })
+}
+
+/// Writes `value` as `dir/name` (JSON) and returns the path.
+pub fn write_json(dir: &Path, name: &str, value: &serde_json::Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).expect("JSON"))
+        .expect("write the file");
+    path
+}
