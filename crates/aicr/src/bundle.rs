@@ -6,14 +6,25 @@
 //! content)` pairs.
 //!
 //! Per component `<name>/values.yaml` (registry values, then the recipe's overrides,
-//! then `--set name:path=value`; `--set name:enabled=false` drops the component) and
-//! `<name>/README.md`; then `recipe.yaml`, `deploy.sh` (helm upgrade --install in
-//! deployment order, `--wait --timeout 10m`, three attempts), `undeploy.sh` (reverse
-//! order), `README.md` and `checksums.txt` (`<sha256>  <path>`, sorted).
+//! then `--set name:path=value`, then `--set-string`; `--set name:enabled=false` drops
+//! the component) and `<name>/README.md`; then `recipe.yaml`, `deploy.sh` (helm upgrade
+//! --install in deployment order, `--wait --timeout 10m`, three attempts),
+//! `undeploy.sh` (reverse order), `README.md` and `checksums.txt`
+//! (`<sha256>  <path>`, sorted).
+//!
+//! The recipe is not trusted: its component fields are checked against their grammar
+//! ([`fields`]), its components and order against their dependencies ([`plan`]), and
+//! every value the scripts pass to Helm is quoted ([`shell`]). [`output`] writes the
+//! files to a directory without losing what was there.
 
+pub mod fields;
 pub mod output;
+pub mod plan;
+pub mod set;
+pub mod shell;
+pub mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -23,68 +34,7 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::recipe::RecipeResult;
 
-/// A `--set name:path=value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Set {
-    pub component: String,
-    pub path: Vec<String>,
-    pub value: String,
-}
-
-impl Set {
-    pub fn parse(text: &str) -> Result<Set, Error> {
-        let bad = || {
-            Error::Input(format!(
-                "--set {text}: expected name:path=value, e.g. gpu-operator:driver.version=580.0"
-            ))
-        };
-        let (component, rest) = text.split_once(':').ok_or_else(bad)?;
-        let (path, value) = rest.split_once('=').ok_or_else(bad)?;
-        if component.is_empty() || path.is_empty() {
-            return Err(bad());
-        }
-        Ok(Set {
-            component: component.into(),
-            path: path.split('.').map(str::to_owned).collect(),
-            value: value.into(),
-        })
-    }
-}
-
-fn scalar(text: &str) -> Value {
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(text.to_owned())),
-    }
-}
-
-fn set_path(root: &mut Value, path: &[String], value: Value) {
-    let mut current = root;
-    for (i, key) in path.iter().enumerate() {
-        if !current.is_object() {
-            *current = Value::Object(Default::default());
-        }
-        let map = current.as_object_mut().expect("made an object above");
-        if i == path.len() - 1 {
-            map.insert(key.clone(), value);
-            return;
-        }
-        current = map
-            .entry(key.clone())
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
-}
-
-fn safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use set::Set;
 
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -95,13 +45,28 @@ fn sha256(bytes: &[u8]) -> String {
         })
 }
 
-/// Every file of the bundle, in path order, `checksums.txt` last.
+/// The components `sets` disable: those whose last `enabled` set is `false`.
+fn disabled(sets: &[Set]) -> BTreeSet<String> {
+    let mut last: BTreeMap<&str, bool> = BTreeMap::new();
+    for set in sets.iter().filter(|s| s.is_enabled_switch()) {
+        last.insert(&set.component, set.disables());
+    }
+    last.into_iter()
+        .filter(|(_, off)| *off)
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+/// Every file of the bundle, in path order, `checksums.txt` last. `sets` apply in the
+/// order given.
 pub fn render(
     catalog: &Catalog,
     recipe: &RecipeResult,
     sets: &[Set],
 ) -> Result<Vec<(String, String)>, Error> {
-    let mut dropped = Vec::new();
+    for component in &recipe.component_refs {
+        fields::check(component)?;
+    }
     for set in sets {
         if !recipe
             .component_refs
@@ -110,30 +75,14 @@ pub fn render(
         {
             return Err(Error::Input(format!(
                 "--set names {}, which the recipe does not include",
-                set.component
+                fields::shown(&set.component)
             )));
-        }
-        if set.path == ["enabled"] && set.value == "false" {
-            dropped.push(set.component.clone());
         }
     }
+    let order = plan::order(recipe, &disabled(sets))?;
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    let order: Vec<&String> = recipe
-        .deployment_order
-        .iter()
-        .filter(|n| !dropped.contains(n))
-        .collect();
-    for component in recipe
-        .component_refs
-        .iter()
-        .filter(|c| !dropped.contains(&c.name))
-    {
-        if !safe_name(&component.name) {
-            return Err(Error::Input(format!(
-                "component name '{}' cannot name a directory",
-                component.name
-            )));
-        }
+    let mut releases = Vec::new();
+    for component in &order {
         let mut values = catalog
             .components
             .get(&component.name)
@@ -148,73 +97,35 @@ pub fn render(
             }
         }
         for set in sets.iter().filter(|s| s.component == component.name) {
-            set_path(&mut values, &set.path, scalar(&set.value));
+            set::apply(&mut values, &set.path, set.value.clone());
         }
-        let yaml = serde_norway::to_string(&values).map_err(|e| Error::Input(e.to_string()))?;
-        files.insert(format!("{}/values.yaml", component.name), yaml);
+        files.insert(
+            format!("{}/values.yaml", component.name),
+            yaml::to_string(&values),
+        );
+        let release = release(component);
         let readme = format!(
             "# {name}\n\n- Chart: {chart} {version}\n- Source: {source}\n- Namespace: {namespace}\n\nValues: `values.yaml`. Deployed by `../deploy.sh` in the recipe's order.\n",
             name = component.name,
-            chart = component.chart.as_deref().unwrap_or(""),
-            version = component.version.as_deref().unwrap_or(""),
-            source = component.source.as_deref().unwrap_or(""),
-            namespace = component.namespace.as_deref().unwrap_or(""),
+            chart = component.chart.as_deref().unwrap_or(&component.name),
+            version = component.version.as_deref().unwrap_or("(latest)"),
+            source = component.source.as_deref().unwrap_or_default(),
+            namespace = release.namespace,
         );
         files.insert(format!("{}/README.md", component.name), readme);
+        releases.push(release);
     }
     files.insert(
         "recipe.yaml".into(),
         serde_norway::to_string(recipe).map_err(|e| Error::Input(e.to_string()))?,
     );
-    let mut deploy = String::from(
-        "#!/usr/bin/env bash\n# Deploys the bundle's components in dependency order with Helm.\nset -euo pipefail\ncd \"$(dirname \"$0\")\"\n\ninstall() {\n  local attempt\n  for attempt in 1 2 3; do\n    if helm upgrade --install \"$@\" --wait --timeout 10m; then\n      return 0\n    fi\n    echo \"helm upgrade --install $1 failed (attempt ${attempt}/3)\" >&2\n    sleep $((attempt * 10))\n  done\n  return 1\n}\n\n",
-    );
-    let mut undeploy = String::from(
-        "#!/usr/bin/env bash\n# Removes the bundle's components in reverse dependency order.\nset -euo pipefail\n\n",
-    );
-    for name in &order {
-        let c = recipe
-            .component_refs
-            .iter()
-            .find(|c| &&c.name == name)
-            .ok_or_else(|| {
-                Error::Input(format!(
-                    "deploymentOrder names {name}, which componentRefs lacks"
-                ))
-            })?;
-        let source = c.source.as_deref().unwrap_or_default();
-        let chart = c.chart.as_deref().unwrap_or(name);
-        let namespace = c.namespace.as_deref().unwrap_or("default");
-        let version = c.version.as_deref().unwrap_or_default();
-        let chart_args = if source.starts_with("oci://") {
-            format!("'{}/{chart}'", source.trim_end_matches('/'))
-        } else {
-            format!("'{chart}' --repo '{source}'")
-        };
-        let _ = writeln!(
-            deploy,
-            "install '{name}' {chart_args} --version '{version}' --namespace '{namespace}' --create-namespace -f '{name}/values.yaml'"
-        );
-    }
-    for name in order.iter().rev() {
-        let namespace = recipe
-            .component_refs
-            .iter()
-            .find(|c| &&c.name == name)
-            .and_then(|c| c.namespace.as_deref())
-            .unwrap_or("default");
-        let _ = writeln!(
-            undeploy,
-            "helm uninstall '{name}' --namespace '{namespace}' --wait || true"
-        );
-    }
-    files.insert("deploy.sh".into(), deploy);
-    files.insert("undeploy.sh".into(), undeploy);
+    files.insert("deploy.sh".into(), shell::deploy(&releases));
+    files.insert("undeploy.sh".into(), shell::undeploy(&releases));
     let mut readme = String::from(
         "# AICR deployment bundle\n\nDeploy with `./deploy.sh`, remove with `./undeploy.sh`, check with\n`sha256sum -c checksums.txt` or `aicr verify .`.\n\nComponents, in deployment order:\n\n",
     );
-    for name in &order {
-        let _ = writeln!(readme, "- {name}");
+    for release in &releases {
+        let _ = writeln!(readme, "- {}", release.name);
     }
     files.insert("README.md".into(), readme);
     let sums: String = files
@@ -226,21 +137,24 @@ pub fn render(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sets_parse_and_land_in_the_values() {
-        let set = Set::parse("gpu-operator:driver.version=590.1").unwrap();
-        assert_eq!(set.path, ["driver", "version"]);
-        assert!(Set::parse("nonsense").is_err());
-        let mut v = serde_json::json!({"driver": {"version": "1"}});
-        set_path(&mut v, &set.path, scalar(&set.value));
-        set_path(&mut v, &["replicas".to_owned()], scalar("3"));
-        assert_eq!(
-            v,
-            serde_json::json!({"driver": {"version": "590.1"}, "replicas": 3})
-        );
+/// How the scripts deploy a checked component: an `oci://` source is the chart's
+/// registry, any other the Helm repository.
+fn release(component: &crate::catalog::ComponentRef) -> shell::Release {
+    let chart = component.chart.as_deref().unwrap_or(&component.name);
+    let source = component.source.as_deref().unwrap_or_default();
+    let (chart, repo) = if source.starts_with("oci://") {
+        (format!("{}/{chart}", source.trim_end_matches('/')), None)
+    } else {
+        (chart.to_owned(), Some(source.to_owned()))
+    };
+    shell::Release {
+        name: component.name.clone(),
+        chart,
+        repo,
+        version: component.version.clone(),
+        namespace: component
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
     }
 }

@@ -85,9 +85,13 @@ struct BundleArgs {
     /// The directory to write (refused when it is not empty, unless --force).
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: PathBuf,
-    /// Set a component value: name:path=value (name:enabled=false drops the component).
+    /// Set a component value: name:path=value (name:enabled=false drops the component);
+    /// true, false, null, integers and decimals are typed, other values stay strings.
     #[arg(long = "set", value_name = "NAME:PATH=VALUE")]
     sets: Vec<String>,
+    /// Set a component value as a string, whatever it looks like (applied after --set).
+    #[arg(long = "set-string", value_name = "NAME:PATH=VALUE")]
+    set_strings: Vec<String>,
     /// Replace a non-empty output directory (never the current directory or one that
     /// holds an input).
     #[arg(long)]
@@ -405,6 +409,11 @@ fn bundle(args: &BundleArgs) -> Result<(), Error> {
         .sets
         .iter()
         .map(|s| aicr::bundle::Set::parse(s))
+        .chain(
+            args.set_strings
+                .iter()
+                .map(|s| aicr::bundle::Set::parse_string(s)),
+        )
         .collect::<Result<Vec<_>, _>>()?;
     let files = aicr::bundle::render(&load_catalog(args.data.as_deref())?, &recipe, &sets)?;
     let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();

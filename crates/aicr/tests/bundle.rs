@@ -43,7 +43,15 @@ fn sha256sum_check(dir: &Path) -> bool {
 #[test]
 fn bundles_verify_with_sha256sum_and_aicr_and_tampering_fails_both() {
     let dir = workdir("verify");
-    let bundle = make_bundle(&dir, &["--set", "gpu-operator:driver.version=590.1"]);
+    let bundle = make_bundle(
+        &dir,
+        &[
+            "--set-string",
+            "gpu-operator:driver.version=590.1",
+            "--set",
+            "gpu-operator:driver.enabled=true",
+        ],
+    );
     for file in [
         "deploy.sh",
         "undeploy.sh",
@@ -56,10 +64,11 @@ fn bundles_verify_with_sha256sum_and_aicr_and_tampering_fails_both() {
     }
     let values = std::fs::read_to_string(bundle.join("gpu-operator/values.yaml")).unwrap();
     assert!(values.contains("version: '590.1'"), "{values}");
+    assert!(values.contains("enabled: true"), "{values}");
     let deploy = std::fs::read_to_string(bundle.join("deploy.sh")).unwrap();
     let at = |needle: &str| {
         deploy
-            .find(&format!("install '{needle}'"))
+            .find(&format!("'--' '{needle}' "))
             .unwrap_or_else(|| panic!("{needle} in deploy.sh"))
     };
     assert!(at("cert-manager") < at("gpu-operator"), "deployment order");
@@ -165,7 +174,7 @@ fn non_empty_directories_need_force_and_sets_are_checked() {
     ]);
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("--set names nope, which the recipe does not include")
+            .contains("--set names \"nope\", which the recipe does not include")
     );
     assert!(!dir.join("b2").exists(), "nothing is written on error");
 }
