@@ -387,6 +387,82 @@ fn bundles_come_back_as_zip() {
 }
 
 #[test]
+fn bundles_refuse_injected_fields_with_the_clis_message() {
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let recipe: serde_json::Value = serde_json::from_str(
+        &agent
+            .get(format!("{}/v1/recipe?service=kind", server.base))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let first = recipe["componentRefs"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cases = [
+        (
+            "source",
+            "https://x' ; touch /tmp/p ; : '",
+            format!(
+                "component {first}: source \"https://x' ; touch /tmp/p ; : '\" is not an \
+                 https:// or oci:// URL (no credentials, query or fragment)"
+            ),
+        ),
+        (
+            "namespace",
+            "--post-renderer=/bin/sh",
+            format!(
+                "component {first}: namespace \"--post-renderer=/bin/sh\" is not a DNS-1123 \
+                 label (lowercase letters, digits and '-', at most 63 characters)"
+            ),
+        ),
+        (
+            "type",
+            "Kustomize",
+            format!("component {first}: type \"Kustomize\" cannot be bundled; supported: Helm"),
+        ),
+    ];
+    for (field, value, want) in cases {
+        let mut hostile = recipe.clone();
+        hostile["componentRefs"][0][field] = serde_json::json!(value);
+        let mut r = agent
+            .post(format!("{}/v1/bundle", server.base))
+            .header("Content-Type", "application/json")
+            .send(hostile.to_string())
+            .unwrap();
+        assert_eq!(r.status(), 400, "{field}");
+        let body: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(body["code"], "INVALID_REQUEST");
+        assert_eq!(body["message"], want.as_str(), "{field}");
+    }
+    let mut reordered = recipe.clone();
+    let order = reordered["deploymentOrder"].as_array_mut().unwrap();
+    let last = order.pop().unwrap();
+    let mut r = agent
+        .post(format!("{}/v1/bundle", server.base))
+        .header("Content-Type", "application/json")
+        .send(reordered.to_string())
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        format!(
+            "recipe: component {} is missing from deploymentOrder; hint: list every component \
+             there, after its dependencies",
+            last.as_str().unwrap()
+        )
+    );
+}
+
+#[test]
 fn a_burst_is_rate_limited_and_metrics_count_it() {
     // The default burst of 200 with a slow refill (10/s), so that the 300 requests are
     // limited however slowly a loaded machine sends them (within 5 s).
