@@ -560,3 +560,44 @@ fn set_values_keep_their_type_and_malformed_sets_are_refused() {
         assert_eq!(bundle_err(&dir, &recipe, &[flag, text]), *want);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Any value given with --set lands in values.yaml as that very text, or as the
+    /// YAML 1.2 scalar the text unambiguously is; --set-string always as the text.
+    #[test]
+    fn set_values_read_back_from_values_yaml(
+        keys in proptest::collection::vec("[a-zA-Z0-9_:/ -]{1,6}", 1..4),
+        value in prop_oneof![
+            "[^\0]*",
+            "[-+]?[0-9]{0,4}(\\.[0-9]{0,3})?([eE][-+]?[0-9])?",
+            "(true|false|null|yes|no|on|off|y|n|~|True|NULL)",
+        ],
+    ) {
+        let dir = workdir("set-prop");
+        let recipe = write_json(&dir, "recipe.json", &recipe_with(json!([helm_component("app", &[])]), &["app"]));
+        let bundle = dir.join("b");
+        let typed = format!("app:t.{}={value}", keys.join("."));
+        let string = format!("app:s.{}={value}", keys.join("."));
+        let out = aicr(&[
+            "bundle", "-r", recipe.to_str().unwrap(), "-o", bundle.to_str().unwrap(),
+            "--set", &typed, "--set-string", &string,
+        ]);
+        prop_assert!(out.status.success(), "{}", stderr(&out));
+        let text = std::fs::read_to_string(bundle.join("app/values.yaml")).unwrap();
+        let values: Value = serde_norway::from_str(&text).unwrap();
+        let at = |root: &str| keys.iter().fold(&values[root], |v, k| &v[k.as_str()]).clone();
+        let got = at("t");
+        prop_assert_eq!(&got, &aicr::bundle::set::scalar(&value));
+        match &got {
+            Value::String(s) => prop_assert_eq!(s, &value),
+            other => {
+                let read: Value = serde_norway::from_str(&value).unwrap();
+                prop_assert_eq!(&read, other);
+            }
+        }
+        prop_assert_eq!(at("s"), Value::String(value.clone()), "{}", text);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
