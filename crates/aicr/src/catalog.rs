@@ -84,28 +84,44 @@ pub struct ComponentRef {
     pub expected_resources: Option<Vec<Value>>,
 }
 
-/// One validation phase: a timeout, constraints and checks.
+/// One validation phase: a timeout, constraints and checks. Empty parts are left out
+/// of the output, as the original leaves them out.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<String>,
 }
 
-/// The validation settings of the three phases.
+impl Phase {
+    /// No timeout, constraint or check.
+    pub fn is_empty(&self) -> bool {
+        self.timeout.is_none() && self.constraints.is_empty() && self.checks.is_empty()
+    }
+}
+
+/// The validation settings of the three phases; an empty phase is left out of the
+/// output.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Validation {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Phase::is_empty")]
     pub deployment: Phase,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Phase::is_empty")]
     pub performance: Phase,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Phase::is_empty")]
     pub conformance: Phase,
+}
+
+impl Validation {
+    /// Every phase empty.
+    pub fn is_empty(&self) -> bool {
+        self.deployment.is_empty() && self.performance.is_empty() && self.conformance.is_empty()
+    }
 }
 
 /// The body of an overlay.

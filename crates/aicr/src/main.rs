@@ -165,6 +165,15 @@ fn load_catalog(data: Option<&std::path::Path>) -> Result<Catalog, Error> {
     }
 }
 
+/// Reads a RecipeResult (`-` for stdin) and warns about the fields it ignored.
+fn read_recipe(path: &str) -> Result<recipe::RecipeResult, Error> {
+    let read = recipe::read(&read_input(path)?).map_err(|e| Error::Input(format!("{path} {e}")))?;
+    for field in &read.ignored {
+        eprintln!("warning: {path}: ignoring unknown field {field}");
+    }
+    Ok(read.recipe)
+}
+
 fn read_snapshot(path: &str) -> Result<aicr::snapshot::Snapshot, Error> {
     serde_norway::from_str(&read_input(path)?)
         .map_err(|e| Error::Input(format!("{path} is not a Snapshot: {e}")))
@@ -307,10 +316,7 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::Validate(args) => {
             let start = jiff::Timestamp::now().as_millisecond();
-            let recipe: recipe::RecipeResult = serde_norway::from_str(&read_input(&args.recipe)?)
-                .map_err(|e| {
-                Error::Input(format!("{} is not a RecipeResult: {e}", args.recipe))
-            })?;
+            let recipe = read_recipe(&args.recipe)?;
             let snapshot: aicr::snapshot::Snapshot =
                 serde_norway::from_str(&read_input(&args.snapshot)?).map_err(|e| {
                     Error::Input(format!("{} is not a Snapshot: {e}", args.snapshot))
@@ -396,15 +402,7 @@ fn out_line(text: &str) -> Result<(), Error> {
 }
 
 fn bundle(args: &BundleArgs) -> Result<(), Error> {
-    let text = read_input(&args.recipe)?;
-    let recipe: recipe::RecipeResult = serde_norway::from_str(&text)
-        .map_err(|e| Error::Input(format!("{} is not a RecipeResult: {e}", args.recipe)))?;
-    if recipe.kind != "RecipeResult" {
-        return Err(Error::Input(format!(
-            "{} has kind {}, expected RecipeResult",
-            args.recipe, recipe.kind
-        )));
-    }
+    let recipe = read_recipe(&args.recipe)?;
     let sets = args
         .sets
         .iter()

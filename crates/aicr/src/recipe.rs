@@ -16,6 +16,10 @@
 //! 4. Components: registry defaults fill source, version, namespace, chart, type and
 //!    dependencies; a dependency the recipe lacks, or a dependency cycle, is an error;
 //!    `deploymentOrder` is a topological order with an alphabetical tie-break.
+//!
+//! [`read`] is the one reader of `RecipeResult` documents (the CLI, `aicrd` and the
+//! validators use it): the fields the original leaves out when empty are optional, and
+//! are left out of the output the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,28 +32,53 @@ use crate::criteria::Criteria;
 use crate::error::Error;
 use crate::snapshot::Snapshot;
 
+mod reader;
+
+pub use reader::{Read, read, read_value};
+
 pub const API_VERSION: &str = "aicr.nvidia.com/v1alpha1";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The metadata of a recipe. Every field is optional on input and left out of the
+/// output when empty.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecipeMetadata {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub version: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applied_overlays: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_overlays: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "reader::warnings"
+    )]
     pub constraint_warnings: Vec<String>,
 }
 
-/// The result of a recipe query.
+fn api_version() -> String {
+    API_VERSION.to_owned()
+}
+
+/// The result of a recipe query. `kind`, `componentRefs` and `deploymentOrder` are
+/// required on input; everything else is optional, and the lists, the metadata's
+/// fields and the validation phases are left out of the output when empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecipeResult {
+    #[serde(default = "api_version")]
     pub api_version: String,
     pub kind: String,
+    #[serde(default)]
     pub metadata: RecipeMetadata,
+    #[serde(default)]
     pub criteria: Criteria,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
     pub component_refs: Vec<ComponentRef>,
     pub deployment_order: Vec<String>,
+    #[serde(default, skip_serializing_if = "Validation::is_empty")]
     pub validation: Validation,
 }
 

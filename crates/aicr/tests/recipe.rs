@@ -385,3 +385,105 @@ fn criteria_from_a_snapshot_exclude_overlays_it_fails() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning: OS.release.VERSION_ID"));
 }
+
+/// The RecipeResult with every field the original leaves out when empty left out.
+const MINIMAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/recipe-result-minimal.yaml"
+);
+
+#[test]
+fn a_recipe_without_the_optional_fields_loads_in_bundle_and_validate() {
+    let dir = workdir("minimal-recipe");
+    let bundle = dir.join("bundle");
+    let out = aicr(&["bundle", "-r", MINIMAL, "-o", bundle.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deploy = std::fs::read_to_string(bundle.join("deploy.sh")).unwrap();
+    let cert_manager = deploy.find("install 'cert-manager'").unwrap();
+    let gpu_operator = deploy.find("install 'gpu-operator'").unwrap();
+    assert!(cert_manager < gpu_operator, "{deploy}");
+
+    let snapshot = dir.join("snapshot.yaml");
+    std::fs::write(
+        &snapshot,
+        "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata: {timestamp: t, version: v, source-node: n}\nmeasurements: []\n",
+    )
+    .unwrap();
+    let out = aicr(&[
+        "validate",
+        "-r",
+        MINIMAL,
+        "-s",
+        snapshot.to_str().unwrap(),
+        "--no-cluster",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reportFormat"], "CTRF");
+}
+
+#[test]
+fn unknown_recipe_fields_are_ignored_with_a_warning_and_bad_ones_refused() {
+    let dir = workdir("recipe-fields");
+    let text = std::fs::read_to_string(MINIMAL).unwrap().replace(
+        "  - name: gpu-operator\n",
+        "  - name: gpu-operator\n    cleanup: true\n",
+    ) + "generatedBy: elsewhere\n";
+    let recipe = dir.join("recipe.yaml");
+    std::fs::write(&recipe, text).unwrap();
+    let out = aicr(&[
+        "bundle",
+        "-r",
+        recipe.to_str().unwrap(),
+        "-o",
+        dir.join("bundle").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let path = recipe.display();
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("warning"))
+            .collect::<Vec<_>>(),
+        [
+            format!("warning: {path}: ignoring unknown field generatedBy"),
+            format!("warning: {path}: ignoring unknown field componentRefs[1].cleanup"),
+        ]
+    );
+
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(MINIMAL)
+            .unwrap()
+            .replace("  - name: cert-manager\n", "  - type: Helm\n"),
+    )
+    .unwrap();
+    let never = dir.join("never");
+    for command in ["bundle", "validate"] {
+        let mut args = vec![command, "-r", bad.to_str().unwrap()];
+        if command == "bundle" {
+            args.extend(["-o", never.to_str().unwrap()]);
+        } else {
+            args.extend(["-s", MINIMAL]);
+        }
+        let out = aicr(&args);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            format!(
+                "error: {} is not a RecipeResult: componentRefs[0]: missing field `name`",
+                bad.display()
+            ),
+            "{command}"
+        );
+    }
+    assert!(!never.exists(), "no half-written bundle");
+}

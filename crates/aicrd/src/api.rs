@@ -281,7 +281,16 @@ pub async fn bundle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let result: RecipeResult = parse_body(&headers, &body)?;
+    let read = recipe::read_value(parse_body(&headers, &body)?)
+        .map_err(|e| ApiError::invalid(format!("the body {e}")))?;
+    if !read.ignored.is_empty() {
+        crate::log::record(
+            "warn",
+            "ignoring unknown recipe fields",
+            &[("fields", json!(read.ignored))],
+        );
+    }
+    let result = read.recipe;
     if result.component_refs.is_empty() {
         return Err(ApiError::invalid("the recipe has no components to bundle"));
     }

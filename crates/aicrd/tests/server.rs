@@ -624,3 +624,161 @@ fn sigterm_during_a_slow_request_lets_it_finish_while_ready_is_503() {
     assert!(response.contains("\"service\":\"kind\""));
     assert!(server.wait(Duration::from_secs(10)).success());
 }
+
+/// The RecipeResult with every field the original leaves out when empty left out.
+const MINIMAL: &str = include_str!("../../aicr/tests/fixtures/recipe-result-minimal.yaml");
+
+#[test]
+fn a_recipe_without_the_optional_fields_bundles() {
+    let server = Server::start(&[]);
+    let agent = Server::agent();
+    let as_json: serde_json::Value = serde_norway::from_str(MINIMAL).unwrap();
+    for (content_type, body) in [
+        ("application/yaml", MINIMAL.to_owned()),
+        ("application/json", as_json.to_string()),
+    ] {
+        let mut r = agent
+            .post(format!("{}/v1/bundle", server.base))
+            .header("Content-Type", content_type)
+            .send(&body)
+            .unwrap();
+        assert_eq!(r.status(), 200, "{content_type}");
+        let bytes = r.body_mut().read_to_vec().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut deploy = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("deploy.sh").unwrap(), &mut deploy).unwrap();
+        let at = |name: &str| deploy.find(&format!("install '{name}'")).unwrap();
+        assert!(at("cert-manager") < at("gpu-operator"), "{deploy}");
+    }
+
+    let nameless = MINIMAL.replace("  - name: cert-manager\n", "  - type: Helm\n");
+    let mut r = agent
+        .post(format!("{}/v1/bundle", server.base))
+        .header("Content-Type", "application/yaml")
+        .send(&nameless)
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value =
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        "the body is not a RecipeResult: componentRefs[0]: missing field `name`"
+    );
+}
+
+/// A RecipeResult with every field set, written out field by field so that a new
+/// field fails to compile here until the OpenAPI document names it.
+fn every_field() -> serde_json::Value {
+    use aicr::catalog::{ComponentRef, Constraint, Phase, Validation};
+    let constraint = || Constraint {
+        name: "K8s.server.version".into(),
+        value: ">= 1.30".into(),
+        severity: Some("error".into()),
+        remediation: Some("upgrade".into()),
+        unit: Some("v".into()),
+    };
+    let phase = || Phase {
+        timeout: Some("10m".into()),
+        constraints: vec![constraint()],
+        checks: vec!["c".into()],
+    };
+    let recipe = aicr::recipe::RecipeResult {
+        api_version: aicr::recipe::API_VERSION.into(),
+        kind: "RecipeResult".into(),
+        metadata: aicr::recipe::RecipeMetadata {
+            version: "1".into(),
+            applied_overlays: vec!["base".into()],
+            excluded_overlays: vec!["x".into()],
+            constraint_warnings: vec!["w".into()],
+        },
+        criteria: aicr::criteria::Criteria {
+            service: "eks".into(),
+            accelerator: "h100".into(),
+            intent: "training".into(),
+            os: "ubuntu".into(),
+            platform: "kubeflow".into(),
+            nodes: Some(2),
+        },
+        constraints: vec![constraint()],
+        component_refs: vec![ComponentRef {
+            name: "a".into(),
+            namespace: Some("ns".into()),
+            chart: Some("a".into()),
+            kind: Some("Helm".into()),
+            source: Some("https://example.com".into()),
+            version: Some("1".into()),
+            values_file: Some("v.yaml".into()),
+            overrides: Some(serde_json::Map::from_iter([("k".to_owned(), 1.into())])),
+            dependency_refs: Some(vec![]),
+            patches: Some(vec!["p".into()]),
+            manifest_files: Some(vec!["m.yaml".into()]),
+            expected_resources: Some(vec![serde_json::json!({"kind": "Deployment"})]),
+        }],
+        deployment_order: vec!["a".into()],
+        validation: Validation {
+            deployment: phase(),
+            performance: phase(),
+            conformance: phase(),
+        },
+    };
+    serde_json::to_value(recipe).unwrap()
+}
+
+#[test]
+fn the_openapi_required_lists_match_what_the_recipe_reader_requires() {
+    let spec: serde_json::Value =
+        serde_norway::from_str(include_str!("../openapi.yaml")).expect("openapi.yaml parses");
+    let schemas = &spec["components"]["schemas"];
+    let full = every_field();
+    assert!(aicr::recipe::read_value(full.clone()).is_ok());
+    let levels = [
+        ("RecipeResult", ""),
+        ("RecipeMetadata", "/metadata"),
+        ("Criteria", "/criteria"),
+        ("Constraint", "/constraints/0"),
+        ("ComponentRef", "/componentRefs/0"),
+        ("Validation", "/validation"),
+        ("ValidationPhase", "/validation/performance"),
+        ("Constraint", "/validation/deployment/constraints/0"),
+    ];
+    for (schema, at) in levels {
+        let properties: Vec<&String> = schemas[schema]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{schema} has properties"))
+            .keys()
+            .collect();
+        let mut written: Vec<&String> = full
+            .pointer(at)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        let mut documented = properties.clone();
+        written.sort();
+        documented.sort();
+        assert_eq!(
+            documented, written,
+            "{schema} documents every field of the recipe at '{at}'"
+        );
+        let required: Vec<&str> = schemas[schema]["required"]
+            .as_array()
+            .map(|r| r.iter().map(|v| v.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        for property in properties {
+            let mut document = full.clone();
+            document
+                .pointer_mut(at)
+                .unwrap()
+                .as_object_mut()
+                .unwrap()
+                .remove(property);
+            let read = aicr::recipe::read_value(document);
+            assert_eq!(
+                read.is_ok(),
+                !required.contains(&property.as_str()),
+                "{schema}.{property}: {read:?}"
+            );
+        }
+    }
+}

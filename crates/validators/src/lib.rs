@@ -75,6 +75,22 @@ fn read_document<T: serde::de::DeserializeOwned>(var: &str) -> Result<Option<T>,
         .map_err(|e| format!("{var}={path} is not valid: {e}"))
 }
 
+/// The recipe `AICR_RECIPE_PATH` names, through the reader `aicr` and `aicrd` use; the
+/// unknown fields it ignored are reported on stderr.
+fn read_recipe() -> Result<Option<aicr::recipe::RecipeResult>, String> {
+    let var = "AICR_RECIPE_PATH";
+    let Ok(path) = std::env::var(var) else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {var}={path}: {e}"))?;
+    let read = aicr::recipe::read(&text).map_err(|e| format!("{var}={path} {e}"))?;
+    for field in &read.ignored {
+        eprintln!("warning: {var}={path}: ignoring unknown field {field}");
+    }
+    Ok(Some(read.recipe))
+}
+
 fn read_input(input: Option<&str>) -> Result<Option<String>, String> {
     match input {
         Some("-") => {
@@ -120,7 +136,7 @@ fn deployed_from_cluster(
 /// Gathers the inputs of `check` and runs it.
 fn run(cli: &Cli, check: &str) -> Result<Verdict, String> {
     let documents = Documents {
-        recipe: read_document("AICR_RECIPE_PATH")?,
+        recipe: read_recipe()?,
         snapshot: read_document("AICR_SNAPSHOT_PATH")?,
     };
     if let Some(needs) = Needs::of(check) {

@@ -574,3 +574,93 @@ fn versions_that_do_not_parse_and_infinite_bandwidths_fail() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The RecipeResult with every field the original leaves out when empty left out.
+const MINIMAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../aicr/tests/fixtures/recipe-result-minimal.yaml"
+);
+
+#[test]
+fn a_recipe_without_the_optional_fields_loads_in_each_validator() {
+    let f = Fixture::new("minimal");
+    let cases = [
+        (
+            env!("CARGO_BIN_EXE_deployment"),
+            &["gpu-operator-version", "--deployed", "v25.10.1"][..],
+            "gpu-operator-version: skipped: the recipe sets no Deployment.gpu-operator.version constraint",
+        ),
+        (
+            env!("CARGO_BIN_EXE_deployment"),
+            &["operator-health"][..],
+            "operator-health: skipped: no Kubernetes cluster",
+        ),
+        (
+            env!("CARGO_BIN_EXE_performance"),
+            &["nccl-all-reduce-bw"][..],
+            "nccl-all-reduce-bw: skipped: the recipe sets no nccl-all-reduce-bw threshold",
+        ),
+        (
+            env!("CARGO_BIN_EXE_conformance"),
+            &["dra-support"][..],
+            "dra-support: skipped: no Kubernetes cluster",
+        ),
+    ];
+    for (bin, args, message) in cases {
+        let out = isolated(&f, bin, args, &[("AICR_RECIPE_PATH", MINIMAL)]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn recipe_fields_the_validators_do_not_know_are_ignored_with_a_warning() {
+    let f = Fixture::new("unknown-fields");
+    let recipe = f.dir.join("recipe.yaml");
+    std::fs::write(
+        &recipe,
+        std::fs::read_to_string(MINIMAL).unwrap()
+            + "validation:\n  performance:\n    infrastructure: nccl-doctor\n    constraints:\n      - {name: nccl-all-reduce-bw, value: '>= 300', unit: GB/s}\n",
+    )
+    .unwrap();
+    let input = f.dir.join("nccl.txt");
+    std::fs::write(
+        &input,
+        "  8589934592  2147483648  float  sum  -1  45901  187.14  310.0  0  45880  187.22  310.0  0\n",
+    )
+    .unwrap();
+    let out = f.run(
+        env!("CARGO_BIN_EXE_performance"),
+        &["nccl-all-reduce-bw", "--input", input.to_str().unwrap()],
+        &[("AICR_RECIPE_PATH", recipe.as_path())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: AICR_RECIPE_PATH={}: ignoring unknown field validation.performance.infrastructure\n",
+            recipe.display()
+        )),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &recipe,
+        "kind: Snapshot\ncomponentRefs: []\ndeploymentOrder: []\n",
+    )
+    .unwrap();
+    let out = f.run(
+        env!("CARGO_BIN_EXE_deployment"),
+        &["gpu-operator-version"],
+        &[("AICR_RECIPE_PATH", recipe.as_path())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!(
+            "gpu-operator-version: failed: AICR_RECIPE_PATH={} has kind Snapshot, expected RecipeResult",
+            recipe.display()
+        )
+    );
+}
