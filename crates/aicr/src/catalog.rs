@@ -5,6 +5,10 @@
 //! from `crates/aicr/catalog/` (see `build.rs`). Loading checks the catalog's shape:
 //! every overlay's parent exists, parent chains end at `base` without cycles, and every
 //! component an overlay names is in the registry.
+//!
+//! Dependencies (`dependencyRefs`) are declared by the overlay that adds a component
+//! (never by the registry); an overlay that re-declares a component with a list replaces
+//! it. Every overlay states its own `K8s.server.version` constraint where it has one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,8 +33,6 @@ pub struct Component {
     pub chart: String,
     pub version: String,
     pub namespace: String,
-    #[serde(default)]
-    pub dependency_refs: Vec<String>,
     #[serde(default)]
     pub values: Value,
     #[serde(default)]

@@ -13,9 +13,10 @@
 //!    component refs keyed by name (non-empty later fields win; overrides shallow-merged;
 //!    dependency refs and patches replaced; manifest files appended without duplicates);
 //!    validation checks are unions, constraints keyed by name, timeouts replaced.
-//! 4. Components: registry defaults fill source, version, namespace, chart, type and
-//!    dependencies; a dependency the recipe lacks, or a dependency cycle, is an error;
-//!    `deploymentOrder` is a topological order with an alphabetical tie-break.
+//! 4. Components: registry defaults fill source, version, namespace, chart and type;
+//!    dependencies come from the overlays only; a dependency the recipe lacks, or a
+//!    dependency cycle, is an error; `deploymentOrder` is a topological order with an
+//!    alphabetical tie-break.
 //!
 //! [`read`] is the one reader of `RecipeResult` documents (the CLI, `aicrd` and the
 //! validators use it): the fields the original leaves out when empty are optional, and
@@ -33,6 +34,9 @@ use crate::error::Error;
 use crate::snapshot::Snapshot;
 
 mod reader;
+
+#[cfg(test)]
+mod catalog_facts;
 
 pub use reader::{Read, read, read_value};
 
@@ -284,9 +288,6 @@ pub fn recipe_with(
         full.kind.get_or_insert_with(|| c.kind.clone());
         full.source.get_or_insert_with(|| c.source.clone());
         full.version.get_or_insert_with(|| c.version.clone());
-        if full.dependency_refs.is_none() && !c.dependency_refs.is_empty() {
-            full.dependency_refs = Some(c.dependency_refs.clone());
-        }
         deps.insert(
             r.name.clone(),
             full.dependency_refs.clone().unwrap_or_default(),
@@ -428,7 +429,17 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         let r = recipe(&catalog, &Criteria::default()).unwrap();
         assert_eq!(r.metadata.applied_overlays, ["base", "monitoring-hpa"]);
-        assert!(r.constraints.is_empty());
+        assert_eq!(
+            r.constraints,
+            [Constraint {
+                name: "K8s.server.version".into(),
+                value: ">= 1.25".into(),
+                severity: None,
+                remediation: None,
+                unit: None,
+            }],
+            "base's constraint, which nothing more specific replaces"
+        );
     }
 
     #[test]
@@ -500,7 +511,7 @@ mod tests {
 mod fixture_tests {
     use super::*;
 
-    const REGISTRY: &str = "components:\n  - {name: a, source: s, chart: a, version: '1', namespace: ns, dependencyRefs: [b]}\n  - {name: b, source: s, chart: b, version: '1', namespace: ns}\n  - {name: c, source: s, chart: c, version: '1', namespace: ns}\n";
+    const REGISTRY: &str = "components:\n  - {name: a, source: s, chart: a, version: '1', namespace: ns}\n  - {name: b, source: s, chart: b, version: '1', namespace: ns}\n  - {name: c, source: s, chart: c, version: '1', namespace: ns}\n";
 
     fn overlay(name: &str, body: &str) -> (String, String) {
         (
@@ -516,7 +527,7 @@ mod fixture_tests {
             ("registry.yaml".to_owned(), REGISTRY.to_owned()),
             overlay(
                 "base",
-                "  constraints: [{name: k, value: '>= 1'}]\n  componentRefs:\n    - {name: a, overrides: {x: 1, y: 1}, manifestFiles: [m1]}\n    - {name: b}\n",
+                "  constraints: [{name: k, value: '>= 1'}]\n  componentRefs:\n    - {name: a, overrides: {x: 1, y: 1}, manifestFiles: [m1], dependencyRefs: [b]}\n    - {name: b}\n",
             ),
             overlay(
                 "svc",

@@ -46,6 +46,81 @@ fn overlays(value: &serde_json::Value) -> Vec<&str> {
         .collect()
 }
 
+/// The dependency table: each component and the ones it is deployed after. The
+/// h100-aks and h100-kind dynamo overlays leave gpu-operator out of dynamo-platform's.
+const EDGES: &[(&str, &[&str])] = &[
+    ("gpu-operator", &["cert-manager", "kube-prometheus-stack"]),
+    ("nvsentinel", &["cert-manager", "gpu-operator"]),
+    ("k8s-ephemeral-storage-metrics", &["kube-prometheus-stack"]),
+    ("nvidia-dra-driver-gpu", &["gpu-operator"]),
+    ("kai-scheduler", &["gpu-operator"]),
+    ("prometheus-adapter", &["kube-prometheus-stack"]),
+    ("network-operator", &["cert-manager"]),
+    ("kgateway", &["kgateway-crds", "cert-manager"]),
+    (
+        "kubeflow-trainer",
+        &["cert-manager", "kube-prometheus-stack", "gpu-operator"],
+    ),
+    (
+        "dynamo-platform",
+        &[
+            "dynamo-crds",
+            "cert-manager",
+            "kube-prometheus-stack",
+            "gpu-operator",
+            "kai-scheduler",
+        ],
+    ),
+];
+
+fn strings(value: &serde_json::Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts that the recipe declares exactly the table's edges for its components, that
+/// its order puts every component after each one it depends on, and that its
+/// `K8s.server.version` is `kubernetes`.
+fn assert_table(r: &serde_json::Value, kubernetes: &str) {
+    let order = strings(&r["deploymentOrder"]);
+    let at = |n: &str| {
+        order
+            .iter()
+            .position(|x| *x == n)
+            .unwrap_or_else(|| panic!("{n} is not in the order {order:?}"))
+    };
+    let without_gpu_operator = overlays(r)
+        .iter()
+        .any(|o| *o == "h100-aks-ubuntu-inference-dynamo" || *o == "h100-kind-inference-dynamo");
+    let components = r["componentRefs"].as_array().unwrap();
+    assert_eq!(components.len(), order.len());
+    for c in components {
+        let name = c["name"].as_str().unwrap();
+        let mut expected: Vec<&str> = EDGES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| d.to_vec())
+            .unwrap_or_default();
+        if name == "dynamo-platform" && without_gpu_operator {
+            expected.retain(|d| *d != "gpu-operator");
+        }
+        assert_eq!(strings(&c["dependencyRefs"]), expected, "{name}'s edges");
+        for dep in expected {
+            assert!(at(dep) < at(name), "{dep} is deployed before {name}");
+        }
+    }
+    let k8s: Vec<&str> = r["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "K8s.server.version")
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(k8s, [kubernetes]);
+}
+
 #[test]
 fn eks_h100_training_ubuntu() {
     let r = golden(
@@ -100,6 +175,7 @@ fn eks_h100_training_ubuntu() {
         constraints.contains(&"OS.release.VERSION_ID")
             && constraints.contains(&"OS.sysctl./proc/sys/kernel/osrelease")
     );
+    assert_table(&r, ">= 1.32.4");
 }
 
 #[test]
@@ -137,12 +213,14 @@ fn gke_h100_inference_cos() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"kgateway") && names.contains(&"kgateway-crds"));
+    assert_table(&r, ">= 1.32");
 }
 
 #[test]
 fn kind() {
     let r = golden("kind", &["recipe", "--service", "kind", "-t", "json"]);
     assert_eq!(overlays(&r), ["base", "monitoring-hpa", "kind"]);
+    assert_table(&r, ">= 1.25");
 }
 
 #[test]
@@ -181,12 +259,114 @@ fn aks_h100_training_ubuntu_kubeflow() {
         r["validation"]["performance"]["constraints"][0]["value"],
         ">= 100"
     );
+    assert_table(&r, ">= 1.32.4");
+}
+
+#[test]
+fn eks_h100_inference_ubuntu_dynamo() {
+    let r = golden(
+        "eks-h100-inference-ubuntu-dynamo",
+        &[
+            "recipe",
+            "--service",
+            "eks",
+            "--gpu",
+            "h100",
+            "--intent",
+            "inference",
+            "--os",
+            "ubuntu",
+            "--platform",
+            "dynamo",
+            "-t",
+            "json",
+        ],
+    );
+    assert_eq!(
+        overlays(&r),
+        [
+            "base",
+            "monitoring-hpa",
+            "eks",
+            "eks-inference",
+            "h100-eks-inference",
+            "h100-eks-ubuntu-inference",
+            "h100-eks-ubuntu-inference-dynamo"
+        ]
+    );
+    assert_table(&r, ">= 1.34");
+}
+
+#[test]
+fn every_dynamo_and_kubeflow_shape_keeps_the_edges_and_the_constraint_of_the_table() {
+    let shapes: &[(&[&str], &str)] = &[
+        (&["eks", "h100", "inference", "ubuntu", "dynamo"], ">= 1.34"),
+        (
+            &["eks", "gb200", "inference", "ubuntu", "dynamo"],
+            ">= 1.34",
+        ),
+        (&["aks", "h100", "inference", "ubuntu", "dynamo"], ">= 1.34"),
+        (&["gke", "h100", "inference", "cos", "dynamo"], ">= 1.34"),
+        (&["kind", "h100", "inference", "any", "dynamo"], ">= 1.34"),
+        (
+            &["eks", "h100", "training", "ubuntu", "kubeflow"],
+            ">= 1.32.4",
+        ),
+        (
+            &["eks", "gb200", "training", "ubuntu", "kubeflow"],
+            ">= 1.32.4",
+        ),
+        (
+            &["aks", "h100", "training", "ubuntu", "kubeflow"],
+            ">= 1.32.4",
+        ),
+        (&["gke", "h100", "training", "cos", "kubeflow"], ">= 1.32"),
+        (&["aks", "h100", "inference", "any", "any"], ">= 1.32.4"),
+        (&["aks", "any", "training", "any", "any"], ">= 1.30"),
+        (&["kind", "h100", "inference", "any", "any"], ">= 1.30"),
+        (&["kind", "h100", "training", "any", "any"], ">= 1.34"),
+    ];
+    for (criteria, kubernetes) in shapes {
+        let [service, gpu, intent, os, platform] = criteria else {
+            unreachable!()
+        };
+        let out = aicr(&[
+            "recipe",
+            "--service",
+            service,
+            "--gpu",
+            gpu,
+            "--intent",
+            intent,
+            "--os",
+            os,
+            "--platform",
+            platform,
+            "-t",
+            "json",
+        ]);
+        assert!(out.status.success(), "{criteria:?}");
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let platform_component = match *platform {
+            "dynamo" => Some("dynamo-platform"),
+            "kubeflow" => Some("kubeflow-trainer"),
+            _ => None,
+        };
+        if let Some(component) = platform_component {
+            assert!(
+                strings(&r["deploymentOrder"]).contains(&component),
+                "{criteria:?} deploys {component}"
+            );
+        }
+        assert_table(&r, kubernetes);
+    }
 }
 
 #[test]
 fn any() {
     let r = golden("any", &["recipe", "-t", "json"]);
     assert_eq!(overlays(&r), ["base", "monitoring-hpa"]);
+    assert_table(&r, ">= 1.25");
 }
 
 #[test]
