@@ -9,19 +9,18 @@ mod support;
 use std::fs;
 use std::io::Read;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::{Repo, release_repo};
 
-const SCHEMAS: &str = "../shared/data/schemas/oci-image-spec-v1.1.1";
+/// The OCI image-spec schemas, committed under `tests/data`.
+const SCHEMAS: &str = "schemas/oci-image-spec-v1.1.1";
 
-fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(SCHEMAS)
+fn schema(name: &str) -> Vec<u8> {
+    support::read_data(&format!("{SCHEMAS}/{name}"))
 }
 
 /// Resolves the schemas' web `$ref`s to the local copies, by file name.
@@ -44,13 +43,16 @@ impl jsonschema::Retrieve for LocalSchemas {
         } else {
             format!("{name}.json")
         };
-        Ok(serde_json::from_slice(&fs::read(schema_dir().join(name))?)?)
+        let path = support::data(SCHEMAS).join(&name);
+        let bytes = fs::read(&path)
+            .map_err(|e| format!("the schema {} is not committed: {e}", path.display()))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 }
 
 fn validate(schema_file: &str, doc: &Value) {
-    let schema: Value =
-        serde_json::from_slice(&fs::read(schema_dir().join(schema_file)).unwrap()).unwrap();
+    let schema: Value = serde_json::from_slice(&schema(schema_file))
+        .unwrap_or_else(|e| panic!("{SCHEMAS}/{schema_file} is not JSON: {e}"));
     let validator = jsonschema::options()
         .with_retriever(LocalSchemas)
         .build(&schema)

@@ -381,7 +381,6 @@ pub fn run(project: &Project, args: &OutArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::workspace_root;
 
     /// The SBOM of the real aicrd for linux/amd64, with a made-up archive.
     fn aicrd_document() -> (Value, Graph) {
@@ -427,12 +426,17 @@ mod tests {
 
     #[test]
     fn the_aicrd_sbom_validates_against_the_spdx_schema() {
-        let schema_path = workspace_root().join("../shared/data/schemas/spdx-2.3/spdx-schema.json");
-        let schema: Value = serde_json::from_slice(
-            &std::fs::read(&schema_path)
-                .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display())),
-        )
-        .unwrap();
+        // Committed with the xtask's test data (see tests/data/README.md).
+        let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/schemas/spdx-2.3/spdx-schema.json");
+        let bytes = std::fs::read(&schema_path).unwrap_or_else(|e| {
+            panic!(
+                "the test fixture {} is missing ({e}); it is committed in the repository; hint: git checkout -- xtask/tests/data",
+                schema_path.display()
+            )
+        });
+        let schema: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", schema_path.display()));
         let validator = jsonschema::validator_for(&schema).unwrap();
         let (doc, _) = aicrd_document();
         let errors: Vec<String> = validator

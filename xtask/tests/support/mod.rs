@@ -270,6 +270,28 @@ pub fn output_within(mut cmd: Command, limit: std::time::Duration) -> Output {
     }
 }
 
+/// A committed fixture below `xtask/tests/data` (see its README.md). A missing one fails
+/// the test naming the file and the fix, instead of an unwrap deep inside it.
+#[track_caller]
+pub fn data(relative: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let path = root.join(relative);
+    assert!(
+        path.exists(),
+        "the test fixture {} is missing; it is committed in the repository (xtask/tests/data/README.md lists each file and its upstream); hint: git checkout -- xtask/tests/data",
+        path.display()
+    );
+    path
+}
+
+/// The bytes of a committed fixture (see [`data`]).
+#[track_caller]
+pub fn read_data(relative: &str) -> Vec<u8> {
+    let path = data(relative);
+    fs::read(&path)
+        .unwrap_or_else(|e| panic!("cannot read the test fixture {}: {e}", path.display()))
+}
+
 pub const DEFINITION: &str = r#"# SPDX-License-Identifier: Apache-2.0
 # Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 [project]
