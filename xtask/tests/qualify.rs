@@ -286,28 +286,35 @@ fn licenses_fail_on_a_gpl_only_dependency() {
 #[test]
 fn advisories_fail_on_a_known_vulnerable_crate() {
     let repo = fixture();
-    let db = workspace_root().join("../shared/data/advisory-db");
-    assert!(
-        db.is_dir(),
-        "the advisory database snapshot is expected at {}",
-        db.display()
-    );
+    // A few advisories committed in the repository, in the database's own layout.
+    let db = support::data("advisory-db");
     let db = db.to_str().unwrap().to_owned();
     let clean = gate(&repo, "advisories", &["--advisory-db", &db]);
     assert!(clean.ok, "{}", clean.stderr);
     assert!(
-        clean.stderr.contains("(newest advisory 20"),
+        clean.stderr.contains("(newest advisory 2025-09-05)"),
         "the database's date is reported: {}",
         clean.stderr
     );
     let lock = fs::read_to_string(repo.work.join("Cargo.lock")).unwrap();
     let seeded = format!(
-        "{lock}\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        "{lock}\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"adler\"\nversion = \"1.0.2\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
     );
     fs::write(repo.work.join("Cargo.lock"), seeded).unwrap();
     let err = gate(&repo, "advisories", &["--advisory-db", &db])
         .failure("smallvec 1.6.0: RUSTSEC-2021-0003");
-    assert!(err.contains("1 vulnerability"), "{err}");
+    assert!(
+        err.contains("hint: cargo update -p smallvec (patched: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 vulnerability and 1 warning(s)"),
+        "an unmaintained crate is a warning, not a failure: {err}"
+    );
+    assert!(
+        err.contains("warning: adler 1.0.2: Unmaintained RUSTSEC-2025-0056"),
+        "{err}"
+    );
 
     let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
     let ignored = format!(
@@ -318,6 +325,87 @@ fn advisories_fail_on_a_known_vulnerable_crate() {
         gate(&repo, "advisories", &["--advisory-db", &db]).ok,
         "an ignore with a reason passes"
     );
+}
+
+/// Runs the advisories gate with no database configured: no flag, no
+/// `AICR_ADVISORY_DB`, an empty cargo home, and git told to fetch from a path that
+/// does not exist instead of the network.
+fn advisories_without_a_database(repo: &Repo, envs: &[(&str, &str)]) -> support::Run {
+    let home = repo.work.parent().unwrap().join("cargo-home");
+    fs::create_dir_all(&home).unwrap();
+    let mut all = vec![
+        ("AICR_TOOLS_DIR", tools_dir().to_str().unwrap().to_owned()),
+        ("CARGO_HOME", home.to_str().unwrap().to_owned()),
+        ("AICR_ADVISORY_DB", String::new()),
+        ("GIT_CONFIG_COUNT", "1".to_owned()),
+        (
+            "GIT_CONFIG_KEY_0",
+            "url./nonexistent/offline/.insteadOf".to_owned(),
+        ),
+        ("GIT_CONFIG_VALUE_0", "https://".to_owned()),
+    ];
+    for (k, v) in envs {
+        all.retain(|(key, _)| key != k);
+        all.push((k, (*v).to_owned()));
+    }
+    let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    repo.xtask_env(&["qualify", "--only", "advisories"], &all)
+}
+
+#[test]
+fn advisories_without_a_database_name_the_command_that_fixes_it() {
+    let repo = fixture();
+    let err = advisories_without_a_database(&repo, &[]).failure("1 gate(s) failed: advisories");
+    let home = repo.work.parent().unwrap().join("cargo-home/advisory-db");
+    assert!(
+        err.contains(&format!(
+            "hint: run `git clone --depth 1 https://github.com/rustsec/advisory-db.git {}`, or set AICR_ADVISORY_DB (or pass --advisory-db DIR) to a copy of it",
+            home.display()
+        )),
+        "{err}"
+    );
+    assert!(!home.exists(), "no half-fetched database is left behind");
+
+    // The variable names a directory that is not there: the hint names the variable.
+    let missing = repo.work.parent().unwrap().join("no-such-db");
+    let err =
+        advisories_without_a_database(&repo, &[("AICR_ADVISORY_DB", missing.to_str().unwrap())])
+            .failure("1 gate(s) failed: advisories");
+    assert!(
+        err.contains(&format!(
+            "advisory database {} (from AICR_ADVISORY_DB) does not exist; hint: set AICR_ADVISORY_DB to a copy of https://github.com/rustsec/advisory-db, or unset it",
+            missing.display()
+        )),
+        "{err}"
+    );
+    // The flag comes first, and a wrong one names the flag.
+    let db = support::data("advisory-db");
+    let err = repo
+        .xtask_env(
+            &[
+                "qualify",
+                "--only",
+                "advisories",
+                "--advisory-db",
+                missing.to_str().unwrap(),
+            ],
+            &[("AICR_ADVISORY_DB", db.to_str().unwrap())],
+        )
+        .failure("1 gate(s) failed: advisories");
+    assert!(
+        err.contains("(from --advisory-db) does not exist; hint: pass --advisory-db DIR"),
+        "{err}"
+    );
+    // A directory that is no advisory database says so.
+    let err = advisories_without_a_database(
+        &repo,
+        &[("AICR_ADVISORY_DB", repo.work.join("demo").to_str().unwrap())],
+    )
+    .failure("1 gate(s) failed: advisories");
+    assert!(err.contains("is not an advisory database"), "{err}");
+    // The variable is used when no flag is given.
+    let ok = advisories_without_a_database(&repo, &[("AICR_ADVISORY_DB", db.to_str().unwrap())]);
+    assert!(ok.ok, "{}", ok.stderr);
 }
 
 #[test]

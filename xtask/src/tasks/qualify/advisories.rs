@@ -6,8 +6,10 @@
 //! and yanked-style informational advisories are reported as warnings. Advisories
 //! listed under `[[advisories.ignore]]` (with a reason) do not count.
 //!
-//! The database: `--advisory-db DIR`, else `$AICR_ADVISORY_DB`, else
-//! `~/.cargo/advisory-db`, cloned with git when missing (that needs the network).
+//! The database, the first of: `--advisory-db DIR`, `$AICR_ADVISORY_DB`, the cached
+//! clone `$CARGO_HOME/advisory-db` (`~/.cargo/advisory-db`), and, when that is missing,
+//! a fresh clone of it with git (that needs the network). When none can be had, the
+//! error names the command or the variable that fixes it.
 
 use std::path::{Path, PathBuf};
 
@@ -19,33 +21,84 @@ use crate::dist::Definition;
 use crate::project::Project;
 
 const UPSTREAM: &str = "https://github.com/rustsec/advisory-db.git";
+/// The upstream's web page, for hints.
+const HOME_PAGE: &str = "https://github.com/rustsec/advisory-db";
 
-/// Where the database is, fetching the default one when it is missing.
-fn locate(project: &Project, flag: Option<&Path>) -> Result<PathBuf> {
-    let sh = &project.sh;
+/// Where the database was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    Flag,
+    Variable,
+    /// The cached clone below the cargo home; fetched when missing.
+    Cache,
+}
+
+impl Source {
+    /// The hint of a database that does not exist.
+    fn fix(&self) -> String {
+        match self {
+            Source::Flag => format!("pass --advisory-db DIR with a copy of {HOME_PAGE}"),
+            Source::Variable => {
+                format!("set AICR_ADVISORY_DB to a copy of {HOME_PAGE}, or unset it")
+            }
+            Source::Cache => format!(
+                "remove it to fetch it again, or set AICR_ADVISORY_DB to a copy of {HOME_PAGE}"
+            ),
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Source::Flag => "from --advisory-db",
+            Source::Variable => "from AICR_ADVISORY_DB",
+            Source::Cache => "the cached clone",
+        }
+    }
+}
+
+/// Which database to use, in order: the flag, the variable (when not empty), the cached
+/// clone below the cargo home. Pure: nothing is read or fetched.
+fn choose(
+    flag: Option<&Path>,
+    variable: Option<&str>,
+    cargo_home: Option<PathBuf>,
+) -> Result<(PathBuf, Source)> {
     if let Some(dir) = flag {
-        return Ok(dir.to_path_buf());
+        return Ok((dir.to_path_buf(), Source::Flag));
     }
-    if let Ok(dir) = sh.var("AICR_ADVISORY_DB")
-        && !dir.is_empty()
-    {
-        return Ok(PathBuf::from(dir));
+    if let Some(dir) = variable.filter(|d| !d.is_empty()) {
+        return Ok((PathBuf::from(dir), Source::Variable));
     }
-    let home = sh
+    let home = cargo_home.context(
+        "neither CARGO_HOME nor HOME is set; hint: set AICR_ADVISORY_DB (or pass --advisory-db DIR) to a copy of the advisory database",
+    )?;
+    Ok((home.join("advisory-db"), Source::Cache))
+}
+
+/// Where the database is, fetching the cached clone when it is missing.
+fn locate(project: &Project, flag: Option<&Path>) -> Result<(PathBuf, Source)> {
+    let sh = &project.sh;
+    let cargo_home = sh
         .var("CARGO_HOME")
+        .ok()
+        .filter(|h| !h.is_empty())
         .map(PathBuf::from)
-        .or_else(|_| sh.var("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
-    let default = home.join("advisory-db");
-    if !default.is_dir() {
+        .or_else(|| sh.var("HOME").ok().map(|h| PathBuf::from(h).join(".cargo")));
+    let (dir, source) = choose(flag, sh.var("AICR_ADVISORY_DB").ok().as_deref(), cargo_home)?;
+    if source == Source::Cache && !dir.exists() {
         eprintln!(
             "advisories: fetching the advisory database into {}",
-            default.display()
+            dir.display()
         );
-        cmd!(sh, "git clone --quiet --depth 1 {UPSTREAM} {default}").run().with_context(|| {
-            format!("cannot fetch the advisory database; hint: pass --advisory-db DIR or set AICR_ADVISORY_DB to a copy of {UPSTREAM}")
+        cmd!(sh, "git clone --quiet --depth 1 {UPSTREAM} {dir}").run().with_context(|| {
+            format!(
+                "cannot fetch the advisory database into {}; hint: run `git clone --depth 1 {UPSTREAM} {}`, or set AICR_ADVISORY_DB (or pass --advisory-db DIR) to a copy of it",
+                dir.display(),
+                dir.display()
+            )
         })?;
     }
-    Ok(default)
+    Ok((dir, source))
 }
 
 /// The database's date: its last commit when it is a git checkout, else the newest
@@ -69,15 +122,23 @@ fn database_date(project: &Project, dir: &Path, db: &rustsec::Database) -> Strin
 }
 
 pub fn check(project: &Project, def: &Definition, flag: Option<&Path>) -> Result<Outcome> {
-    let dir = locate(project, flag)?;
+    let (dir, source) = locate(project, flag)?;
     if !dir.is_dir() {
         bail!(
-            "advisory database {} does not exist; hint: pass --advisory-db DIR",
-            dir.display()
+            "advisory database {} ({}) does not exist; hint: {}",
+            dir.display(),
+            source.describe(),
+            source.fix()
         );
     }
-    let db = rustsec::Database::open(&dir)
-        .with_context(|| format!("cannot read the advisory database {}", dir.display()))?;
+    let db = rustsec::Database::open(&dir).with_context(|| {
+        format!(
+            "{} ({}) is not an advisory database (it needs crates/<crate>/RUSTSEC-*.md); hint: {}",
+            dir.display(),
+            source.describe(),
+            source.fix()
+        )
+    })?;
     let lock_path = project.root.join("Cargo.lock");
     let lockfile = rustsec::Lockfile::load(&lock_path)
         .with_context(|| format!("cannot read {}", lock_path.display()))?;
@@ -89,8 +150,15 @@ pub fn check(project: &Project, def: &Definition, flag: Option<&Path>) -> Result
             })?,
         );
     }
+    use rustsec::advisory::Informational;
     let settings = rustsec::report::Settings {
         ignore,
+        // rustsec reports no informational advisory unless asked for its kind.
+        informational_warnings: vec![
+            Informational::Notice,
+            Informational::Unmaintained,
+            Informational::Unsound,
+        ],
         ..Default::default()
     };
     let report = rustsec::Report::generate(&db, &lockfile, &settings);
@@ -138,4 +206,43 @@ pub fn check(project: &Project, def: &Definition, flag: Option<&Path>) -> Result
         dir.display()
     );
     Ok(Outcome::from_findings(summary, findings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_then_the_variable_then_the_cached_clone() {
+        let home = Some(PathBuf::from("/home/u/.cargo"));
+        let flag = Path::new("/flag");
+        assert_eq!(
+            choose(Some(flag), Some("/var"), home.clone()).unwrap(),
+            (PathBuf::from("/flag"), Source::Flag)
+        );
+        assert_eq!(
+            choose(None, Some("/var"), home.clone()).unwrap(),
+            (PathBuf::from("/var"), Source::Variable)
+        );
+        for variable in [None, Some("")] {
+            assert_eq!(
+                choose(None, variable, home.clone()).unwrap(),
+                (PathBuf::from("/home/u/.cargo/advisory-db"), Source::Cache),
+                "an empty variable counts as unset"
+            );
+        }
+        let err = choose(None, None, None).unwrap_err().to_string();
+        assert!(err.contains("hint: set AICR_ADVISORY_DB"), "{err}");
+    }
+
+    #[test]
+    fn every_source_names_its_own_fix() {
+        assert!(Source::Flag.fix().starts_with("pass --advisory-db DIR"));
+        assert!(Source::Variable.fix().starts_with("set AICR_ADVISORY_DB"));
+        assert!(
+            Source::Cache
+                .fix()
+                .starts_with("remove it to fetch it again")
+        );
+    }
 }
