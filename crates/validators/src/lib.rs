@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The validator contract shared by the `deployment`, `performance` and `conformance`
-//! binaries, which run as Kubernetes Jobs: `<binary> <check-name>`, with the recipe and
+//! The `validator` program and its contract. One multi-call binary runs the three
+//! phases: `validator <phase> <check-name>`, or `<phase> <check-name>` when it is
+//! started through a link or a copy named `deployment`, `performance` or `conformance`.
+//! Each phase's checks run as Kubernetes Jobs, with the recipe and
 //! the snapshot from `AICR_RECIPE_PATH` and `AICR_SNAPSHOT_PATH`; exit 0 when the check
 //! passed, 1 when it failed (the reason also goes to `/dev/termination-log` when it
 //! exists, 4096 characters at most; `AICR_TERMINATION_LOG` names another file), 2 when
@@ -18,7 +20,9 @@
 
 pub mod cluster;
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aicr::build_info::BUILD;
@@ -196,8 +200,103 @@ fn termination_log(message: &str) {
     }
 }
 
-/// The whole `main` of a validator binary for `phase`.
-pub fn main(phase: &Phase) -> ExitCode {
+/// The multi-call program's own name.
+pub const PROGRAM: &str = "validator";
+
+/// The phases the program runs, by name.
+static PHASE_LIST: [&Phase; 3] = [&DEPLOYMENT, &PERFORMANCE, &CONFORMANCE];
+
+/// The phase called `name`.
+pub fn phase_named(name: &str) -> Option<&'static Phase> {
+    PHASE_LIST.iter().copied().find(|p| p.name == name)
+}
+
+/// What a command line asks of the program.
+#[derive(Debug)]
+pub enum Call {
+    /// Run a phase with these arguments, the first being the phase's name (what its
+    /// help, usage and version lines call the program).
+    Phase(&'static Phase, Vec<OsString>),
+    /// `validator --help`.
+    Help,
+    /// `validator --version`.
+    Version,
+    /// A usage error: the reason (exit 2).
+    Usage(String),
+}
+
+/// Decides what a command line asks: the program name (`argv[0]`'s file name) when it is
+/// a phase's, else the first argument. Pure; any arguments give an answer.
+pub fn dispatch(args: Vec<OsString>) -> Call {
+    let mut args = args.into_iter();
+    let program = args.next().unwrap_or_default();
+    let named = Path::new(&program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(phase_named);
+    if let Some(phase) = named {
+        return Call::Phase(phase, std::iter::once(program).chain(args).collect());
+    }
+    let Some(first) = args.next() else {
+        return Call::Usage("a phase is required".to_owned());
+    };
+    match first.to_str() {
+        Some("-h" | "--help" | "help") => Call::Help,
+        Some("-V" | "--version") => Call::Version,
+        Some(name) => match phase_named(name) {
+            Some(phase) => Call::Phase(phase, std::iter::once(first).chain(args).collect()),
+            None => Call::Usage(format!("unknown phase '{name}'")),
+        },
+        None => Call::Usage(format!("unknown phase '{}'", first.to_string_lossy())),
+    }
+}
+
+fn usage() -> String {
+    format!("Usage: {PROGRAM} <PHASE> <CHECK> [OPTIONS]")
+}
+
+fn help() -> String {
+    let mut text = format!(
+        "AICR validator: runs one check of a phase and reports it by exit code (0 passed, 1 failed, 2 skipped)\n\n{}\n       <PHASE> <CHECK> [OPTIONS]   (started through a link or copy named after the phase)\n\nPhases:\n",
+        usage()
+    );
+    for phase in PHASE_LIST {
+        text.push_str(&format!(
+            "  {:<12} {}\n",
+            phase.name,
+            phase.checks.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "\nOptions:\n  -h, --help     Print help\n  -V, --version  Print version\n\n`{PROGRAM} <PHASE> --help` describes a phase's options.\n"
+    ));
+    text
+}
+
+/// The whole `main` of the `validator` program.
+pub fn main() -> ExitCode {
+    // A closed stdout (`| head`) is not an error: what could be written was.
+    match dispatch(std::env::args_os().collect()) {
+        Call::Phase(phase, args) => run_phase(phase, args),
+        Call::Help => written(aicr::output::write(&help()), ExitCode::SUCCESS),
+        Call::Version => written(
+            aicr::output::line(&BUILD.version_line(PROGRAM)),
+            ExitCode::SUCCESS,
+        ),
+        Call::Usage(reason) => {
+            let phases: Vec<&str> = PHASE_LIST.iter().map(|p| p.name).collect();
+            eprintln!(
+                "error: {reason}; expected one of {}\n\n{}\n\nFor more information, try '--help'.",
+                phases.join(", "),
+                usage()
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs `phase` with `args` (the first is the program name clap reports).
+pub fn run_phase(phase: &Phase, args: Vec<OsString>) -> ExitCode {
     let about = format!(
         "AICR {} validator: runs one {} check and reports it by exit code (0 passed, 1 failed, 2 skipped)",
         phase.name, phase.name
@@ -210,7 +309,7 @@ pub fn main(phase: &Phase) -> ExitCode {
         .name(phase.name)
         .about(about)
         .after_help(after)
-        .try_get_matches()
+        .try_get_matches_from(args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
     {
         Ok(cli) => cli,
@@ -264,6 +363,97 @@ fn written(result: Result<(), aicr::output::WriteError>, code: ExitCode) -> Exit
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn call(args: &[&str]) -> Call {
+        dispatch(args.iter().map(OsString::from).collect())
+    }
+
+    fn phase_args(call: Call) -> (&'static str, Vec<String>) {
+        match call {
+            Call::Phase(phase, args) => (
+                phase.name,
+                args.iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+            ),
+            other => panic!("expected a phase, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_argument_or_the_program_name_picks_the_phase() {
+        assert_eq!(
+            phase_args(call(&[
+                "/validator",
+                "deployment",
+                "operator-health",
+                "--json"
+            ])),
+            (
+                "deployment",
+                vec![
+                    "deployment".into(),
+                    "operator-health".into(),
+                    "--json".into()
+                ]
+            )
+        );
+        assert_eq!(
+            phase_args(call(&["/usr/local/bin/performance", "--list"])),
+            (
+                "performance",
+                vec!["/usr/local/bin/performance".into(), "--list".into()]
+            )
+        );
+        // A link named after a phase keeps `<phase> <check>`, even for a check that is
+        // also a phase's name.
+        assert_eq!(
+            phase_args(call(&["conformance", "deployment"])),
+            (
+                "conformance",
+                vec!["conformance".into(), "deployment".into()]
+            )
+        );
+        assert!(matches!(call(&["validator"]), Call::Usage(r) if r == "a phase is required"));
+        assert!(matches!(call(&[]), Call::Usage(_)));
+        assert!(matches!(call(&["validator", "--help"]), Call::Help));
+        assert!(matches!(call(&["validator", "-V"]), Call::Version));
+        assert!(
+            matches!(call(&["validator", "operator-health"]), Call::Usage(r) if r == "unknown phase 'operator-health'")
+        );
+        assert!(matches!(call(&["./deployment-old", "x"]), Call::Usage(_)));
+    }
+
+    #[test]
+    fn the_help_names_every_phase_and_its_checks() {
+        let text = help();
+        for phase in PHASE_LIST {
+            assert!(text.contains(phase.name), "{text}");
+            assert!(text.contains(&phase.checks.join(", ")), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_command_line_gets_an_answer_and_a_phase_sees_its_own_name_first(
+            program in "\\PC{0,20}",
+            rest in proptest::collection::vec("\\PC{0,12}", 0..4),
+        ) {
+            let mut args = vec![OsString::from(&program)];
+            args.extend(rest.iter().map(OsString::from));
+            if let Call::Phase(phase, args) = dispatch(args) {
+                let first = Path::new(&args[0]).file_name().and_then(|n| n.to_str()).map(str::to_owned);
+                prop_assert_eq!(first.as_deref(), Some(phase.name));
+                prop_assert!(args.len() == rest.len() + 1 || args.len() == rest.len());
+            }
         }
     }
 }

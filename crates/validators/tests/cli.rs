@@ -1,35 +1,57 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The validator binaries' command-line contract.
+//! The validator's command-line contract, phase by phase: each phase runs through a
+//! link named after it (`deployment <check>`), as before the three became one program;
+//! the last tests check that `validator <phase> …` keeps the same contract.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The `validator` program under a phase's name: a symbolic link named `phase` in a
+/// directory of this test run.
+fn phase_bin(phase: &str) -> String {
+    static LINKS: OnceLock<PathBuf> = OnceLock::new();
+    let dir = LINKS.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validator-links");
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["deployment", "performance", "conformance"] {
+            // Made beside and renamed over: test processes running at once agree.
+            let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+            let _ = std::fs::remove_file(&tmp);
+            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_validator"), &tmp).unwrap();
+            std::fs::rename(&tmp, dir.join(name)).unwrap();
+        }
+        dir
+    });
+    dir.join(phase).to_str().unwrap().to_owned()
+}
 
 fn run(bin: &str, args: &[&str]) -> Output {
     Command::new(bin).args(args).output().expect("binary runs")
 }
 
-const BINARIES: [(&str, &str, &str); 3] = [
-    (
-        env!("CARGO_BIN_EXE_deployment"),
-        "deployment",
-        "gpu-operator-version",
-    ),
-    (
-        env!("CARGO_BIN_EXE_performance"),
-        "performance",
-        "nccl-all-reduce-bw",
-    ),
-    (
-        env!("CARGO_BIN_EXE_conformance"),
-        "conformance",
-        "dra-support",
-    ),
-];
+fn binaries() -> [(String, &'static str, &'static str); 3] {
+    [
+        (
+            phase_bin("deployment"),
+            "deployment",
+            "gpu-operator-version",
+        ),
+        (
+            phase_bin("performance"),
+            "performance",
+            "nccl-all-reduce-bw",
+        ),
+        (phase_bin("conformance"), "conformance", "dra-support"),
+    ]
+}
 
 #[test]
 fn version_help_and_list() {
-    for (bin, name, check) in BINARIES {
+    for (bin, name, check) in binaries() {
+        let bin = bin.as_str();
         let out = run(bin, &["--version"]);
         assert!(out.status.success());
         let line = String::from_utf8_lossy(&out.stdout);
@@ -57,7 +79,8 @@ fn version_help_and_list() {
 
 #[test]
 fn unknown_checks_exit_2_naming_the_known_ones() {
-    for (bin, name, check) in BINARIES {
+    for (bin, name, check) in binaries() {
+        let bin = bin.as_str();
         let out = run(bin, &["no-such-check"]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -70,7 +93,8 @@ fn unknown_checks_exit_2_naming_the_known_ones() {
 
 #[test]
 fn a_missing_check_name_is_a_usage_error() {
-    for (bin, name, _) in BINARIES {
+    for (bin, name, _) in binaries() {
+        let bin = bin.as_str();
         let out = run(bin, &[]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("<CHECK>"));
@@ -117,7 +141,7 @@ impl Fixture {
 fn gpu_operator_version_from_an_argument_or_the_snapshot() {
     let f = Fixture::new("gpuop");
     let recipe = f.recipe();
-    let deployment = env!("CARGO_BIN_EXE_deployment");
+    let deployment = &phase_bin("deployment");
     let log = f.dir.join("termination-log");
     std::fs::write(&log, "").unwrap();
     let envs = [
@@ -183,7 +207,7 @@ fn gpu_operator_version_from_an_argument_or_the_snapshot() {
 fn nccl_bandwidth_against_the_recipe_threshold() {
     let f = Fixture::new("nccl");
     let recipe = f.recipe();
-    let performance = env!("CARGO_BIN_EXE_performance");
+    let performance = &phase_bin("performance");
     let row = |bw: f64| {
         format!(
             "  8589934592  2147483648  float  sum  -1  45901  187.14  {bw}  0  45880  187.22  {bw}  0\n"
@@ -229,7 +253,7 @@ fn termination_log_is_cut_at_4096_characters() {
     // A missing input whose path alone is longer than the limit.
     let long = format!("{}{}", f.dir.display(), "/z".repeat(2500));
     let out = f.run(
-        env!("CARGO_BIN_EXE_performance"),
+        &phase_bin("performance"),
         &["nccl-all-reduce-bw", "--input", &long],
         &[
             ("AICR_RECIPE_PATH", recipe.as_path()),
@@ -257,16 +281,19 @@ fn isolated(f: &Fixture, bin: &str, args: &[&str], envs: &[(&str, &str)]) -> Out
         .unwrap()
 }
 
-const CLUSTER_CHECKS: [(&str, &str); 3] = [
-    (env!("CARGO_BIN_EXE_deployment"), "operator-health"),
-    (env!("CARGO_BIN_EXE_deployment"), "expected-resources"),
-    (env!("CARGO_BIN_EXE_conformance"), "dra-support"),
-];
+fn cluster_checks() -> [(String, &'static str); 3] {
+    [
+        (phase_bin("deployment"), "operator-health"),
+        (phase_bin("deployment"), "expected-resources"),
+        (phase_bin("conformance"), "dra-support"),
+    ]
+}
 
 #[test]
 fn cluster_checks_without_a_cluster_are_skipped_saying_why() {
     let f = Fixture::new("nocluster");
-    for (bin, check) in CLUSTER_CHECKS {
+    for (bin, check) in cluster_checks() {
+        let bin = bin.as_str();
         let out = isolated(&f, bin, &[check, "--json"], &[]);
         assert_eq!(out.status.code(), Some(2), "{check}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -280,7 +307,7 @@ fn cluster_checks_without_a_cluster_are_skipped_saying_why() {
     let missing = f.dir.join("no-such-kubeconfig");
     let out = isolated(
         &f,
-        CLUSTER_CHECKS[0].0,
+        &cluster_checks()[0].0,
         &["operator-health"],
         &[("KUBECONFIG", missing.to_str().unwrap())],
     );
@@ -305,7 +332,8 @@ fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
         ),
     )
     .unwrap();
-    for (bin, check) in CLUSTER_CHECKS {
+    for (bin, check) in cluster_checks() {
+        let bin = bin.as_str();
         let out = isolated(
             &f,
             bin,
@@ -324,7 +352,7 @@ fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
     // ~/.kube/config is found without the flag.
     std::fs::create_dir_all(f.dir.join(".kube")).unwrap();
     std::fs::copy(&kubeconfig, f.dir.join(".kube/config")).unwrap();
-    let out = isolated(&f, CLUSTER_CHECKS[2].0, &["dra-support"], &[]);
+    let out = isolated(&f, &cluster_checks()[2].0, &["dra-support"], &[]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("is unreachable"));
 
     // Not a kubeconfig: a failure, with the reason in the termination log.
@@ -332,7 +360,7 @@ fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
     std::fs::write(f.dir.join("termination-log"), "").unwrap();
     let out = isolated(
         &f,
-        CLUSTER_CHECKS[0].0,
+        &cluster_checks()[0].0,
         &["operator-health"],
         &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
     );
@@ -343,7 +371,7 @@ fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
     // In a pod without its service account token: a failure too.
     let out = isolated(
         &f,
-        CLUSTER_CHECKS[0].0,
+        &cluster_checks()[0].0,
         &["operator-health"],
         &[
             ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
@@ -361,7 +389,7 @@ fn an_unreachable_api_server_is_a_skip_and_a_broken_configuration_a_failure() {
 
 #[test]
 fn rbac_prints_the_cluster_role_of_the_phase() {
-    let out = run(env!("CARGO_BIN_EXE_deployment"), &["--rbac"]);
+    let out = run(&phase_bin("deployment"), &["--rbac"]);
     assert!(out.status.success());
     let role: serde_json::Value = serde_norway::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -376,13 +404,10 @@ fn rbac_prints_the_cluster_role_of_the_phase() {
             .any(|r| r["resources"][0] == "pods" && r["verbs"][0] == "list"),
         "{role}"
     );
-    let out = run(env!("CARGO_BIN_EXE_performance"), &["--rbac"]);
+    let out = run(&phase_bin("performance"), &["--rbac"]);
     let role: serde_json::Value = serde_norway::from_slice(&out.stdout).unwrap();
     assert_eq!(role["rules"], serde_json::json!([]), "reads no API");
-    let out = run(
-        env!("CARGO_BIN_EXE_conformance"),
-        &["--rbac", "dra-support"],
-    );
+    let out = run(&phase_bin("conformance"), &["--rbac", "dra-support"]);
     assert_eq!(out.status.code(), Some(2), "--rbac takes no check");
 }
 
@@ -422,7 +447,7 @@ fn a_server_that_is_no_kubernetes_api_fails_the_check_on_one_line() {
     std::fs::write(f.dir.join("termination-log"), "").unwrap();
     let out = isolated(
         &f,
-        env!("CARGO_BIN_EXE_conformance"),
+        &phase_bin("conformance"),
         &[
             "platform-health",
             "--json",
@@ -444,6 +469,121 @@ fn a_server_that_is_no_kubernetes_api_fails_the_check_on_one_line() {
         (ctrf["status"].as_str(), ctrf["message"].as_str()),
         (Some("failed"), Some(log.as_str()))
     );
+}
+
+const VALIDATOR: &str = env!("CARGO_BIN_EXE_validator");
+
+#[test]
+fn the_first_argument_names_the_phase_with_the_same_contract() {
+    let f = Fixture::new("multicall");
+    let recipe = f.recipe();
+    for (bin, name, check) in binaries() {
+        for args in [
+            &["--list"][..],
+            &["--rbac"],
+            &["--version"],
+            &["--help"],
+            &["no-such-check"],
+            &[],
+            &["--rbac", check],
+        ] {
+            let linked = run(&bin, args);
+            let mut full = vec![name];
+            full.extend_from_slice(args);
+            let called = run(VALIDATOR, &full);
+            assert_eq!(
+                called.status.code(),
+                linked.status.code(),
+                "validator {full:?}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&called.stdout),
+                String::from_utf8_lossy(&linked.stdout),
+                "validator {full:?}"
+            );
+            if args.is_empty() {
+                assert!(
+                    String::from_utf8_lossy(&called.stderr).contains(&format!("Usage: {name} ")),
+                    "the usage names the phase"
+                );
+            }
+        }
+    }
+    // The exit code, the CTRF result and the termination log of a failed check.
+    let log = f.dir.join("termination-log");
+    std::fs::write(&log, "").unwrap();
+    let out = f.run(
+        VALIDATOR,
+        &[
+            "deployment",
+            "gpu-operator-version",
+            "--deployed",
+            "v24.3.0",
+            "--json",
+        ],
+        &[
+            ("AICR_RECIPE_PATH", recipe.as_path()),
+            ("AICR_TERMINATION_LOG", log.as_path()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "gpu-operator v24.3.0 does not satisfy >= v24.6.0"
+    );
+    let ctrf: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (ctrf["status"].as_str(), ctrf["suite"].as_str()),
+        (Some("failed"), Some("deployment"))
+    );
+}
+
+#[test]
+fn the_program_names_its_phases_and_refuses_anything_else() {
+    let out = run(VALIDATOR, &["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for phase in ["deployment", "performance", "conformance"] {
+        assert!(help.contains(phase), "{help}");
+    }
+    assert!(help.contains("Usage: validator <PHASE> <CHECK>"), "{help}");
+
+    let out = run(VALIDATOR, &["--version"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("validator version "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    for (args, reason) in [
+        (&[][..], "error: a phase is required"),
+        (
+            &["operator-health"],
+            "error: unknown phase 'operator-health'",
+        ),
+        (
+            &["Deployment", "--list"],
+            "error: unknown phase 'Deployment'",
+        ),
+    ] {
+        let out = run(VALIDATOR, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(reason)
+                && stderr.contains("expected one of deployment, performance, conformance"),
+            "{stderr}"
+        );
+    }
+    // A copy (not a link) named after a phase is that phase, too.
+    let f = Fixture::new("copy");
+    let copy = f.dir.join("performance");
+    std::fs::copy(VALIDATOR, &copy).unwrap();
+    let out = run(copy.to_str().unwrap(), &["--list"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "nccl-all-reduce-bw\n");
 }
 
 /// Runs a validator with stdout a pipe whose only reader is gone before anything is
@@ -487,7 +627,7 @@ fn a_closed_stdout_ends_the_output_a_full_disk_is_an_error() {
         ("AICR_RECIPE_PATH", recipe.as_path()),
         ("HOME", f.dir.as_path()),
     ];
-    for (bin, name, check) in BINARIES {
+    for (bin, name, check) in binaries() {
         // (arguments, exit code when the output is written or its reader is gone)
         let mut cases: Vec<(Vec<&str>, i32)> = vec![
             (vec!["--list"], 0),
@@ -503,13 +643,13 @@ fn a_closed_stdout_ends_the_output_a_full_disk_is_an_error() {
             cases.push((vec![check, "--json"], 2));
         }
         for (args, code) in cases {
-            let out = closed_stdout(bin, &args, &envs);
+            let out = closed_stdout(&bin, &args, &envs);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
             assert!(!stderr.contains("stdout"), "{name} {args:?}: {stderr}");
             assert_eq!(out.status.code(), Some(code), "{name} {args:?}: {stderr}");
 
-            let out = full_stdout(bin, &args, &envs);
+            let out = full_stdout(&bin, &args, &envs);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
             assert_eq!(out.status.code(), Some(1), "{name} {args:?}: {stderr}");
@@ -545,7 +685,7 @@ fn versions_that_do_not_parse_and_infinite_bandwidths_fail() {
         ),
     ] {
         let out = f.run(
-            env!("CARGO_BIN_EXE_deployment"),
+            &phase_bin("deployment"),
             &["gpu-operator-version", "--deployed", deployed],
             &envs,
         );
@@ -562,7 +702,7 @@ fn versions_that_do_not_parse_and_infinite_bandwidths_fail() {
     )
     .unwrap();
     let out = f.run(
-        env!("CARGO_BIN_EXE_performance"),
+        &phase_bin("performance"),
         &["nccl-all-reduce-bw", "--input", input.to_str().unwrap()],
         &envs,
     );
@@ -586,22 +726,22 @@ fn a_recipe_without_the_optional_fields_loads_in_each_validator() {
     let f = Fixture::new("minimal");
     let cases = [
         (
-            env!("CARGO_BIN_EXE_deployment"),
+            &phase_bin("deployment"),
             &["gpu-operator-version", "--deployed", "v25.10.1"][..],
             "gpu-operator-version: skipped: the recipe sets no Deployment.gpu-operator.version constraint",
         ),
         (
-            env!("CARGO_BIN_EXE_deployment"),
+            &phase_bin("deployment"),
             &["operator-health"][..],
             "operator-health: skipped: no Kubernetes cluster",
         ),
         (
-            env!("CARGO_BIN_EXE_performance"),
+            &phase_bin("performance"),
             &["nccl-all-reduce-bw"][..],
             "nccl-all-reduce-bw: skipped: the recipe sets no nccl-all-reduce-bw threshold",
         ),
         (
-            env!("CARGO_BIN_EXE_conformance"),
+            &phase_bin("conformance"),
             &["dra-support"][..],
             "dra-support: skipped: no Kubernetes cluster",
         ),
@@ -631,7 +771,7 @@ fn recipe_fields_the_validators_do_not_know_are_ignored_with_a_warning() {
     )
     .unwrap();
     let out = f.run(
-        env!("CARGO_BIN_EXE_performance"),
+        &phase_bin("performance"),
         &["nccl-all-reduce-bw", "--input", input.to_str().unwrap()],
         &[("AICR_RECIPE_PATH", recipe.as_path())],
     );
@@ -651,7 +791,7 @@ fn recipe_fields_the_validators_do_not_know_are_ignored_with_a_warning() {
     )
     .unwrap();
     let out = f.run(
-        env!("CARGO_BIN_EXE_deployment"),
+        &phase_bin("deployment"),
         &["gpu-operator-version"],
         &[("AICR_RECIPE_PATH", recipe.as_path())],
     );
