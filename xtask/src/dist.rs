@@ -41,11 +41,17 @@ struct RawDefinition {
 }
 
 /// `[[image]]`: a container image of one binary, for every linux target of that binary.
+/// Several images may run the same binary with different `args`; their binary layers
+/// are then the same blob.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
     pub name: String,
     pub binary: String,
+    /// Arguments the entrypoint gives the binary before the container's own, e.g.
+    /// `["deployment"]`: the entrypoint is `["/usr/local/bin/<binary>", args…]`.
+    #[serde(default)]
+    pub args: Vec<String>,
     /// Where it is published, e.g. `ghcr.io/nvidia/aicrd`.
     pub repository: String,
     /// `static` (a minimal nonroot base built here) or an image reference, supplied as
@@ -302,6 +308,29 @@ impl Definition {
                 files: raw.files,
             });
         }
+        let mut seen_images = BTreeSet::new();
+        for image in &raw.images {
+            check_name("image.name", &image.name)?;
+            if !seen_images.insert(image.name.as_str()) {
+                bail!(
+                    "image '{}' is defined twice; hint: each [[image]] needs its own name",
+                    image.name
+                );
+            }
+            if !binaries.iter().any(|b| b.name == image.binary) {
+                bail!(
+                    "image '{}' runs binary '{}', which no [[binary]] defines",
+                    image.name,
+                    image.binary
+                );
+            }
+            if let Some(arg) = image.args.iter().find(|a| a.is_empty() || a.contains('\0')) {
+                bail!(
+                    "image '{}': argument {arg:?} must be a non-empty string without NUL",
+                    image.name
+                );
+            }
+        }
         for license in &raw.licenses.allow {
             if spdx::license_id(license).is_none() {
                 bail!("licenses.allow: '{license}' is not an SPDX license identifier");
@@ -487,6 +516,33 @@ formats = ["tar.gz"]
                 "aicrd_1.2.3_linux_arm64.tar.gz",
             ]
         );
+        // The three validator images run one binary, each with its phase.
+        let validators: Vec<(&str, &str, Vec<String>)> = def
+            .images
+            .iter()
+            .filter(|i| i.binary == "validator")
+            .map(|i| (i.name.as_str(), i.repository.as_str(), i.args.clone()))
+            .collect();
+        assert_eq!(
+            validators,
+            [
+                (
+                    "deployment",
+                    "ghcr.io/nvidia/aicr-validators/deployment",
+                    vec!["deployment".to_owned()]
+                ),
+                (
+                    "performance",
+                    "ghcr.io/nvidia/aicr-validators/performance",
+                    vec!["performance".to_owned()]
+                ),
+                (
+                    "conformance",
+                    "ghcr.io/nvidia/aicr-validators/conformance",
+                    vec!["conformance".to_owned()]
+                ),
+            ]
+        );
     }
 
     #[test]
@@ -550,6 +606,22 @@ formats = ["tar.gz"]
                     "targets = [\"x86_64-unknown-linux-musl\", \"x86_64-unknown-linux-musl\"]",
                 ),
                 "lists target x86_64-unknown-linux-musl twice",
+            ),
+            (
+                format!("{GOOD}\n[[image]]\nname = \"x\"\nbinary = \"nope\"\nrepository = \"r\"\n"),
+                "image 'x' runs binary 'nope', which no [[binary]] defines",
+            ),
+            (
+                format!(
+                    "{GOOD}\n[[image]]\nname = \"x\"\nbinary = \"aicr\"\nrepository = \"r\"\nargs = [\"\"]\n"
+                ),
+                "image 'x': argument \"\" must be a non-empty string",
+            ),
+            (
+                format!(
+                    "{GOOD}\n[[image]]\nname = \"x\"\nbinary = \"aicr\"\nrepository = \"r\"\n\n[[image]]\nname = \"x\"\nbinary = \"aicrd\"\nrepository = \"s\"\n"
+                ),
+                "image 'x' is defined twice",
             ),
         ];
         for (text, needle) in cases {

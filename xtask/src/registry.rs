@@ -227,6 +227,23 @@ impl Registry {
         Ok(())
     }
 
+    /// Asks the registry to mount a blob another repository of it holds into `repo`
+    /// (the distribution API's cross-repository mount). Returns whether it did; a
+    /// registry that declines (it opened an upload session instead) gets the blob
+    /// uploaded by the caller.
+    pub fn mount_blob(&self, repo: &str, digest: &str, from: &str) -> Result<bool> {
+        let reply = self.send(
+            "POST",
+            &format!(
+                "{}/v2/{repo}/blobs/uploads/?mount={digest}&from={from}",
+                self.base
+            ),
+            &[("Content-Length", "0")],
+            Some(&[]),
+        )?;
+        Ok(reply.status == 201)
+    }
+
     /// Puts a manifest or index under a digest or tag; returns the registry's digest.
     pub fn put_manifest(
         &self,

@@ -669,3 +669,211 @@ fn images_carry_signed_sbom_and_provenance_referrers_that_verify() {
     assert!(!run.ok);
     assert!(run.stdout.contains("do not include"), "{}", run.stdout);
 }
+
+const PHASES: [&str; 3] = ["deployment", "performance", "conformance"];
+
+/// The release fixture with a `validator` binary and three images of it, one per phase,
+/// as the release definition has them.
+fn phase_images_repo() -> Repo {
+    let repo = release_repo();
+    fs::create_dir_all(repo.work.join("dist/images")).unwrap();
+    fs::write(
+        repo.work.join("dist/images/ca.crt"),
+        "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let mut def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    def.push_str("\n[[binary]]\nname = \"validator\"\npackage = \"aicrd\"\ntargets = [\"x86_64-unknown-linux-musl\", \"aarch64-unknown-linux-musl\"]\nformats = []\n");
+    for phase in PHASES {
+        def.push_str(&format!(
+            "\n[[image]]\nname = \"{phase}\"\nbinary = \"validator\"\nargs = [\"{phase}\"]\nrepository = \"ghcr.io/aicr/validators/{phase}\"\nca_bundle = \"dist/images/ca.crt\"\n"
+        ));
+    }
+    fs::write(repo.work.join("dist/release.toml"), def).unwrap();
+    repo.xtask(&["notices"]).success();
+    repo.git(&["add", "."]);
+    repo.commit_pushed("build: validator images");
+    repo
+}
+
+/// Each platform's manifest of a layout, by architecture.
+fn manifests(dir: &Path) -> Vec<(String, Value)> {
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&check_descriptor(dir, &top["manifests"][0])).unwrap();
+    index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            let manifest: Value = serde_json::from_slice(&check_descriptor(dir, entry)).unwrap();
+            (
+                entry["platform"]["architecture"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                manifest,
+            )
+        })
+        .collect()
+}
+
+/// The files of a gzipped layer: path and content.
+fn layer_files(gz: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz));
+    let mut files = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.header().entry_type().is_file() {
+            let path = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files
+}
+
+#[test]
+fn images_of_one_binary_share_its_layer_run_their_own_phase_and_upload_it_once() {
+    let repo = phase_images_repo();
+    repo.xtask(&["release", "--snapshot", "--all-targets", "--fake-binaries"])
+        .success();
+    let mut binary_layers: Vec<(String, String)> = Vec::new();
+    for phase in PHASES {
+        let dir = repo.work.join("target/dist/images").join(phase);
+        let platforms = manifests(&dir);
+        assert_eq!(platforms.len(), 2, "{phase}: one image per linux target");
+        for (arch, manifest) in platforms {
+            validate("image-manifest-schema.json", &manifest);
+            let config: Value =
+                serde_json::from_slice(&check_descriptor(&dir, &manifest["config"])).unwrap();
+            validate("config-schema.json", &config);
+            assert_eq!(
+                config["config"]["Entrypoint"],
+                serde_json::json!(["/usr/local/bin/validator", phase]),
+                "{phase} {arch} runs its own phase"
+            );
+            let layer = manifest["layers"].as_array().unwrap().last().unwrap();
+            let files = layer_files(&check_descriptor(&dir, layer));
+            let triple = if arch == "amd64" {
+                "x86_64-unknown-linux-musl"
+            } else {
+                "aarch64-unknown-linux-musl"
+            };
+            let built = fs::read(
+                repo.work
+                    .join("target/dist/bin")
+                    .join(triple)
+                    .join("validator"),
+            )
+            .unwrap();
+            assert!(
+                files
+                    .iter()
+                    .any(|(path, bytes)| path == "usr/local/bin/validator" && *bytes == built),
+                "{phase} {arch}: the layer holds the built binary: {:?}",
+                files.iter().map(|(p, _)| p).collect::<Vec<_>>()
+            );
+            binary_layers.push((arch, layer["digest"].as_str().unwrap().to_owned()));
+        }
+    }
+    for arch in ["amd64", "arm64"] {
+        let digests: Vec<&str> = binary_layers
+            .iter()
+            .filter(|(a, _)| a == arch)
+            .map(|(_, d)| d.as_str())
+            .collect();
+        assert_eq!(digests.len(), 3);
+        assert!(
+            digests.iter().all(|d| *d == digests[0]),
+            "the three {arch} images share the binary layer: {digests:?}"
+        );
+    }
+
+    // Pushed: the shared layers (binary and static base) are uploaded once and mounted
+    // into the other two repositories; each image's config is its own.
+    let registry = start_registry();
+    let dry = repo
+        .xtask(&[
+            "images",
+            "--no-build",
+            "--push",
+            &registry.host,
+            "--dry-run",
+        ])
+        .success();
+    assert!(
+        dry.contains(&format!(
+            "/v2/aicr/validators/performance/blobs/uploads/?mount={}&from=aicr/validators/deployment",
+            binary_layers[0].1
+        )),
+        "{dry}"
+    );
+    // Each distinct blob is uploaded once; every other repository that needs it mounts it.
+    let mut distinct = std::collections::BTreeSet::new();
+    let mut needed = 0;
+    for phase in PHASES {
+        let dir = repo.work.join("target/dist/images").join(phase);
+        let mut blobs = std::collections::BTreeSet::new();
+        for (_, manifest) in manifests(&dir) {
+            blobs.insert(manifest["config"]["digest"].as_str().unwrap().to_owned());
+            for layer in manifest["layers"].as_array().unwrap() {
+                blobs.insert(layer["digest"].as_str().unwrap().to_owned());
+            }
+        }
+        needed += blobs.len();
+        distinct.extend(blobs);
+    }
+    let run = repo.xtask(&["images", "--no-build", "--push", &registry.host]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "images: {} blob(s) mounted from another repository",
+            needed - distinct.len()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("images: {} blob(s) uploaded", distinct.len())),
+        "{}",
+        run.stderr
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for phase in PHASES {
+        let status = agent
+            .head(format!(
+                "http://{}/v2/aicr/validators/{phase}/blobs/{}",
+                registry.host, binary_layers[0].1
+            ))
+            .call()
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{phase} holds the binary layer");
+        let top: Value = serde_json::from_slice(
+            &fs::read(
+                repo.work
+                    .join("target/dist/images")
+                    .join(phase)
+                    .join("index.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let version = repo.xtask(&["version"]).success();
+        assert_eq!(
+            resolve(
+                &registry.host,
+                &format!("aicr/validators/{phase}"),
+                &version.trim().replace('+', "-")
+            )
+            .as_deref(),
+            top["manifests"][0]["digest"].as_str()
+        );
+    }
+}

@@ -7,8 +7,11 @@
 //! Building writes, for each `[[image]]` of the definition, an OCI image layout under
 //! `images/<name>/` of the output directory: an image index with one manifest per
 //! linux target the binary was built for, each with its config (user 65532:65532, the
-//! binary as entrypoint, OCI labels) and layers: the base's, then one layer with the
-//! binary in `/usr/local/bin` and the license and notices in `/usr/share/doc/aicr`. A
+//! binary and the image's `args` as entrypoint, OCI labels) and layers: the base's, then
+//! one layer with the binary in `/usr/local/bin` and the license and notices in
+//! `/usr/share/doc/aicr`. That layer depends on the binary only, so images that run one
+//! binary with different `args` share its blob (built once, uploaded once per registry
+//! repository that lacks it). A
 //! `static` base is built here (passwd/group with `nonroot`, a CA bundle, `/tmp`); any
 //! other base is pulled through the distribution API (anonymous token auth, or the
 //! registry credentials below) and cached as an OCI layout under `target/tools/bases/`,
@@ -248,6 +251,8 @@ pub fn build(
     let mtime = u64::try_from(metadata.source_date_epoch)?;
     let repository = crate::tasks::changelog::repository(project);
     let mut artifacts = Vec::new();
+    // The binary layer of each built binary, shared by the images that run it.
+    let mut app_layers: BTreeMap<PathBuf, Layer> = BTreeMap::new();
     let mut docs = BTreeMap::new();
     for doc in [
         "LICENSE",
@@ -344,28 +349,15 @@ pub fn build(
             } else {
                 layout_base(base_dir.as_deref().context("a base layout")?, arch)?
             };
-            let mut nodes = BTreeMap::new();
             let exe = format!("usr/local/bin/{}", image.binary);
-            oci::with_parents(&mut nodes, &exe);
-            nodes.insert(
-                exe.clone(),
-                Node::File {
-                    bytes: std::fs::read(binary)?,
-                    mode: 0o755,
-                },
-            );
-            for (name, bytes) in &docs {
-                let path = format!("usr/share/doc/aicr/{name}");
-                oci::with_parents(&mut nodes, &path);
-                nodes.insert(
-                    path,
-                    Node::File {
-                        bytes: bytes.clone(),
-                        mode: 0o644,
-                    },
-                );
-            }
-            let app = oci::layer(&nodes, mtime)?;
+            let app = match app_layers.get(binary) {
+                Some(layer) => layer.clone(),
+                None => {
+                    let layer = binary_layer(&exe, binary, &docs, mtime)?;
+                    app_layers.insert(binary.clone(), layer.clone());
+                    layer
+                }
+            };
             let mut layers = base.layers;
             layers.push(app);
             if key.is_some() {
@@ -395,7 +387,7 @@ pub fn build(
             let cfg = ImageConfig {
                 arch,
                 created: &metadata.date,
-                entrypoint: vec![format!("/{exe}")],
+                entrypoint: entrypoint(&exe, &image.args),
                 env,
                 labels: labels.clone(),
                 user: format!("{}:{}", oci::NONROOT, oci::NONROOT),
@@ -435,6 +427,7 @@ pub fn build(
                     "binary": image.binary,
                     "repository": image.repository,
                     "base": image.base,
+                    "args": image.args,
                 });
                 attach(&attested, &index, &platforms, &entry, key)?
             }
@@ -538,6 +531,44 @@ fn attach(
     Ok((blobs, referrers))
 }
 
+/// The layer of a binary at `exe` with the license and notices beside it.
+fn binary_layer(
+    exe: &str,
+    binary: &std::path::Path,
+    docs: &BTreeMap<String, Vec<u8>>,
+    mtime: u64,
+) -> Result<Layer> {
+    let mut nodes = BTreeMap::new();
+    oci::with_parents(&mut nodes, exe);
+    nodes.insert(
+        exe.to_owned(),
+        Node::File {
+            bytes: std::fs::read(binary)
+                .with_context(|| format!("cannot read the binary {}", binary.display()))?,
+            mode: 0o755,
+        },
+    );
+    for (name, bytes) in docs {
+        let path = format!("usr/share/doc/aicr/{name}");
+        oci::with_parents(&mut nodes, &path);
+        nodes.insert(
+            path,
+            Node::File {
+                bytes: bytes.clone(),
+                mode: 0o644,
+            },
+        );
+    }
+    oci::layer(&nodes, mtime)
+}
+
+/// The entrypoint of an image: the binary at `exe` (below `/`), then its `args`.
+pub fn entrypoint(exe: &str, args: &[String]) -> Vec<String> {
+    std::iter::once(format!("/{exe}"))
+        .chain(args.iter().cloned())
+        .collect()
+}
+
 /// The repository path below the registry host: `ghcr.io/nvidia/aicrd` -> `nvidia/aicrd`.
 pub fn repository_path(repository: &str) -> &str {
     match repository.split_once('/') {
@@ -547,8 +578,10 @@ pub fn repository_path(repository: &str) -> &str {
 }
 
 /// Pushes every image of `images` with its tags to `host`, or to the registry of each
-/// image's repository when `host` is `None`. An image that was not built is an error.
-/// Returns how many blobs were uploaded.
+/// image's repository when `host` is `None`. An image that was not built is an error. A
+/// blob another repository of the same registry received in this push (the binary
+/// layer that images of one binary share) is mounted from there rather than uploaded
+/// again. Returns how many blobs were uploaded.
 pub fn push(
     out: &OutDir,
     images: &[ImagePush],
@@ -556,6 +589,9 @@ pub fn push(
     dry_run: bool,
 ) -> Result<usize> {
     let mut uploaded = 0;
+    let mut mounted = 0;
+    // Where each blob is known to be, by registry host: a repository to mount it from.
+    let mut holders: BTreeMap<(String, String), String> = BTreeMap::new();
     for image in images {
         let tags = &image.tags;
         let host = host.unwrap_or_else(|| image.host());
@@ -587,18 +623,40 @@ pub fn push(
             let manifest: Value = serde_json::from_slice(&manifest_bytes)?;
             let blob_digests = oci::blob_digests(&manifest);
             for blob in blob_digests {
+                let key = (host.to_owned(), blob.clone());
+                let from = holders
+                    .get(&key)
+                    .filter(|from| from.as_str() != repo)
+                    .cloned();
                 if dry_run {
                     outln!("HEAD {base}/v2/{repo}/blobs/{blob}")?;
+                    if let Some(from) = &from {
+                        outln!(
+                            "POST {base}/v2/{repo}/blobs/uploads/?mount={blob}&from={from}   (when the HEAD is not 200)"
+                        )?;
+                    }
                     outln!(
-                        "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200)"
+                        "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200{})",
+                        if from.is_some() {
+                            " and the mount is declined"
+                        } else {
+                            ""
+                        }
                     )?;
+                    holders.insert(key, repo.to_owned());
                     continue;
                 }
-                if registry.blob_exists(repo, &blob)? {
-                    continue;
+                if !registry.blob_exists(repo, &blob)? {
+                    if let Some(from) = &from
+                        && registry.mount_blob(repo, &blob, from)?
+                    {
+                        mounted += 1;
+                    } else {
+                        registry.push_blob(repo, &blob, &oci::read_blob(&dir, &blob)?)?;
+                        uploaded += 1;
+                    }
                 }
-                registry.push_blob(repo, &blob, &oci::read_blob(&dir, &blob)?)?;
-                uploaded += 1;
+                holders.insert(key, repo.to_owned());
             }
             if dry_run {
                 outln!(
@@ -629,6 +687,9 @@ pub fn push(
                 tags.join(", :")
             );
         }
+    }
+    if mounted > 0 {
+        eprintln!("images: {mounted} blob(s) mounted from another repository of the registry");
     }
     Ok(uploaded)
 }
@@ -662,5 +723,17 @@ mod tests {
         assert_eq!(repository_path("ghcr.io/nvidia/aicrd"), "nvidia/aicrd");
         assert_eq!(repository_path("127.0.0.1:5000/aicr"), "aicr");
         assert_eq!(repository_path("nvidia/aicrd"), "nvidia/aicrd");
+    }
+
+    #[test]
+    fn the_entrypoint_is_the_binary_then_the_images_args() {
+        assert_eq!(
+            entrypoint("usr/local/bin/aicrd", &[]),
+            ["/usr/local/bin/aicrd"]
+        );
+        assert_eq!(
+            entrypoint("usr/local/bin/validator", &["deployment".to_owned()]),
+            ["/usr/local/bin/validator", "deployment"]
+        );
     }
 }

@@ -5,12 +5,16 @@
 //! target into `target/e2e/dist/` (release binaries, archives, checksums), verifies the
 //! checksum file with the real `sha256sum -c --strict`, unpacks every archive with
 //! `tar`, runs each binary's `--version`, starts the unpacked `aicrd` on a free
-//! 127.0.0.1 port and drives it over HTTP, stops it with SIGTERM, and runs the
-//! validator binaries. Kubernetes (Kind) end-to-end runs need a container runtime and
+//! 127.0.0.1 port and drives it over HTTP, stops it with SIGTERM, and runs the images:
+//! each image's binary taken out of its layer and started as its entrypoint says
+//! (`--version`, and each validator phase's whole contract), the images of one binary
+//! sharing that layer. Kubernetes (Kind) end-to-end runs need a container runtime and
 //! stay in GitHub CI.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,12 +25,10 @@ use crate::artifacts::{Kind, OutDir};
 use crate::dist::Definition;
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::{build, cross_build, release};
+use crate::tasks::{cross_build, release};
 use crate::tools;
-use crate::version::BuildStamp;
 
 pub fn check(project: &Project) -> Result<Outcome> {
-    let sh = &project.sh;
     let def = Definition::load(&project.root)?;
     let host = tools::host_triple(project)?;
     let target = Target::for_host(&host)
@@ -178,23 +180,62 @@ pub fn check(project: &Project) -> Result<Outcome> {
         }
     }
 
-    let git = crate::git::Git::new(sh);
-    let stamp = BuildStamp::of_head(&git, true)?;
-    let validators = build::build(project, &stamp, false, None, &["validators".to_owned()])?;
-    for name in ["deployment", "performance", "conformance"] {
-        let Some(path) = validators.iter().find(|p| p.ends_with(&format!("/{name}"))) else {
-            step(
-                name,
-                Err(anyhow::anyhow!("the build produced no {name} binary")),
-            );
+    // The images as a container runtime would start them: the entrypoint's binary out of
+    // the image's last layer, with the entrypoint's arguments.
+    let images = e2e_dir.join("images");
+    if images.exists() {
+        std::fs::remove_dir_all(&images)?;
+    }
+    let mut binary_layers: BTreeMap<&str, Vec<(&str, String)>> = BTreeMap::new();
+    for image in &def.images {
+        let layout = out.join(&format!("images/{}", image.name));
+        if !layout.join("index.json").is_file() {
             continue;
+        }
+        let started = match entrypoint_of(&layout, target.arch, &images.join(&image.name)) {
+            Ok(started) => started,
+            Err(err) => {
+                step(&format!("image {}: its entrypoint", image.name), Err(err));
+                continue;
+            }
         };
+        binary_layers
+            .entry(image.binary.as_str())
+            .or_default()
+            .push((image.name.as_str(), started.layer.clone()));
         step(
             &format!(
-                "{name}: --list, an unknown check, --rbac, every check without an answering API server"
+                "image {}: {} --version",
+                image.name,
+                started.entrypoint.join(" ")
             ),
-            validator(Path::new(path)),
+            image_version(&started, &metadata.version),
         );
+        // The images with arguments are the validator's phases.
+        if !image.args.is_empty() {
+            step(
+                &format!(
+                    "image {}: --list, an unknown check, --rbac, every check without an answering API server, and the same through a link named {}",
+                    image.name, image.args[0]
+                ),
+                validator(&started),
+            );
+        }
+    }
+    for (binary, layers) in &binary_layers {
+        if layers.len() > 1 {
+            step(
+                &format!("the images of {binary} share its layer"),
+                match layers.iter().find(|(_, l)| *l != layers[0].1) {
+                    None => Ok(()),
+                    Some((name, layer)) => Err(anyhow::anyhow!(
+                        "{name} has layer {layer}, {} has {}",
+                        layers[0].0,
+                        layers[0].1
+                    )),
+                },
+            );
+        }
     }
 
     let summary = if findings.is_empty() {
@@ -334,22 +375,118 @@ fn drive(child: &mut std::process::Child) -> Result<()> {
     }
 }
 
-/// `--list`, an unknown check, `--rbac`, then every listed check against an API server
-/// that does not answer (a kubeconfig naming a closed port on 127.0.0.1): each must end
-/// with a CTRF result whose status matches its exit code, the cluster checks skipped.
-fn validator(binary: &Path) -> Result<()> {
-    let list = Command::new(binary).arg("--list").output()?;
-    if !list.status.success() || list.stdout.is_empty() {
-        bail!("{} --list failed", binary.display());
+/// An image's binary, unpacked from its last layer, and how the image starts it.
+struct Started {
+    /// The unpacked binary.
+    binary: PathBuf,
+    /// The image config's `Entrypoint`: the binary's path in the image, then arguments.
+    entrypoint: Vec<String>,
+    /// The digest of the layer holding the binary.
+    layer: String,
+}
+
+impl Started {
+    /// A command starting the binary as the image does: `argv[0]` the entrypoint's path,
+    /// then the entrypoint's arguments, then `args`.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
+            .arg0(&self.entrypoint[0])
+            .args(&self.entrypoint[1..])
+            .args(args);
+        command
     }
-    let unknown = Command::new(binary).arg("no-such-check").output()?;
+}
+
+/// Reads the `arch` image of a layout and unpacks its entrypoint's binary into `dir`.
+fn entrypoint_of(layout: &Path, arch: &str, dir: &Path) -> Result<Started> {
+    let json = |digest: &str| -> Result<serde_json::Value> {
+        Ok(serde_json::from_slice(&crate::oci::read_blob(
+            layout, digest,
+        )?)?)
+    };
+    let top: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json"))?)?;
+    let index = json(top["manifests"][0]["digest"].as_str().unwrap_or_default())?;
+    let entry = index["manifests"]
+        .as_array()
+        .and_then(|m| m.iter().find(|d| d["platform"]["architecture"] == arch))
+        .with_context(|| format!("no linux/{arch} image"))?;
+    let manifest = json(entry["digest"].as_str().unwrap_or_default())?;
+    let config = json(manifest["config"]["digest"].as_str().unwrap_or_default())?;
+    let entrypoint: Vec<String> = config["config"]["Entrypoint"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let exe = entrypoint
+        .first()
+        .context("the config has no Entrypoint")?
+        .trim_start_matches('/')
+        .to_owned();
+    let layer = manifest["layers"]
+        .as_array()
+        .and_then(|l| l.last())
+        .and_then(|l| l["digest"].as_str())
+        .context("the image has no layer")?
+        .to_owned();
+    let gz = crate::oci::read_blob(layout, &layer)?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+    let mut bytes = None;
+    for file in archive.entries()? {
+        let mut file = file?;
+        if file.path()?.to_str() == Some(exe.as_str()) {
+            let mut content = Vec::new();
+            file.read_to_end(&mut content)?;
+            bytes = Some(content);
+        }
+    }
+    let bytes = bytes.with_context(|| format!("the last layer {layer} holds no /{exe}"))?;
+    std::fs::create_dir_all(dir)?;
+    let binary = dir.join(exe.rsplit('/').next().unwrap_or("binary"));
+    std::fs::write(&binary, bytes)?;
+    std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    Ok(Started {
+        binary,
+        entrypoint,
+        layer,
+    })
+}
+
+/// `<entrypoint> --version` prints the release's version line.
+fn image_version(started: &Started, version: &str) -> Result<()> {
+    let out = started.command(&["--version"]).output()?;
+    let line = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !line.contains(&format!(" version {version} (commit: ")) {
+        bail!(
+            "--version printed '{}' (exit {:?}), expected the version {version}",
+            line.trim(),
+            out.status.code()
+        );
+    }
+    Ok(())
+}
+
+/// A validator phase's image: `--list`, an unknown check, `--rbac`, then every listed
+/// check against an API server that does not answer (a kubeconfig naming a closed port
+/// on 127.0.0.1): each must end with a CTRF result whose status matches its exit code,
+/// the cluster checks skipped. Then `--list` through a link named after the phase.
+fn validator(started: &Started) -> Result<()> {
+    let list = started.command(&["--list"]).output()?;
+    if !list.status.success() || list.stdout.is_empty() {
+        bail!("--list failed");
+    }
+    let unknown = started.command(&["no-such-check"]).output()?;
     if unknown.status.code() != Some(2) {
         bail!(
             "an unknown check exited {:?}, expected 2",
             unknown.status.code()
         );
     }
-    let rbac = Command::new(binary).arg("--rbac").output()?;
+    let rbac = started.command(&["--rbac"]).output()?;
     if !rbac.status.success()
         || !String::from_utf8_lossy(&rbac.stdout).contains("kind: ClusterRole")
     {
@@ -367,8 +504,8 @@ fn validator(binary: &Path) -> Result<()> {
         ),
     )?;
     for check in String::from_utf8_lossy(&list.stdout).lines() {
-        let out = Command::new(binary)
-            .args([check, "--json", "--kubeconfig"])
+        let out = started
+            .command(&[check, "--json", "--kubeconfig"])
             .arg(&kubeconfig)
             .env_remove("KUBECONFIG")
             .env_remove("KUBERNETES_SERVICE_HOST")
@@ -399,5 +536,79 @@ fn validator(binary: &Path) -> Result<()> {
             bail!("{check} without an answering API server: {expected}: {message}");
         }
     }
+    // A link named after the phase runs the same phase.
+    let phase = started.entrypoint.get(1).context("no phase argument")?;
+    let link = home.path().join(phase);
+    std::os::unix::fs::symlink(&started.binary, &link)?;
+    let linked = Command::new(&link).arg("--list").output()?;
+    if !linked.status.success() || linked.stdout != list.stdout {
+        bail!(
+            "{} --list printed '{}', the image printed '{}'",
+            link.display(),
+            String::from_utf8_lossy(&linked.stdout).trim(),
+            String::from_utf8_lossy(&list.stdout).trim()
+        );
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::{self, ImageConfig, Node};
+
+    /// A one-platform layout whose last layer holds `script` at `usr/local/bin/validator`
+    /// and whose entrypoint passes `deployment`.
+    fn layout(dir: &Path, script: &str) -> String {
+        let mut nodes = BTreeMap::new();
+        oci::with_parents(&mut nodes, "usr/local/bin/validator");
+        nodes.insert(
+            "usr/local/bin/validator".to_owned(),
+            Node::File {
+                bytes: script.as_bytes().to_vec(),
+                mode: 0o755,
+            },
+        );
+        let layer = oci::layer(&nodes, 0).unwrap();
+        let digest = layer.blob.digest.clone();
+        let cfg = ImageConfig {
+            arch: "amd64",
+            created: "2026-01-02T03:04:05Z",
+            entrypoint: crate::tasks::images::entrypoint(
+                "usr/local/bin/validator",
+                &["deployment".to_owned()],
+            ),
+            env: Vec::new(),
+            labels: BTreeMap::new(),
+            user: "65532:65532".to_owned(),
+        };
+        let (config, manifest) = oci::image(&cfg, std::slice::from_ref(&layer));
+        let index = oci::index(&[("amd64", &manifest)], &BTreeMap::new());
+        oci::write_layout(dir, &[&layer.blob, &config, &manifest], &index, "1.2.3").unwrap();
+        digest
+    }
+
+    #[test]
+    fn an_images_binary_starts_as_its_entrypoint_says() {
+        let tmp = tempfile::tempdir().unwrap();
+        let digest = layout(&tmp.path().join("layout"), "#!/bin/sh\necho \"$*\"\n");
+        let started =
+            entrypoint_of(&tmp.path().join("layout"), "amd64", &tmp.path().join("run")).unwrap();
+        assert_eq!(started.layer, digest);
+        assert_eq!(
+            started.entrypoint,
+            ["/usr/local/bin/validator", "deployment"]
+        );
+        let out = started.command(&["--list"]).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "deployment --list\n",
+            "the entrypoint's arguments, then the command's (a script's $0 is its file, so argv[0] is the validator tests' business)"
+        );
+        let err = entrypoint_of(&tmp.path().join("layout"), "arm64", &tmp.path().join("run"))
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), "no linux/arm64 image");
+    }
 }
