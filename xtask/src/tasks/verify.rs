@@ -421,7 +421,7 @@ fn verify_images(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
     }
     let key = match key {
         Some(key) => key.to_path_buf(),
-        None => match files(dir)?.into_iter().find(|n| n.ends_with(".pub")) {
+        None => match files(dir)?.0.into_iter().find(|n| n.ends_with(".pub")) {
             Some(name) => dir.join(name),
             None => {
                 return Ok(vec![check(
