@@ -12,6 +12,7 @@
 //! - [`error`]: the engine's errors and their exit codes.
 //! - [`output`]: stdout for the binaries: a closed pipe ends it, a full disk is an error.
 //! - [`verify`]: the checks of `aicr verify` on a bundle directory.
+//! - [`document`]: parsing of untrusted YAML and JSON with a nesting limit.
 
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod checks;
 pub mod constraint;
 pub mod criteria;
+pub mod document;
 pub mod error;
 pub mod exit;
 pub mod output;

@@ -175,7 +175,7 @@ fn read_recipe(path: &str) -> Result<recipe::RecipeResult, Error> {
 }
 
 fn read_snapshot(path: &str) -> Result<aicr::snapshot::Snapshot, Error> {
-    serde_norway::from_str(&read_input(path)?)
+    aicr::document::from_yaml(&read_input(path)?)
         .map_err(|e| Error::Input(format!("{path} is not a Snapshot: {e}")))
 }
 
@@ -242,7 +242,7 @@ impl CriteriaArgs {
             None if snapshot.is_some() => snapshot.map(recipe::criteria_from).unwrap_or_default(),
             Some(path) => {
                 let doc: CriteriaDocument =
-                    serde_norway::from_str(&read_input(path)?).map_err(|e| {
+                    aicr::document::from_yaml(&read_input(path)?).map_err(|e| {
                         Error::Input(format!("{path} is not a RecipeCriteria document: {e}"))
                     })?;
                 if doc.kind != "RecipeCriteria" {
@@ -318,7 +318,7 @@ fn run(command: Command) -> Result<(), Error> {
             let start = jiff::Timestamp::now().as_millisecond();
             let recipe = read_recipe(&args.recipe)?;
             let snapshot: aicr::snapshot::Snapshot =
-                serde_norway::from_str(&read_input(&args.snapshot)?).map_err(|e| {
+                aicr::document::from_yaml(&read_input(&args.snapshot)?).map_err(|e| {
                     Error::Input(format!("{} is not a Snapshot: {e}", args.snapshot))
                 })?;
             let options = aicr::validate::Options {

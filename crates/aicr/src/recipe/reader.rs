@@ -28,7 +28,7 @@ pub struct Read {
 
 /// Reads a `RecipeResult` from YAML or JSON text; see [`read_value`].
 pub fn read(text: &str) -> Result<Read, Error> {
-    let value: Value = serde_norway::from_str(text)
+    let value: Value = crate::document::from_yaml(text)
         .map_err(|e| Error::Input(format!("is not a RecipeResult: {e}")))?;
     read_value(value)
 }
