@@ -14,7 +14,7 @@ use aicr::error::Error;
 use aicr::recipe::{self, RecipeResult};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -99,26 +99,33 @@ pub struct AllowLists {
 }
 
 impl AllowLists {
-    pub fn from_env() -> AllowLists {
+    /// The variables of each criteria field.
+    pub const VARIABLES: [(&'static str, &'static str); 4] = [
+        ("accelerator", "AICR_ALLOWED_ACCELERATORS"),
+        ("service", "AICR_ALLOWED_SERVICES"),
+        ("intent", "AICR_ALLOWED_INTENTS"),
+        ("os", "AICR_ALLOWED_OS"),
+    ];
+
+    /// Reads `AICR_ALLOWED_*` (comma-separated); every value must be a known criteria
+    /// value (aliases allowed) and is kept in its canonical form.
+    pub fn parse(env: &dyn Fn(&str) -> Option<String>) -> Result<AllowLists, String> {
         let mut lists = BTreeMap::new();
-        for (field, var) in [
-            ("accelerator", "AICR_ALLOWED_ACCELERATORS"),
-            ("service", "AICR_ALLOWED_SERVICES"),
-            ("intent", "AICR_ALLOWED_INTENTS"),
-            ("os", "AICR_ALLOWED_OS"),
-        ] {
-            if let Ok(value) = std::env::var(var) {
-                let values: Vec<String> = value
-                    .split(',')
-                    .map(|v| v.trim().to_ascii_lowercase())
-                    .filter(|v| !v.is_empty())
-                    .collect();
-                if !values.is_empty() {
-                    lists.insert(field, values);
+        for (field, var) in Self::VARIABLES {
+            let Some(value) = env(var) else { continue };
+            let mut values: Vec<String> = Vec::new();
+            for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                let canonical =
+                    aicr::criteria::normalize(field, v).map_err(|e| format!("{var}: {e}"))?;
+                if !values.contains(&canonical) {
+                    values.push(canonical);
                 }
             }
+            if !values.is_empty() {
+                lists.insert(field, values);
+            }
         }
-        AllowLists { lists }
+        Ok(AllowLists { lists })
     }
 
     fn check(&self, criteria: &Criteria) -> Result<(), ApiError> {
@@ -162,21 +169,81 @@ fn criteria_from_query(params: &BTreeMap<String, String>) -> Result<Criteria, Ap
     Ok(c)
 }
 
-/// Parses a body as JSON or YAML by its Content-Type.
-fn parse_body<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    if content_type.contains("yaml") {
-        serde_norway::from_slice(body)
-            .map_err(|e| ApiError::invalid(format!("invalid YAML body: {e}")))
-    } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+/// The largest declared or received body: 413.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "INVALID_REQUEST",
+        format!(
+            "the request body is larger than {limit} bytes; hint: AICR_MAX_BODY_BYTES sets the limit"
+        ),
+    )
+}
+
+/// A request's body and whether it is YAML, read within the body limit and the body
+/// timeout: a client that sends too slowly gets 408, one that sends too much 413.
+pub struct Body {
+    bytes: Bytes,
+    yaml: bool,
+}
+
+impl axum::extract::FromRequest<Arc<AppState>> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &Arc<AppState>,
+    ) -> Result<Body, ApiError> {
+        let yaml = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("yaml"));
+        let (limit, timeout) = (state.limits.body_bytes, state.limits.body_timeout);
+        let read = axum::body::to_bytes(request.into_body(), limit.saturating_add(1));
+        match tokio::time::timeout(timeout, read).await {
+            Err(_) => Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "TIMEOUT",
+                format!(
+                    "the request body was not received within {}s",
+                    timeout.as_secs()
+                ),
+            )),
+            Ok(Ok(bytes)) if bytes.len() > limit => Err(too_large(limit)),
+            Ok(Ok(bytes)) => Ok(Body { bytes, yaml }),
+            Ok(Err(err)) => {
+                let too_long = std::error::Error::source(&err)
+                    .is_some_and(|e| e.to_string().contains("length limit exceeded"));
+                if too_long {
+                    Err(too_large(limit))
+                } else {
+                    Err(ApiError::invalid(format!(
+                        "cannot read the request body: {err}"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+impl Body {
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Parses the body as JSON or YAML (by its Content-Type), nesting limited; runs on
+    /// the engine's threads, never on the server's.
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.yaml {
+            let text = std::str::from_utf8(&self.bytes)
+                .map_err(|e| ApiError::invalid(format!("invalid YAML body: {e}")))?;
+            aicr::document::from_yaml(text)
+                .map_err(|e| ApiError::invalid(format!("invalid YAML body: {e}")))
+        } else {
+            aicr::document::from_json(&self.bytes)
+                .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+        }
     }
 }
 
@@ -187,15 +254,11 @@ struct CriteriaBody {
     spec: Criteria,
 }
 
-fn criteria_of(
-    params: &BTreeMap<String, String>,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Criteria, ApiError> {
+fn criteria_of(params: &BTreeMap<String, String>, body: &Body) -> Result<Criteria, ApiError> {
     let criteria = if body.is_empty() {
         criteria_from_query(params)?
     } else {
-        let doc: CriteriaBody = parse_body(headers, body)?;
+        let doc: CriteriaBody = body.parse()?;
         if doc.kind != "RecipeCriteria" {
             return Err(ApiError::invalid(format!(
                 "kind {} is not RecipeCriteria",
@@ -207,14 +270,27 @@ fn criteria_of(
     criteria.normalized().map_err(ApiError::from)
 }
 
-/// Runs engine work on the blocking pool, bounded by `limit`: past it the client gets
-/// 504 TIMEOUT (the work finishes in the background). A panic in the work is resumed
-/// here, so the panic middleware answers 500 and counts it.
+/// Runs engine work (parsing included) on the blocking pool, bounded by `limit`: past
+/// it the client gets 504 TIMEOUT. At most one job per core runs at once and a job
+/// keeps its permit until it really ends, so work whose client has gone cannot pile
+/// up: each job's cost is bounded by the body limit and the nesting limit, and their
+/// number by the permits. A panic in the work is resumed here, so the panic middleware
+/// answers 500 and counts it.
 async fn run_bounded<T: Send + 'static>(
+    state: &AppState,
     limit: Duration,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+    let engine = Arc::clone(&state.engine);
+    let job = async move {
+        let permit = engine.acquire_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+    };
+    match tokio::time::timeout(limit, job).await {
         Ok(Ok(result)) => result,
         Ok(Err(join)) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
         Ok(Err(_)) => Err(ApiError::new(
@@ -238,13 +314,11 @@ fn compute(state: &AppState, criteria: &Criteria) -> Result<RecipeResult, ApiErr
 pub async fn get_recipe(
     State(state): State<Arc<AppState>>,
     Query(params): Query<BTreeMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let criteria = criteria_of(&params, &headers, &body)?;
     let worker = Arc::clone(&state);
-    let result = run_bounded(state.limits.recipe_timeout, move || {
-        compute(&worker, &criteria)
+    let result = run_bounded(&state, state.limits.recipe_timeout, move || {
+        compute(&worker, &criteria_of(&params, &body)?)
     })
     .await?;
     let mut response = axum::Json(result).into_response();
@@ -258,17 +332,15 @@ pub async fn get_recipe(
 pub async fn query(
     State(state): State<Arc<AppState>>,
     Query(params): Query<BTreeMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let selector = params
         .get("selector")
         .cloned()
         .ok_or_else(|| ApiError::invalid("the selector parameter is required"))?;
-    let criteria = criteria_of(&params, &headers, &body)?;
     let worker = Arc::clone(&state);
-    let value = run_bounded(state.limits.recipe_timeout, move || {
-        let result = compute(&worker, &criteria)?;
+    let value = run_bounded(&state, state.limits.recipe_timeout, move || {
+        let result = compute(&worker, &criteria_of(&params, &body)?)?;
         let hydrated = recipe::hydrate(&worker.catalog, &result)?;
         Ok(recipe::select(&hydrated, &selector)?.clone())
     })
@@ -276,26 +348,22 @@ pub async fn query(
     Ok(axum::Json(value).into_response())
 }
 
-pub async fn bundle(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let read = recipe::read_value(parse_body(&headers, &body)?)
-        .map_err(|e| ApiError::invalid(format!("the body {e}")))?;
-    if !read.ignored.is_empty() {
-        crate::log::record(
-            "warn",
-            "ignoring unknown recipe fields",
-            &[("fields", json!(read.ignored))],
-        );
-    }
-    let result = read.recipe;
-    if result.component_refs.is_empty() {
-        return Err(ApiError::invalid("the recipe has no components to bundle"));
-    }
+pub async fn bundle(State(state): State<Arc<AppState>>, body: Body) -> Result<Response, ApiError> {
     let worker = Arc::clone(&state);
-    let zip = run_bounded(state.limits.bundle_timeout, move || {
+    let zip = run_bounded(&state, state.limits.bundle_timeout, move || {
+        let read = recipe::read_value(body.parse()?)
+            .map_err(|e| ApiError::invalid(format!("the body {e}")))?;
+        if !read.ignored.is_empty() {
+            crate::log::record(
+                "warn",
+                "ignoring unknown recipe fields",
+                &[("fields", json!(read.ignored))],
+            );
+        }
+        let result = read.recipe;
+        if result.component_refs.is_empty() {
+            return Err(ApiError::invalid("the recipe has no components to bundle"));
+        }
         let files = aicr::bundle::render(&worker.catalog, &result, &[])?;
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (path, content) in &files {

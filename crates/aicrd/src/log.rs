@@ -17,15 +17,16 @@ fn rank(level: &str) -> u8 {
     }
 }
 
+static THRESHOLD: OnceLock<u8> = OnceLock::new();
+
+/// Sets the level (already checked by the configuration) once, at startup; until then
+/// and by default, `info`.
+pub fn set_level(level: &str) {
+    let _ = THRESHOLD.set(rank(level));
+}
+
 fn threshold() -> u8 {
-    static THRESHOLD: OnceLock<u8> = OnceLock::new();
-    *THRESHOLD.get_or_init(|| {
-        rank(
-            &std::env::var("LOG_LEVEL")
-                .unwrap_or_else(|_| "info".into())
-                .to_ascii_lowercase(),
-        )
-    })
+    *THRESHOLD.get().unwrap_or(&1)
 }
 
 /// Whether records of `level` are written.

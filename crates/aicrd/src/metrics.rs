@@ -16,6 +16,9 @@ pub struct Metrics {
     pub in_flight: IntGauge,
     pub rate_limit_rejects: IntCounter,
     pub panic_recoveries: IntCounter,
+    pub connections: IntGauge,
+    pub connections_refused: IntCounter,
+    pub connection_timeouts: IntCounter,
 }
 
 impl Metrics {
@@ -43,6 +46,18 @@ impl Metrics {
         )?;
         let panic_recoveries =
             IntCounter::new("aicr_panic_recoveries_total", "handler panics recovered")?;
+        let connections = IntGauge::new("aicr_http_connections_open", "open HTTP connections")?;
+        let connections_refused = IntCounter::new(
+            "aicr_http_connections_refused_total",
+            "connections closed at once because the connection limit was reached",
+        )?;
+        let connection_timeouts = IntCounter::new(
+            "aicr_http_connection_timeouts_total",
+            "connections closed by the header or idle timeout",
+        )?;
+        registry.register(Box::new(connections.clone()))?;
+        registry.register(Box::new(connections_refused.clone()))?;
+        registry.register(Box::new(connection_timeouts.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;
@@ -55,6 +70,9 @@ impl Metrics {
             in_flight,
             rate_limit_rejects,
             panic_recoveries,
+            connections,
+            connections_refused,
+            connection_timeouts,
         })
     }
 

@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::ApiError;
-use crate::server::AppState;
+use crate::server::{AppState, InFlight};
 
 /// A token bucket: `rate` tokens a second, at most `burst`.
 #[derive(Debug)]
@@ -52,14 +52,41 @@ impl TokenBucket {
     }
 }
 
-/// The route label of a path: known routes as themselves, anything else `other`, so the
-/// metrics' cardinality stays bounded.
+/// The route label of a path: the route it matches (no route has parameters, so the
+/// path itself), anything else `unmatched`, so the metrics' cardinality stays bounded.
 fn route_label(path: &str) -> &'static str {
     crate::server::ROUTES
         .iter()
         .find(|r| **r == path)
         .copied()
-        .unwrap_or("other")
+        .unwrap_or("unmatched")
+}
+
+/// The method label: the standard methods by name, anything else `OTHER`.
+fn method_label(method: &Method) -> &'static str {
+    static KNOWN: [Method; 7] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::HEAD,
+        Method::OPTIONS,
+    ];
+    KNOWN
+        .iter()
+        .find(|m| *m == method)
+        .map_or("OTHER", Method::as_str)
+}
+
+/// A declared body larger than the limit: refused before a byte of it is read.
+fn declared_too_large(request: &Request, limit: usize) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
 }
 
 fn valid_uuid(value: &str) -> bool {
@@ -69,6 +96,7 @@ fn valid_uuid(value: &str) -> bool {
 pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
+    let method_label = method_label(request.method());
     let path = request.uri().path().to_owned();
     let route = route_label(&path);
     let id = request
@@ -78,11 +106,13 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
         .filter(|v| valid_uuid(v))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    state.in_flight_add(1);
-    state.metrics.in_flight.inc();
+    // A scrape does not count itself.
+    let guard = (route != "/metrics").then(|| InFlight::new(&state));
 
     let v1 = path.starts_with("/v1/");
-    let mut response = if v1 {
+    let mut response = if declared_too_large(&request, state.limits.body_bytes) {
+        crate::api::too_large(state.limits.body_bytes).into_response()
+    } else if v1 {
         match state.limiter.take() {
             Ok(_) => run_guarded(&state, request, next).await,
             Err(wait) => {
@@ -118,11 +148,6 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
             "METHOD_NOT_ALLOWED",
             format!("{method} is not allowed on {path}"),
         ))),
-        None if status == StatusCode::PAYLOAD_TOO_LARGE => Some(Arc::new(ApiError::new(
-            status,
-            "INVALID_REQUEST",
-            "the request body is too large",
-        ))),
         None if status == StatusCode::NOT_FOUND && v1 => Some(Arc::new(ApiError::new(
             status,
             "NOT_FOUND",
@@ -153,19 +178,18 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
             .headers_mut()
             .insert("x-api-version", HeaderValue::from_static("v1"));
     }
-    state.metrics.in_flight.dec();
-    state.in_flight_add(-1);
+    drop(guard);
     let code = response.status().as_u16().to_string();
     state
         .metrics
         .requests
-        .with_label_values(&[&method, route, &code])
+        .with_label_values(&[method_label, route, &code])
         .inc();
     let elapsed = started.elapsed().as_secs_f64();
     state
         .metrics
         .duration
-        .with_label_values(&[&method, route])
+        .with_label_values(&[method_label, route])
         .observe(elapsed);
     if crate::log::enabled("debug") {
         crate::log::record(
@@ -187,10 +211,21 @@ fn error_status(status: StatusCode) -> bool {
     status.is_client_error() || status.is_server_error()
 }
 
+/// Aborts the task when the request is dropped (its client hung up).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs the rest of the stack on its own task, so a panic becomes a 500 and a metric
-/// instead of a dropped connection.
+/// instead of a dropped connection; the task ends with the request.
 async fn run_guarded(state: &AppState, request: Request, next: Next) -> Response {
-    match tokio::spawn(next.run(request)).await {
+    let task = tokio::spawn(next.run(request));
+    let _abort = AbortOnDrop(task.abort_handle());
+    match task.await {
         Ok(response) => response,
         Err(err) => {
             if err.is_panic() {
@@ -223,6 +258,16 @@ mod tests {
         assert!(valid_uuid("6f9619ff-8b86-d011-b42d-00cf4fc964ff"));
         assert!(!valid_uuid("not-a-uuid"));
         assert_eq!(route_label("/v1/recipe"), "/v1/recipe");
-        assert_eq!(route_label("/v1/random/path"), "other");
+        assert_eq!(route_label("/v1/random/path"), "unmatched");
+        assert_eq!(route_label("/v1/recipe/"), "unmatched");
+    }
+
+    #[test]
+    fn method_labels_are_a_fixed_set() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        assert_eq!(method_label(&Method::TRACE), "OTHER");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "OTHER");
+        assert_eq!(method_label(&Method::from_bytes(b"get").unwrap()), "OTHER");
     }
 }

@@ -3,10 +3,9 @@
 
 //! The HTTP server: routes, shared state and the serve loop with graceful shutdown.
 
-use std::future::IntoFuture;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use aicr::build_info::BUILD;
 use anyhow::{Context, Result, bail};
@@ -18,8 +17,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, watch};
 
+use crate::config::Config;
 use crate::{log, shutdown};
 
 /// The routes this server answers, as listed by `GET /`.
@@ -36,63 +36,74 @@ pub const ROUTES: &[&str] = &[
 /// Limits of the API.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    pub recipe_timeout: std::time::Duration,
-    pub bundle_timeout: std::time::Duration,
+    pub recipe_timeout: Duration,
+    pub bundle_timeout: Duration,
     pub body_bytes: usize,
     pub rate: f64,
     pub burst: f64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub addr: SocketAddr,
-    pub shutdown: shutdown::Config,
-    pub limits: Limits,
+    /// Open connections at most; further ones are closed as soon as accepted.
+    pub connections: usize,
+    /// Time to receive a request's headers.
+    pub header_timeout: Duration,
+    /// Time to receive a request's body.
+    pub body_timeout: Duration,
+    /// Time a keep-alive connection may stay without a request.
+    pub idle_timeout: Duration,
 }
 
 /// State shared by all handlers.
 #[derive(Debug)]
 pub struct AppState {
     ready: AtomicBool,
-    in_flight: AtomicUsize,
     pub catalog: aicr::catalog::Catalog,
     pub allow: crate::api::AllowLists,
     pub limits: Limits,
     pub metrics: crate::metrics::Metrics,
     pub limiter: crate::middleware::TokenBucket,
+    /// Engine jobs running at once; a job holds its permit until it really ends.
+    pub engine: Arc<Semaphore>,
 }
 
 impl AppState {
-    fn new(limits: Limits) -> Result<Self> {
+    fn new(limits: Limits, allow: crate::api::AllowLists) -> Result<Self> {
+        let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Ok(Self {
             ready: AtomicBool::new(true),
-            in_flight: AtomicUsize::new(0),
             catalog: aicr::catalog::Catalog::embedded()
                 .context("the embedded catalog is invalid")?,
-            allow: crate::api::AllowLists::from_env(),
+            allow,
             limiter: crate::middleware::TokenBucket::new(limits.rate, limits.burst),
             limits,
             metrics: crate::metrics::Metrics::new().context("cannot set up the metrics")?,
+            engine: Arc::new(Semaphore::new(workers)),
         })
-    }
-
-    /// Adjusts the in-flight count the graceful shutdown waits on.
-    pub fn in_flight_add(&self, delta: isize) {
-        if delta >= 0 {
-            self.in_flight
-                .fetch_add(delta.unsigned_abs(), Ordering::SeqCst);
-        } else {
-            self.in_flight
-                .fetch_sub(delta.unsigned_abs(), Ordering::SeqCst);
-        }
     }
 
     pub fn set_not_ready(&self) {
         self.ready.store(false, Ordering::SeqCst);
     }
 
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
+    /// Requests being served: the gauge the in-flight guards keep.
+    pub fn in_flight(&self) -> i64 {
+        self.metrics.in_flight.get()
+    }
+}
+
+/// Counts a request as in flight for as long as it lives, however it ends: answered,
+/// failed, or dropped when its client hangs up.
+#[derive(Debug)]
+pub struct InFlight(Arc<AppState>);
+
+impl InFlight {
+    pub fn new(state: &Arc<AppState>) -> InFlight {
+        state.metrics.in_flight.inc();
+        InFlight(Arc::clone(state))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.metrics.in_flight.dec();
     }
 }
 
@@ -115,42 +126,103 @@ pub async fn run(config: Config) -> Result<()> {
         ],
     );
 
-    let state = Arc::new(AppState::new(config.limits.clone())?);
-    let (started_tx, started_rx) = oneshot::channel();
-    let graceful = {
-        let state = Arc::clone(&state);
-        let shutdown = config.shutdown.clone();
-        async move {
-            let signal = shutdown::signal().await;
-            log::info("shutting down", &[("signal", json!(signal))]);
-            state.set_not_ready();
-            let started = tokio::time::Instant::now();
-            let _ = started_tx.send(started);
-            shutdown.drain(&state, started).await;
-        }
+    let state = Arc::new(AppState::new(config.limits.clone(), config.allow.clone())?);
+    let app = router(Arc::clone(&state));
+    let timeouts = crate::conn::Timeouts {
+        header: config.limits.header_timeout,
+        idle: config.limits.idle_timeout,
     };
-    let serve = axum::serve(listener, router(Arc::clone(&state)))
-        .with_graceful_shutdown(graceful)
-        .into_future();
-    let deadline = async {
-        match started_rx.await {
-            Ok(started) => tokio::time::sleep_until(started + config.shutdown.timeout).await,
-            Err(_) => std::future::pending().await,
+    let slots = Arc::new(Semaphore::new(config.limits.connections));
+    let (close_tx, close_rx) = watch::channel(false);
+
+    // Accept until the signal, then on through the drain that follows it.
+    let signal = shutdown::signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                accept(accepted, &slots, &state, &app, timeouts, &close_rx).await;
+            }
+            name = &mut signal => {
+                log::info("shutting down", &[("signal", json!(name))]);
+                break;
+            }
         }
-    };
-    tokio::select! {
-        served = serve => served.context("server failed")?,
-        () = deadline => bail!(
+    }
+    state.set_not_ready();
+    let started = tokio::time::Instant::now();
+    let drain = config.shutdown.drain(&state, started);
+    tokio::pin!(drain);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                accept(accepted, &slots, &state, &app, timeouts, &close_rx).await;
+            }
+            () = &mut drain => break,
+        }
+    }
+    drop(listener);
+    let _ = close_tx.send(true);
+    // Every connection holds a slot: all slots back means all connections closed.
+    let all = u32::try_from(config.limits.connections).unwrap_or(u32::MAX);
+    let deadline = started + config.shutdown.timeout;
+    if tokio::time::timeout_at(deadline, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        bail!(
             "graceful shutdown did not finish within {}s; open requests were dropped",
             config.shutdown.timeout.as_secs()
-        ),
+        );
     }
     log::info("stopped", &[]);
     Ok(())
 }
 
+/// Serves a new connection if a slot is free; otherwise closes it at once.
+async fn accept(
+    accepted: std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)>,
+    slots: &Arc<Semaphore>,
+    state: &Arc<AppState>,
+    app: &Router,
+    timeouts: crate::conn::Timeouts,
+    close: &watch::Receiver<bool>,
+) {
+    let stream = match accepted {
+        Ok((stream, _)) => stream,
+        Err(err) => {
+            // Out of file descriptors, or a connection reset before it was accepted:
+            // wait a little rather than spin.
+            log::error("cannot accept a connection", &err.to_string());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return;
+        }
+    };
+    let Ok(slot) = Arc::clone(slots).try_acquire_owned() else {
+        state.metrics.connections_refused.inc();
+        drop(stream);
+        return;
+    };
+    let (app, close, state) = (app.clone(), close.clone(), Arc::clone(state));
+    tokio::spawn(async move {
+        state.metrics.connections.inc();
+        let end = crate::conn::serve(stream, app, timeouts, close).await;
+        state.metrics.connections.dec();
+        if end != crate::conn::End::Closed {
+            state.metrics.connection_timeouts.inc();
+            if log::enabled("debug") {
+                log::record(
+                    "debug",
+                    "connection closed",
+                    &[("reason", json!(format!("{end:?}")))],
+                );
+            }
+        }
+        drop(slot);
+    });
+}
+
 fn router(state: Arc<AppState>) -> Router {
-    let body_limit = state.limits.body_bytes;
     Router::new()
         .route("/", get(root))
         .route("/health", get(health))
@@ -162,7 +234,6 @@ fn router(state: Arc<AppState>) -> Router {
         )
         .route("/v1/query", get(crate::api::query).post(crate::api::query))
         .route("/v1/bundle", post(crate::api::bundle))
-        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             crate::middleware::observe,
