@@ -14,6 +14,11 @@
 //!   `git-cliff` (pinned, installed from PyPI into the tool directory) on the same
 //!   repository with an equivalent configuration.
 //!
+//! - `aicrd`: a release `aicrd` over loopback: recipe and `/health` throughput and
+//!   latency; the time to refuse the most deeply nested body the body limit allows
+//!   (1 MiB of `[`, as YAML and as JSON); how many idle connections it holds before it
+//!   closes new ones, and `/health` latency on an open connection meanwhile.
+//!
 //! Inputs are generated under `target/bench/`. Each measurement is the best of three.
 
 use std::fs;
@@ -267,8 +272,10 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
         );
         out.push(serde_json::json!({ "case": case, "requests_per_second": rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "connections": connections, "seconds": seconds }));
     }
+    let hostile = bench_aicrd_hostile(&addr);
     let _ = child.kill();
     let _ = child.wait();
+    let hostile = hostile?;
     if let [recipe, health] = &out[..] {
         eprintln!(
             "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
@@ -276,6 +283,138 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
                 / health["requests_per_second"].as_f64().unwrap_or(1.0)
         );
     }
+    out.extend(hostile);
+    Ok(out)
+}
+
+/// One request on a connection; the status line and the time to the whole response.
+fn bench_exchange(
+    stream: &mut std::net::TcpStream,
+    head: &str,
+    body: &[u8],
+) -> Result<(String, Duration)> {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16384];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + length {
+                let n = stream.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let status = head.lines().next().unwrap_or_default().to_owned();
+            return Ok((status, started.elapsed()));
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            bail!("aicrd closed the connection without a response");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Hostile clients against the running aicrd (default limits): the most deeply
+/// nested body the body limit allows, and idle connections up to and past the
+/// connection limit while a monitor polls `/health`.
+fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
+    use std::io::Read;
+    use std::net::TcpStream;
+    let mut out = Vec::new();
+    let body = vec![b'['; 1 << 20];
+    for content_type in ["application/yaml", "application/json"] {
+        let mut best = Duration::MAX;
+        for _ in 0..RUNS {
+            let mut stream = TcpStream::connect(addr)?;
+            let head = format!(
+                "POST /v1/recipe HTTP/1.1\r\nHost: bench\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let (status, took) = bench_exchange(&mut stream, &head, &body)?;
+            if !status.starts_with("HTTP/1.1 400") {
+                bail!("a nested {content_type} body answered {status}");
+            }
+            best = best.min(took);
+        }
+        let ms = best.as_secs_f64() * 1e3;
+        eprintln!(
+            "bench: aicrd refuses 1 MiB of nested {content_type} in {ms:.1} ms (400, best of {RUNS}; upload included)"
+        );
+        out.push(serde_json::json!({ "case": format!("refuse nested {content_type}"), "body_bytes": body.len(), "ms": ms }));
+    }
+
+    let health = "GET /health HTTP/1.1\r\nHost: bench\r\n\r\n";
+    let mut monitor = TcpStream::connect(addr)?;
+    monitor.set_nodelay(true)?;
+    let sample = |monitor: &mut TcpStream, n: usize| -> Result<Vec<f64>> {
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (status, took) = bench_exchange(monitor, health, b"")?;
+            if !status.starts_with("HTTP/1.1 200") {
+                bail!("/health answered {status}");
+            }
+            v.push(took.as_secs_f64() * 1e3);
+        }
+        v.sort_by(f64::total_cmp);
+        Ok(v)
+    };
+    let pct = |v: &[f64], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
+    let before = sample(&mut monitor, 500)?;
+    // Open idle connections until the server closes a new one at once.
+    let mut idle = Vec::new();
+    let held = loop {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+        let mut probe = [0u8; 1];
+        match (&stream).read(&mut probe) {
+            Ok(0) => break idle.len(),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                idle.push(stream)
+            }
+            Ok(_) | Err(_) => break idle.len(),
+        }
+        if idle.len() > 100_000 {
+            bail!("aicrd never refused a connection");
+        }
+    };
+    // The monitor's own connection is one of the slots.
+    let during = sample(&mut monitor, 500)?;
+    eprintln!(
+        "bench: aicrd holds {} idle connections (+1 monitor) and closes further ones at once; /health on an open connection: p50 {:.3} ms, p99 {:.3} ms (before: p50 {:.3} ms, p99 {:.3} ms)",
+        held,
+        pct(&during, 0.5),
+        pct(&during, 0.99),
+        pct(&before, 0.5),
+        pct(&before, 0.99)
+    );
+    out.push(serde_json::json!({
+        "case": "idle connections at the limit",
+        "idle_connections_held": held,
+        "health_p50_ms": pct(&during, 0.5),
+        "health_p99_ms": pct(&during, 0.99),
+        "health_p50_ms_before": pct(&before, 0.5),
+        "health_p99_ms_before": pct(&before, 0.99),
+    }));
+    drop(idle);
     Ok(out)
 }
 
