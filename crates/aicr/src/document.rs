@@ -140,9 +140,9 @@ struct Flow {
 /// A character-level model of libyaml's scanner, tracking only what decides where
 /// tokens start and how deep collections nest.
 #[derive(Debug)]
-struct Scanner {
-    chars: Vec<(usize, char)>,
-    len: usize,
+struct Scanner<'a> {
+    text: &'a str,
+    /// The byte offset of the current character (libyaml's `mark.index`).
     pos: usize,
     line: usize,
     column: i64,
@@ -156,11 +156,10 @@ struct Scanner {
     limit: usize,
 }
 
-impl Scanner {
-    fn new(text: &str, limit: usize) -> Scanner {
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, limit: usize) -> Scanner<'a> {
         Scanner {
-            chars: text.char_indices().collect(),
-            len: text.len(),
+            text,
             pos: 0,
             line: 0,
             column: 0,
@@ -174,8 +173,9 @@ impl Scanner {
         }
     }
 
+    /// The character `k` ahead (libyaml looks at most four ahead).
     fn at(&self, k: usize) -> Option<char> {
-        self.chars.get(self.pos + k).map(|&(_, c)| c)
+        self.text.get(self.pos..)?.chars().nth(k)
     }
 
     fn is(&self, k: usize, c: char) -> bool {
@@ -184,11 +184,6 @@ impl Scanner {
 
     fn blankz(&self, k: usize) -> bool {
         self.at(k).is_none_or(|c| is_blank(c) || is_break(c))
-    }
-
-    /// The byte offset of the current character (libyaml's `mark.index`).
-    fn index(&self) -> usize {
-        self.chars.get(self.pos).map_or(self.len, |&(i, _)| i)
     }
 
     /// Moves past one character, or one line break (`\r\n` counts as one).
@@ -200,12 +195,12 @@ impl Scanner {
                 self.column = 0;
             }
             Some(c) if is_break(c) => {
-                self.pos += 1;
+                self.pos += c.len_utf8();
                 self.line += 1;
                 self.column = 0;
             }
-            Some(_) => {
-                self.pos += 1;
+            Some(c) => {
+                self.pos += c.len_utf8();
                 self.column += 1;
             }
             None => {}
@@ -238,7 +233,7 @@ impl Scanner {
             let key = Key {
                 line: self.line,
                 column: self.column,
-                index: self.index(),
+                index: self.pos,
             };
             *self.key_slot() = Some(key);
         }
@@ -251,7 +246,7 @@ impl Scanner {
     /// The possible simple key of this level: libyaml drops keys on an earlier line or
     /// more than 1024 bytes back.
     fn take_key(&mut self) -> Option<Key> {
-        let (line, index) = (self.line, self.index());
+        let (line, index) = (self.line, self.pos);
         self.key_slot()
             .take()
             .filter(|k| k.line == line && k.index + 1024 >= index)
@@ -567,9 +562,7 @@ impl Scanner {
         if !self.at(0).is_some_and(is_break) {
             // libyaml stops: "did not find expected comment or line break"; so does
             // the model, by treating the rest as this scalar.
-            if self.at(0).is_some() {
-                self.pos = self.chars.len();
-            }
+            self.pos = self.text.len();
             return;
         }
         self.skip();
