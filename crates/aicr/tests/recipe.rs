@@ -583,8 +583,8 @@ fn a_recipe_without_the_optional_fields_loads_in_bundle_and_validate() {
         String::from_utf8_lossy(&out.stderr)
     );
     let deploy = std::fs::read_to_string(bundle.join("deploy.sh")).unwrap();
-    let cert_manager = deploy.find("install 'cert-manager'").unwrap();
-    let gpu_operator = deploy.find("install 'gpu-operator'").unwrap();
+    let cert_manager = deploy.find("'--' 'cert-manager'").unwrap();
+    let gpu_operator = deploy.find("'--' 'gpu-operator'").unwrap();
     assert!(cert_manager < gpu_operator, "{deploy}");
 
     let snapshot = dir.join("snapshot.yaml");

@@ -647,7 +647,7 @@ fn a_recipe_without_the_optional_fields_bundles() {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut deploy = String::new();
         std::io::Read::read_to_string(&mut zip.by_name("deploy.sh").unwrap(), &mut deploy).unwrap();
-        let at = |name: &str| deploy.find(&format!("install '{name}'")).unwrap();
+        let at = |name: &str| deploy.find(&format!("'--' '{name}'")).unwrap();
         assert!(at("cert-manager") < at("gpu-operator"), "{deploy}");
     }
 

@@ -73,7 +73,7 @@ fn read_document<T: serde::de::DeserializeOwned>(var: &str) -> Result<Option<T>,
     };
     let text =
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read {var}={path}: {e}"))?;
-    serde_norway::from_str(&text)
+    aicr::document::from_yaml(&text)
         .map(Some)
         .map_err(|e| format!("{var}={path} is not valid: {e}"))
 }
