@@ -451,7 +451,7 @@ mod tests {
             .filter(|r| r["relationshipType"] == "CONTAINS")
             .count();
         assert_eq!(contains, 3, "the binary, libc6 and x");
-        let whole = index_sbom(&image, &index, &[platform.clone()]);
+        let whole = index_sbom(&image, &index, std::slice::from_ref(&platform));
         assert!(
             whole["packages"]
                 .as_array()
