@@ -54,13 +54,45 @@ pub struct Image {
     pub args: Vec<String>,
     /// Where it is published, e.g. `ghcr.io/nvidia/aicrd`.
     pub repository: String,
-    /// `static` (a minimal nonroot base built here) or an image reference, supplied as
-    /// a local OCI layout with `--base NAME=oci:DIR`.
+    /// `static` (a minimal nonroot base built here) or an image reference pinned by
+    /// the digest of its index, `host/name:tag@sha256:…`, pulled through the
+    /// distribution API or supplied as a local OCI layout with `--base NAME=oci:DIR`.
+    /// A tagged release refuses an unpinned base.
     #[serde(default = "default_base")]
     pub base: String,
     /// The CA bundle of the static base, relative to the project root.
     #[serde(default = "default_ca_bundle")]
     pub ca_bundle: String,
+}
+
+/// The base of an image, as its `base` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseImage {
+    /// The minimal nonroot base built here.
+    Static,
+    /// An image from a registry, pinned by the digest of what its tag resolves to (an
+    /// index or a manifest) when `pin` is set.
+    Registry {
+        reference: crate::registry::Reference,
+        pin: Option<String>,
+    },
+}
+
+impl Image {
+    /// The parsed `base`; an invalid reference or digest is an error naming the fix.
+    pub fn base_image(&self) -> Result<BaseImage> {
+        if self.base == "static" {
+            return Ok(BaseImage::Static);
+        }
+        let reference = crate::registry::Reference::parse(&self.base).with_context(|| {
+            format!(
+                "image '{}': base '{}' is not 'static' nor host/name:tag@sha256:<digest>",
+                self.name, self.base
+            )
+        })?;
+        let pin = reference.digest.clone();
+        Ok(BaseImage::Registry { reference, pin })
+    }
 }
 
 fn default_base() -> String {
@@ -352,6 +384,17 @@ impl Definition {
                 bail!("{what} needs a reason");
             }
         }
+        let mut seen_images = BTreeSet::new();
+        for image in &raw.images {
+            check_name("image.name", &image.name)?;
+            if !seen_images.insert(image.name.clone()) {
+                bail!(
+                    "image '{}' is defined twice; hint: each [[image]] needs its own name",
+                    image.name
+                );
+            }
+            image.base_image()?;
+        }
         Ok(Definition {
             project: raw.project.name,
             checksums: raw.project.checksums,
@@ -628,5 +671,53 @@ formats = ["tar.gz"]
             let err = format!("{:#}", Definition::parse(&text).unwrap_err());
             assert!(err.contains(needle), "{needle:?} not in {err:?}");
         }
+    }
+
+    #[test]
+    fn image_bases_are_static_or_references_pinned_by_digest() {
+        let image = |base: &str| {
+            format!(
+                "{GOOD}\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/nvidia/aicr\"\nbase = \"{base}\"\n"
+            )
+        };
+        let pin = format!("sha256:{}", "0123456789abcdef".repeat(4));
+        let def = Definition::parse(&image(&format!("nvcr.io/nvidia/cuda:13.1.0@{pin}"))).unwrap();
+        match def.images[0].base_image().unwrap() {
+            BaseImage::Registry {
+                reference,
+                pin: Some(p),
+            } => {
+                assert_eq!(p, pin);
+                assert_eq!(reference.repository, "nvidia/cuda");
+                assert_eq!(reference.tag.as_deref(), Some("13.1.0"));
+            }
+            other => panic!("a pinned registry base, not {other:?}"),
+        }
+        let def = Definition::parse(&image("nvcr.io/nvidia/cuda:13.1.0")).unwrap();
+        assert!(matches!(
+            def.images[0].base_image().unwrap(),
+            BaseImage::Registry { pin: None, .. }
+        ));
+        let def = Definition::parse(&image("static")).unwrap();
+        assert_eq!(def.images[0].base_image().unwrap(), BaseImage::Static);
+        for (base, needle) in [
+            (
+                "nvcr.io/nvidia/cuda:13.1.0@sha256:abc",
+                "is not a sha256 digest",
+            ),
+            (
+                "nvcr.io/nvidia/cuda:13.1.0@md5:abc",
+                "is not a sha256 digest",
+            ),
+            ("cuda:13.1.0", "names no registry host"),
+            ("nvcr.io/NVIDIA/cuda:1", "is not a repository name"),
+        ] {
+            let err = format!("{:#}", Definition::parse(&image(base)).unwrap_err());
+            assert!(err.contains(needle), "{base}: {needle:?} not in {err:?}");
+            assert!(err.contains("image 'aicr'"), "{err}");
+        }
+        let twice = format!("{}{}", image("static"), image("static").replace(GOOD, ""));
+        let err = format!("{:#}", Definition::parse(&twice).unwrap_err());
+        assert!(err.contains("image 'aicr' is defined twice"), "{err}");
     }
 }

@@ -258,6 +258,10 @@ pub struct ImagesArgs {
     /// PEM); default: $AICR_SIGNING_KEY. Without a key no referrers are attached.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// Check that the registry credentials may push to every image's repository (the
+    /// registry's pull,push handshake and a cancelled upload), pushing nothing.
+    #[arg(long)]
+    pub check_push: bool,
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -6,7 +6,7 @@
 //! the OCI image layout on disk (`oci-layout`, `index.json`, `blobs/sha256/…`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
@@ -65,6 +65,59 @@ pub enum Node {
 pub struct Layer {
     pub blob: Blob,
     pub diff_id: String,
+}
+
+/// A layer as an image refers to it: its descriptor and the digest of its uncompressed
+/// tar. Built layers carry their bytes; a base's layers stay files ([`StoredBlob`]).
+#[derive(Debug, Clone)]
+pub struct LayerInfo {
+    pub descriptor: Value,
+    pub diff_id: String,
+}
+
+impl Layer {
+    pub fn info(&self) -> LayerInfo {
+        LayerInfo {
+            descriptor: self.blob.descriptor(),
+            diff_id: self.diff_id.clone(),
+        }
+    }
+}
+
+/// A blob kept as a file (a base image's layers, which may be gigabytes): copied into
+/// layouts, never read into memory.
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub media_type: &'static str,
+    pub digest: String,
+    pub size: u64,
+    pub path: PathBuf,
+}
+
+impl StoredBlob {
+    /// The blob `digest` of the layout in `dir`, its content checked (read in constant
+    /// memory).
+    pub fn of_layout(dir: &Path, media_type: &'static str, digest: &str) -> Result<StoredBlob> {
+        let path = blob_path(dir, digest)?;
+        let (hex, size) = fsutil::sha256_file(&path)
+            .with_context(|| format!("blob {digest} is missing from {}", dir.display()))?;
+        if format!("sha256:{hex}") != digest {
+            anyhow::bail!(
+                "blob {digest} of {} does not match its content (sha256:{hex})",
+                dir.display()
+            );
+        }
+        Ok(StoredBlob {
+            media_type,
+            digest: digest.to_owned(),
+            size,
+            path,
+        })
+    }
+
+    pub fn descriptor(&self) -> Value {
+        json!({ "mediaType": self.media_type, "digest": self.digest, "size": self.size })
+    }
 }
 
 /// Builds a deterministic layer: entries sorted, uid/gid as given (0 for files), mtime
@@ -186,7 +239,7 @@ pub struct ImageConfig<'a> {
 }
 
 /// The config and manifest of one platform's image, with every layer.
-pub fn image(cfg: &ImageConfig<'_>, layers: &[Layer]) -> (Blob, Blob) {
+pub fn image(cfg: &ImageConfig<'_>, layers: &[LayerInfo]) -> (Blob, Blob) {
     let config = json!({
         "created": cfg.created,
         "architecture": cfg.arch,
@@ -206,7 +259,7 @@ pub fn image(cfg: &ImageConfig<'_>, layers: &[Layer]) -> (Blob, Blob) {
         "schemaVersion": 2,
         "mediaType": MANIFEST,
         "config": config.descriptor(),
-        "layers": layers.iter().map(|l| l.blob.descriptor()).collect::<Vec<_>>(),
+        "layers": layers.iter().map(|l| l.descriptor.clone()).collect::<Vec<_>>(),
         "annotations": cfg.labels,
     });
     (config, Blob::json(MANIFEST, &manifest))
@@ -228,10 +281,16 @@ pub fn index(manifests: &[(&str, &Blob)], annotations: &BTreeMap<String, String>
     )
 }
 
-/// Writes an OCI image layout holding `blobs`, whose `index.json` points at `top`
-/// tagged `reference`. The directory is replaced as a whole.
-pub fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, reference: &str) -> Result<()> {
-    write_layout_with(dir, blobs, top, reference, &[])
+/// Writes an OCI image layout holding `blobs` and the `stored` blob files, whose
+/// `index.json` points at `top` tagged `reference`. The directory is replaced as a whole.
+pub fn write_layout(
+    dir: &Path,
+    blobs: &[&Blob],
+    stored: &[&StoredBlob],
+    top: &Blob,
+    reference: &str,
+) -> Result<()> {
+    write_layout_with(dir, blobs, stored, top, reference, &[])
 }
 
 /// Like [`write_layout`], with artifact manifests (`referrers`, whose blobs are among
@@ -239,6 +298,7 @@ pub fn write_layout(dir: &Path, blobs: &[&Blob], top: &Blob, reference: &str) ->
 pub fn write_layout_with(
     dir: &Path,
     blobs: &[&Blob],
+    stored: &[&StoredBlob],
     top: &Blob,
     reference: &str,
     referrers: &[&Blob],
@@ -249,6 +309,22 @@ pub fn write_layout_with(
     for blob in blobs.iter().chain(std::iter::once(&top)) {
         let hex = blob.digest.trim_start_matches("sha256:");
         fsutil::write_atomically(&dir.join("blobs/sha256").join(hex), &blob.bytes)?;
+    }
+    for blob in stored {
+        let to = blob_path(dir, &blob.digest)?;
+        if to.exists() {
+            continue;
+        }
+        // A hard link where the file system allows, else a copy (the kernel's, in
+        // constant memory); the content is immutable either way.
+        if std::fs::hard_link(&blob.path, &to).is_err() {
+            fsutil::write_with(&to, |file| {
+                let mut from = std::fs::File::open(&blob.path)
+                    .with_context(|| format!("cannot open {}", blob.path.display()))?;
+                std::io::copy(&mut from, file)?;
+                Ok(())
+            })?;
+        }
     }
     fsutil::write_atomically(
         &dir.join("oci-layout"),
@@ -276,12 +352,16 @@ pub fn blob_digests(manifest: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Reads a blob of a layout by digest.
+/// Where a layout keeps the blob `digest`.
+pub fn blob_path(dir: &Path, digest: &str) -> Result<PathBuf> {
+    crate::registry::check_digest(digest)?;
+    let hex = digest.trim_start_matches("sha256:");
+    Ok(dir.join("blobs/sha256").join(hex))
+}
+
+/// Reads a blob of a layout by digest (manifests and configs: blobs kept small).
 pub fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>> {
-    let hex = digest
-        .strip_prefix("sha256:")
-        .with_context(|| format!("unsupported digest {digest}"))?;
-    std::fs::read(dir.join("blobs/sha256").join(hex))
+    std::fs::read(blob_path(dir, digest)?)
         .with_context(|| format!("blob {digest} is missing from {}", dir.display()))
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! `cargo xtask images [--out DIR] [--base NAME=oci:DIR …] [--push REGISTRY] [--dry-run]`:
-//! multi-platform OCI images of the release's binaries, without a container engine.
+//! `cargo xtask images [--out DIR] [--base NAME=oci:DIR …] [--pull] [--push REGISTRY]
+//! [--dry-run] [--check-push]`: multi-platform OCI images of the release's binaries,
+//! without a container engine.
 //!
 //! Building writes, for each `[[image]]` of the definition, an OCI image layout under
 //! `images/<name>/` of the output directory: an image index with one manifest per
@@ -13,18 +14,25 @@
 //! binary with different `args` share its blob (built once, uploaded once per registry
 //! repository that lacks it). A
 //! `static` base is built here (passwd/group with `nonroot`, a CA bundle, `/tmp`); any
-//! other base is pulled through the distribution API (anonymous token auth, or the
-//! registry credentials below) and cached as an OCI layout under `target/tools/bases/`,
-//! or given as a local layout with `--base NAME=oci:DIR`; an image whose base cannot be
-//! had is skipped with a notice saying why. Layers are deterministic
-//! and `created` is the commit time: the same commit gives the same digests.
+//! other base is named `host/name:tag@sha256:…`, pinned by the digest of its index, and
+//! pulled through the distribution API (see `registry`) into an OCI layout cached under
+//! `target/tools/bases/`, or given as a local layout with `--base NAME=oci:DIR`; the
+//! pulled (or given) image must be the pinned one. A tagged release refuses an unpinned
+//! base and fails when a base cannot be had; a snapshot warns about an unpinned base and
+//! skips an image whose base cannot be had, saying why. Base layers stay files (hard
+//! links or copies), never read into memory. Layers are deterministic and `created` is
+//! the commit time: the same commit gives the same digests.
 //!
 //! Pushing (`--push REGISTRY`, a separate step) uploads every blob the registry lacks,
-//! each manifest by digest, and the index under the version tag and, for stable
-//! releases only, `latest`. `--dry-run` lists every request instead.
+//! streamed from the layout, each manifest by digest, and the index under the version
+//! tag and, for stable releases only, `latest`; a tagged release pushes every image or
+//! fails naming the missing one. `--dry-run` lists every request instead.
+//! `--check-push` proves the credentials may push to every image's repository and
+//! pushes nothing. Registry credentials: `AICR_REGISTRY_USERNAME` and
+//! `AICR_REGISTRY_PASSWORD`, or `GITHUB_TOKEN` for ghcr.io.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -32,27 +40,62 @@ use serde_json::Value;
 use ed25519_dalek::SigningKey;
 
 use crate::artifacts::{Artifact, Kind, OutDir};
-use crate::dist::Definition;
+use crate::dist::{BaseImage, Definition};
 use crate::flags::ImagesArgs;
 use crate::image_attest::{self, Image, Platform};
 use crate::image_contents;
-use crate::oci::{self, Blob, ImageConfig, Layer, Node};
+use crate::oci::{self, Blob, ImageConfig, Layer, Node, StoredBlob};
 use crate::project::Project;
-use crate::registry::Registry;
+use crate::registry::{Access, Reference, Registry};
 use crate::targets::TARGETS;
 use crate::tasks::plan::ImagePush;
 
 /// Layers and config defaults of a base image for one architecture.
 struct Base {
-    layers: Vec<Layer>,
+    layers: Vec<oci::LayerInfo>,
+    /// Layers built here (the static base).
+    built: Vec<Blob>,
+    /// Layers of a base layout, kept as files.
+    stored: Vec<StoredBlob>,
     env: Vec<String>,
 }
 
+/// The digest of what a layout's `index.json` points at.
+fn layout_digest(dir: &Path) -> Result<String> {
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("index.json"))
+            .with_context(|| format!("{} is not an OCI layout", dir.display()))?,
+    )
+    .with_context(|| format!("{}/index.json is not JSON", dir.display()))?;
+    index["manifests"][0]["digest"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("the layout {} lists no image", dir.display()))
+}
+
+/// The media type of a manifest or index, as the registry said or the document says.
+fn media_type_of(said: &str, value: &Value) -> Result<&'static str> {
+    let known = [
+        oci::INDEX,
+        oci::MANIFEST,
+        crate::registry::DOCKER_LIST,
+        crate::registry::DOCKER_MANIFEST,
+    ];
+    let declared = value["mediaType"].as_str().unwrap_or(said);
+    known
+        .into_iter()
+        .find(|t| *t == declared)
+        .or_else(|| known.into_iter().find(|t| *t == said))
+        .with_context(|| format!("unsupported manifest media type '{declared}'"))
+}
+
 /// Pulls a base image through the distribution API into an OCI layout cached in the
-/// tool directory (linux/amd64 and linux/arm64 only); a cached layout is reused.
-pub fn pull_base(project: &Project, reference: &str) -> Result<PathBuf> {
-    let (host, repo, tag) = crate::registry::parse_reference(reference)?;
-    let safe: String = format!("{host}/{repo}/{tag}")
+/// tool directory (linux/amd64 and linux/arm64 only). Blobs are streamed to disk and
+/// checked against their digests; the image's digest is checked against `pin`. A cached
+/// layout is reused when it matches the pin (or, unpinned, always).
+pub fn pull_base(project: &Project, reference: &Reference, pin: Option<&str>) -> Result<PathBuf> {
+    let repo = &reference.repository;
+    let safe: String = format!("{}/{repo}/{}", reference.host, reference.reference())
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "./-_".contains(c) {
@@ -62,30 +105,44 @@ pub fn pull_base(project: &Project, reference: &str) -> Result<PathBuf> {
             }
         })
         .collect();
-    let dir = crate::tools::venv(project)
+    let bases = crate::tools::venv(project)
         .parent()
         .context("tools dir")?
-        .join("bases")
-        .join(safe);
+        .join("bases");
+    let dir = bases.join(safe);
     if dir.join("index.json").is_file() {
-        return Ok(dir);
+        match pin {
+            None => return Ok(dir),
+            Some(pin) if layout_digest(&dir).ok().as_deref() == Some(pin) => return Ok(dir),
+            Some(_) => eprintln!(
+                "images: the cached base {} is not the pinned one; pulling again",
+                dir.display()
+            ),
+        }
     }
-    eprintln!("images: pulling base {reference}");
-    let registry = Registry::new(
-        &host,
-        std::env::var("AICR_REGISTRY_USERNAME").ok(),
-        std::env::var("AICR_REGISTRY_PASSWORD").ok(),
-    );
-    let (top_bytes, top_type) = registry.get_manifest(&repo, &tag)?;
-    let mut blobs: Vec<Blob> = Vec::new();
-    let top_value: Value = serde_json::from_slice(&top_bytes)?;
-    let manifests: Vec<Value> =
+    let shown = format!("{}/{repo}:{}", reference.host, reference.reference());
+    eprintln!("images: pulling base {shown}");
+    let registry = Registry::new(&reference.host)?;
+    let (top_bytes, top_type, top_digest) = registry.get_manifest(repo, reference.reference())?;
+    if let Some(pin) = pin
+        && top_digest != pin
+    {
+        bail!(
+            "base {shown}: registry {} serves {top_digest}, not the pinned {pin}; hint: review the new base, then pin it in {} as {shown}@{top_digest}",
+            reference.host,
+            crate::dist::DEFINITION
+        );
+    }
+    let top_value: Value = serde_json::from_slice(&top_bytes)
+        .with_context(|| format!("base {shown}: its manifest is not JSON"))?;
+    let top_type = media_type_of(&top_type, &top_value)?;
+    let platform_digests: Vec<String> =
         if top_type == oci::INDEX || top_type == crate::registry::DOCKER_LIST {
-            top_value["manifests"]
+            let wanted: Vec<String> = top_value["manifests"]
                 .as_array()
-                .cloned()
+                .map(Vec::as_slice)
                 .unwrap_or_default()
-                .into_iter()
+                .iter()
                 .filter(|d| {
                     d["platform"]["os"] == "linux"
                         && matches!(
@@ -93,45 +150,65 @@ pub fn pull_base(project: &Project, reference: &str) -> Result<PathBuf> {
                             Some("amd64" | "arm64")
                         )
                 })
-                .collect()
+                .filter_map(|d| d["digest"].as_str().map(str::to_owned))
+                .collect();
+            if wanted.is_empty() {
+                bail!("base {shown} has no linux/amd64 or linux/arm64 image");
+            }
+            wanted
         } else {
-            vec![]
+            vec![top_digest.clone()]
         };
-    let fetch_manifest = |bytes: Vec<u8>, blobs: &mut Vec<Blob>| -> Result<()> {
-        let manifest: Value = serde_json::from_slice(&bytes)?;
-        let digests = oci::blob_digests(&manifest);
-        for digest in digests {
-            blobs.push(Blob::new(oci::LAYER, registry.get_blob(&repo, &digest)?));
-        }
-        blobs.push(Blob::new(oci::MANIFEST, bytes));
-        Ok(())
-    };
-    if manifests.is_empty() {
-        fetch_manifest(top_bytes.clone(), &mut blobs)?;
-    } else {
-        for d in &manifests {
-            let (bytes, _) =
-                registry.get_manifest(&repo, d["digest"].as_str().unwrap_or_default())?;
-            fetch_manifest(bytes, &mut blobs)?;
+    std::fs::create_dir_all(&bases)
+        .with_context(|| format!("cannot create {}", bases.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".pull-")
+        .tempdir_in(&bases)
+        .with_context(|| format!("cannot create a directory in {}", bases.display()))?;
+    let layout = tmp.path().join("layout");
+    let mut manifests = Vec::new();
+    for digest in &platform_digests {
+        let (bytes, said, _) = if *digest == top_digest {
+            (top_bytes.clone(), top_type.to_owned(), top_digest.clone())
+        } else {
+            registry.get_manifest(repo, digest)?
+        };
+        let value: Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("base {shown}: manifest {digest} is not JSON"))?;
+        let media_type = media_type_of(&said, &value)?;
+        manifests.push((Blob::new(media_type, bytes), value));
+    }
+    let top = Blob::new(top_type, top_bytes);
+    let small: Vec<&Blob> = manifests
+        .iter()
+        .map(|(b, _)| b)
+        .filter(|b| b.digest != top.digest)
+        .collect();
+    oci::write_layout(&layout, &small, &[], &top, reference.reference())?;
+    let mut size = 0;
+    for (_, manifest) in &manifests {
+        for digest in oci::blob_digests(manifest) {
+            let path = oci::blob_path(&layout, &digest)?;
+            if !path.exists() {
+                size += registry.download_blob(repo, &digest, &path)?;
+            }
         }
     }
-    let media_type: &'static str = if top_type == crate::registry::DOCKER_LIST {
-        crate::registry::DOCKER_LIST
-    } else if top_type == oci::INDEX {
-        oci::INDEX
-    } else if top_type == crate::registry::DOCKER_MANIFEST {
-        crate::registry::DOCKER_MANIFEST
-    } else {
-        oci::MANIFEST
-    };
-    let top = Blob::new(media_type, top_bytes);
-    let refs: Vec<&Blob> = blobs.iter().collect();
-    oci::write_layout(&dir, &refs, &top, &tag)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clean {}", dir.display()))?;
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::rename(&layout, &dir)
+        .with_context(|| format!("cannot move the pulled base into {}", dir.display()))?;
+    eprintln!("images: pulled base {shown} ({top_digest}, {size} bytes of blobs)");
     Ok(dir)
 }
 
-/// Reads the base for `arch` from a local OCI layout.
-fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
+/// Reads the base for `arch` from a local OCI layout; its layers stay files.
+fn layout_base(dir: &Path, arch: &str) -> Result<Base> {
     let index: Value = serde_json::from_slice(
         &std::fs::read(dir.join("index.json"))
             .with_context(|| format!("{} is not an OCI layout", dir.display()))?,
@@ -174,7 +251,12 @@ fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let mut layers = Vec::new();
+    let mut base = Base {
+        layers: Vec::new(),
+        built: Vec::new(),
+        stored: Vec::new(),
+        env: Vec::new(),
+    };
     for (i, layer) in manifest["layers"]
         .as_array()
         .cloned()
@@ -183,7 +265,6 @@ fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
         .enumerate()
     {
         let digest = layer["digest"].as_str().unwrap_or_default();
-        let bytes = oci::read_blob(dir, digest)?;
         let media_type = match layer["mediaType"].as_str() {
             Some(oci::LAYER) | Some("application/vnd.docker.image.rootfs.diff.tar.gzip") => {
                 oci::LAYER
@@ -192,21 +273,19 @@ fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
                 "base layer {digest} has media type {other:?}, only gzip layers are supported"
             ),
         };
-        let blob = Blob::new(media_type, bytes);
-        if blob.digest != digest {
-            bail!(
-                "base blob {digest} of {} does not match its content",
-                dir.display()
-            );
-        }
+        let blob = StoredBlob::of_layout(dir, media_type, digest)?;
         let diff_id = diff_ids
             .get(i)
             .and_then(Value::as_str)
             .context("the base config lacks a diff_id")?
             .to_owned();
-        layers.push(Layer { blob, diff_id });
+        base.layers.push(oci::LayerInfo {
+            descriptor: blob.descriptor(),
+            diff_id,
+        });
+        base.stored.push(blob);
     }
-    let env = config["config"]["Env"]
+    base.env = config["config"]["Env"]
         .as_array()
         .map(|e| {
             e.iter()
@@ -214,7 +293,70 @@ fn layout_base(dir: &std::path::Path, arch: &str) -> Result<Base> {
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Base { layers, env })
+    Ok(base)
+}
+
+/// The base layout of a registry-based image: given with `--base`, or pulled. A tagged
+/// release refuses an unpinned base and fails when the base cannot be had; otherwise
+/// `None` means the image is skipped (the notice says why).
+fn registry_base(
+    project: &Project,
+    image: &crate::dist::Image,
+    given: Option<&PathBuf>,
+    pull: bool,
+    tagged: bool,
+) -> Result<Option<PathBuf>> {
+    let BaseImage::Registry { reference, pin } = image.base_image()? else {
+        return Ok(None);
+    };
+    let name = &image.name;
+    if pin.is_none() {
+        if tagged {
+            bail!(
+                "image {name}: its base {} is not pinned by digest, and a tagged release needs it pinned; hint: set base = \"{}@sha256:<digest of its index>\" in {}",
+                image.base,
+                image.base,
+                crate::dist::DEFINITION
+            );
+        }
+        eprintln!(
+            "images: {name}: warning: its base {} is not pinned by digest (a tagged release refuses it)",
+            image.base
+        );
+    }
+    if let Some(dir) = given {
+        if let Some(pin) = &pin {
+            let actual = layout_digest(dir)?;
+            if actual != *pin {
+                bail!(
+                    "image {name}: the base layout {} holds {actual}, not the pinned {pin}",
+                    dir.display()
+                );
+            }
+        }
+        return Ok(Some(dir.clone()));
+    }
+    if !pull {
+        eprintln!(
+            "images: {name}: skipped, its base {} is pulled for tagged releases only; hint: --base {name}=oci:DIR, or cargo xtask images --pull",
+            image.base
+        );
+        return Ok(None);
+    }
+    match pull_base(project, &reference, pin.as_deref()) {
+        Ok(dir) => Ok(Some(dir)),
+        Err(err) if tagged => Err(err.context(format!(
+            "image {name}: its base {} cannot be pulled",
+            image.base
+        ))),
+        Err(err) => {
+            eprintln!(
+                "images: {name}: skipped, its base {} cannot be pulled ({err:#}); hint: --base {name}=oci:DIR with a layout of that image",
+                image.base
+            );
+            Ok(None)
+        }
+    }
 }
 
 fn parse_bases(args: &[String]) -> Result<BTreeMap<String, PathBuf>> {
@@ -249,6 +391,7 @@ pub fn build(
     }
     let bases = parse_bases(base_args)?;
     let mtime = u64::try_from(metadata.source_date_epoch)?;
+    let tagged = metadata.tag.is_some() && !metadata.snapshot;
     let repository = crate::tasks::changelog::repository(project);
     let mut artifacts = Vec::new();
     // The binary layer of each built binary, shared by the images that run it.
@@ -292,31 +435,15 @@ pub fn build(
             );
             continue;
         }
-        let mut base_dir = bases.get(&image.name).cloned();
-        if image.base != "static" && base_dir.is_none() && !pull {
-            eprintln!(
-                "images: {}: skipped, its base {} is pulled for tagged releases only; hint: --base {}=oci:DIR, or cargo xtask images --pull",
-                image.name, image.base, image.name
-            );
-            continue;
-        }
+        let base_dir = registry_base(
+            project,
+            image,
+            bases.get(&image.name),
+            pull || tagged,
+            tagged,
+        )?;
         if image.base != "static" && base_dir.is_none() {
-            match pull_base(project, &image.base) {
-                Ok(dir) => base_dir = Some(dir),
-                Err(err) if !metadata.snapshot => {
-                    return Err(err.context(format!(
-                        "images: {}: its base {} cannot be pulled, and a tagged release ships every image of dist/release.toml",
-                        image.name, image.base
-                    )));
-                }
-                Err(err) => {
-                    eprintln!(
-                        "images: {}: skipped, its base {} cannot be pulled ({err:#}); hint: --base {}=oci:DIR with a layout of that image",
-                        image.name, image.base, image.name
-                    );
-                    continue;
-                }
-            }
+            continue;
         }
         let labels: BTreeMap<String, String> = [
             ("org.opencontainers.image.title", image.name.clone()),
@@ -330,6 +457,7 @@ pub fn build(
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         let mut blobs: Vec<Blob> = Vec::new();
+        let mut stored: Vec<StoredBlob> = Vec::new();
         let mut manifests = Vec::new();
         let mut sboms = Vec::new();
         let package = def
@@ -342,8 +470,11 @@ pub fn build(
             let base = if image.base == "static" {
                 let ca = std::fs::read(project.root.join(&image.ca_bundle))
                     .with_context(|| format!("cannot read the CA bundle {}", image.ca_bundle))?;
+                let layer = oci::static_base(&ca, mtime)?;
                 Base {
-                    layers: vec![oci::static_base(&ca, mtime)?],
+                    layers: vec![layer.info()],
+                    built: vec![layer.blob],
+                    stored: Vec::new(),
                     env: Vec::new(),
                 }
             } else {
@@ -359,11 +490,11 @@ pub fn build(
                 }
             };
             let mut layers = base.layers;
-            layers.push(app);
+            layers.push(app.info());
             if key.is_some() {
-                let contents =
-                    image_contents::read_layers(layers.iter().map(|l| &l.blob.bytes[..]))
-                        .with_context(|| format!("cannot read the layers of {}", image.name))?;
+                let built: Vec<&Blob> = base.built.iter().chain([&app.blob]).collect();
+                let contents = contents_of(&layers, &built, &base.stored)
+                    .with_context(|| format!("cannot read the layers of {}", image.name))?;
                 let file = manifest
                     .artifacts
                     .iter()
@@ -393,7 +524,9 @@ pub fn build(
                 user: format!("{}:{}", oci::NONROOT, oci::NONROOT),
             };
             let (config, image_manifest) = oci::image(&cfg, &layers);
-            blobs.extend(layers.into_iter().map(|l| l.blob));
+            blobs.extend(base.built);
+            blobs.push(app.blob);
+            stored.extend(base.stored);
             blobs.push(config);
             manifests.push((*arch, image_manifest));
         }
@@ -401,7 +534,7 @@ pub fn build(
             &manifests.iter().map(|(a, m)| (*a, m)).collect::<Vec<_>>(),
             &labels,
         );
-        let base_digest = base_dir.as_deref().map(top_digest).transpose()?;
+        let base_digest = base_dir.as_deref().map(layout_digest).transpose()?;
         let attested = Image {
             name: &image.name,
             repository: &image.repository,
@@ -440,9 +573,11 @@ pub fn build(
             .chain(&referrers)
             .collect();
         let dir = out.join(&format!("images/{}", image.name));
+        let files: Vec<&StoredBlob> = stored.iter().collect();
         oci::write_layout_with(
             &dir,
             &all,
+            &files,
             &index,
             &metadata.version,
             &referrers.iter().collect::<Vec<_>>(),
@@ -454,7 +589,8 @@ pub fn build(
         );
         let mut artifact = Artifact::of_file(&out.path, &path, Kind::Image, None)?;
         artifact.name = image.name.clone();
-        let size: usize = all.iter().map(|b| b.bytes.len()).sum();
+        let size: u64 = all.iter().map(|b| b.bytes.len() as u64).sum::<u64>()
+            + stored.iter().map(|b| b.size).sum::<u64>();
         eprintln!(
             "images: {} {} ({} platform(s), {size} bytes of blobs)",
             image.name,
@@ -467,13 +603,28 @@ pub fn build(
     Ok(artifacts)
 }
 
-/// The digest of the image a layout's `index.json` tags first.
-fn top_digest(dir: &std::path::Path) -> Result<String> {
-    let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
-    top["manifests"][0]["digest"]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("{} tags no image", dir.display()))
+/// What the layers of one platform install, read from memory (`built`) or from the
+/// stored files of a base layout, bottom layer first.
+fn contents_of(
+    layers: &[oci::LayerInfo],
+    built: &[&Blob],
+    stored: &[StoredBlob],
+) -> Result<image_contents::Contents> {
+    let mut readers: Vec<Box<dyn std::io::Read + '_>> = Vec::new();
+    for info in layers {
+        let digest = info.descriptor["digest"].as_str().unwrap_or_default();
+        if let Some(blob) = built.iter().find(|b| b.digest == digest) {
+            readers.push(Box::new(&blob.bytes[..]));
+        } else if let Some(file) = stored.iter().find(|b| b.digest == digest) {
+            readers.push(Box::new(
+                std::fs::File::open(&file.path)
+                    .with_context(|| format!("cannot open {}", file.path.display()))?,
+            ));
+        } else {
+            bail!("layer {digest} is neither built nor stored");
+        }
+    }
+    image_contents::read_layers(readers)
 }
 
 /// The signed SBOM and provenance referrers of an image: provenance and an SBOM for the
@@ -578,124 +729,254 @@ pub fn repository_path(repository: &str) -> &str {
 }
 
 /// Pushes every image of `images` with its tags to `host`, or to the registry of each
-/// image's repository when `host` is `None`. An image that was not built is an error. A
-/// blob another repository of the same registry received in this push (the binary
-/// layer that images of one binary share) is mounted from there rather than uploaded
-/// again. Returns how many blobs were uploaded.
+/// image's repository when `host` is `None`: every blob the registry lacks (streamed
+/// from the layout; a blob another repository of the same registry received in this
+/// push, such as the binary layer images of one binary share, is mounted from there),
+/// each manifest by digest, the index under each tag, then the image's signed SBOM and
+/// provenance referrers. A tagged release pushes every image or fails naming the
+/// missing one. Returns how many blobs were uploaded.
 pub fn push(
     out: &OutDir,
     images: &[ImagePush],
     host: Option<&str>,
     dry_run: bool,
 ) -> Result<usize> {
+    let metadata = out.metadata()?;
+    let tagged = metadata.tag.is_some() && !metadata.snapshot;
     let mut uploaded = 0;
-    let mut mounted = 0;
-    // Where each blob is known to be, by registry host: a repository to mount it from.
-    let mut holders: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut holders = Holders::new();
     for image in images {
-        let tags = &image.tags;
         let host = host.unwrap_or_else(|| image.host());
-        let registry = Registry::new(
-            host,
-            std::env::var("AICR_REGISTRY_USERNAME").ok(),
-            std::env::var("AICR_REGISTRY_PASSWORD").ok(),
-        );
-        let base = crate::registry::base_url(host);
         let dir = out.join(&format!("images/{}", image.name));
         if !dir.join("index.json").is_file() {
-            bail!(
-                "the image {} was not built: {} has no index.json; hint: cargo xtask images",
-                image.name,
-                dir.display()
-            );
+            if tagged {
+                bail!(
+                    "image {} was not built (no layout at {}), and a tagged release pushes every image; hint: cargo xtask images",
+                    image.name,
+                    dir.display()
+                );
+            }
+            eprintln!("images: {}: not built, not pushed", image.name);
+            continue;
         }
         let repo = image.path();
-        let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
-        let index_digest = top["manifests"][0]["digest"]
-            .as_str()
-            .context("an empty layout")?
-            .to_owned();
-        let index_bytes = oci::read_blob(&dir, &index_digest)?;
-        let index: Value = serde_json::from_slice(&index_bytes)?;
-        for entry in index["manifests"].as_array().cloned().unwrap_or_default() {
-            let digest = entry["digest"].as_str().unwrap_or_default().to_owned();
-            let manifest_bytes = oci::read_blob(&dir, &digest)?;
-            let manifest: Value = serde_json::from_slice(&manifest_bytes)?;
-            let blob_digests = oci::blob_digests(&manifest);
-            for blob in blob_digests {
-                let key = (host.to_owned(), blob.clone());
-                let from = holders
-                    .get(&key)
-                    .filter(|from| from.as_str() != repo)
-                    .cloned();
-                if dry_run {
-                    outln!("HEAD {base}/v2/{repo}/blobs/{blob}")?;
-                    if let Some(from) = &from {
-                        outln!(
-                            "POST {base}/v2/{repo}/blobs/uploads/?mount={blob}&from={from}   (when the HEAD is not 200)"
-                        )?;
-                    }
-                    outln!(
-                        "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200{})",
-                        if from.is_some() {
-                            " and the mount is declined"
-                        } else {
-                            ""
-                        }
-                    )?;
-                    holders.insert(key, repo.to_owned());
-                    continue;
-                }
-                if !registry.blob_exists(repo, &blob)? {
-                    if let Some(from) = &from
-                        && registry.mount_blob(repo, &blob, from)?
-                    {
-                        mounted += 1;
-                    } else {
-                        registry.push_blob(repo, &blob, &oci::read_blob(&dir, &blob)?)?;
-                        uploaded += 1;
-                    }
-                }
-                holders.insert(key, repo.to_owned());
-            }
-            if dry_run {
-                outln!(
-                    "PUT  {base}/v2/{repo}/manifests/{digest}   ({})",
-                    oci::MANIFEST
-                )?;
-            } else {
-                registry.put_manifest(repo, &digest, oci::MANIFEST, &manifest_bytes)?;
-            }
-        }
-        for tag in tags {
-            if dry_run {
-                outln!(
-                    "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
-                    oci::INDEX
-                )?;
-                continue;
-            }
-            registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
-            let stored = registry.resolve(repo, tag)?;
-            if stored.as_deref() != Some(index_digest.as_str()) {
-                bail!("the registry resolves {repo}:{tag} to {stored:?}, not {index_digest}");
-            }
-        }
-        if !dry_run {
-            eprintln!(
-                "images: pushed {host}/{repo}:{} ({index_digest})",
-                tags.join(", :")
-            );
-        }
+        uploaded += push_image(&dir, host, repo, &image.tags, dry_run, &mut holders)
+            .with_context(|| format!("pushing image {} to {host}/{repo}", image.name))?;
     }
-    if mounted > 0 {
-        eprintln!("images: {mounted} blob(s) mounted from another repository of the registry");
+    if holders.mounted > 0 {
+        eprintln!(
+            "images: {} blob(s) mounted from another repository of the registry",
+            holders.mounted
+        );
     }
     Ok(uploaded)
 }
 
+/// Where each pushed blob is, by registry host: a repository to mount it from.
+#[derive(Debug, Default)]
+struct Holders {
+    at: BTreeMap<(String, String), String>,
+    mounted: usize,
+}
+
+impl Holders {
+    fn new() -> Holders {
+        Holders::default()
+    }
+}
+
+/// The blobs a manifest needs, pushed unless the registry has them; returns how many
+/// were uploaded.
+fn push_blobs(
+    registry: Option<&Registry>,
+    (dir, host, repo): (&Path, &str, &str),
+    manifest: &Value,
+    seen: &mut BTreeSet<String>,
+    holders: &mut Holders,
+) -> Result<usize> {
+    let base = crate::registry::base_url(host);
+    let mut uploaded = 0;
+    for blob in oci::blob_digests(manifest) {
+        if !seen.insert(blob.clone()) {
+            continue;
+        }
+        let key = (host.to_owned(), blob.clone());
+        let from = holders
+            .at
+            .get(&key)
+            .filter(|from| from.as_str() != repo)
+            .cloned();
+        let path = oci::blob_path(dir, &blob)?;
+        let Some(registry) = registry else {
+            outln!("HEAD {base}/v2/{repo}/blobs/{blob}")?;
+            if let Some(from) = &from {
+                outln!(
+                    "POST {base}/v2/{repo}/blobs/uploads/?mount={blob}&from={from}   (when the HEAD is not 200)"
+                )?;
+            }
+            outln!(
+                "POST {base}/v2/{repo}/blobs/uploads/  then PUT <location>?digest={blob}   (when the HEAD is not 200{})",
+                if from.is_some() {
+                    " and the mount is declined"
+                } else {
+                    ""
+                }
+            )?;
+            holders.at.insert(key, repo.to_owned());
+            continue;
+        };
+        if !registry.blob_exists(repo, &blob, Access::Push)? {
+            if let Some(from) = &from
+                && registry.mount_blob(repo, &blob, from)?
+            {
+                holders.mounted += 1;
+            } else {
+                registry.upload_blob(repo, &blob, &path)?;
+                uploaded += 1;
+            }
+        }
+        holders.at.insert(key, repo.to_owned());
+    }
+    Ok(uploaded)
+}
+
+/// Pushes one layout; `--dry-run` prints the requests instead.
+fn push_image(
+    dir: &Path,
+    host: &str,
+    repo: &str,
+    tags: &[String],
+    dry_run: bool,
+    holders: &mut Holders,
+) -> Result<usize> {
+    let base = crate::registry::base_url(host);
+    let index_digest = layout_digest(dir)?;
+    let index_bytes = oci::read_blob(dir, &index_digest)?;
+    let index: Value = serde_json::from_slice(&index_bytes)
+        .with_context(|| format!("the index {index_digest} in {} is not JSON", dir.display()))?;
+    let registry = if dry_run {
+        outln!("# {host}/{repo}: token scope {}", Access::Push.scope(repo))?;
+        None
+    } else {
+        Some(Registry::new(host)?)
+    };
+    let mut seen = BTreeSet::new();
+    let mut uploaded = 0;
+    let entries = index["manifests"]
+        .as_array()
+        .with_context(|| format!("the index {index_digest} lists no manifests"))?;
+    let put = |registry: Option<&Registry>, reference: &str, media_type: &str, bytes: &[u8]| -> Result<()> {
+        match registry {
+            None => outln!("PUT  {base}/v2/{repo}/manifests/{reference}   ({media_type})"),
+            Some(registry) => registry
+                .put_manifest(repo, reference, media_type, bytes)
+                .map(drop),
+        }
+    };
+    for entry in entries {
+        let digest = entry["digest"]
+            .as_str()
+            .with_context(|| format!("the index {index_digest} has an entry without a digest"))?
+            .to_owned();
+        let manifest_bytes = oci::read_blob(dir, &digest)?;
+        let manifest: Value = serde_json::from_slice(&manifest_bytes)
+            .with_context(|| format!("manifest {digest} in {} is not JSON", dir.display()))?;
+        uploaded += push_blobs(registry.as_ref(), (dir, host, repo), &manifest, &mut seen, holders)?;
+        put(registry.as_ref(), &digest, oci::MANIFEST, &manifest_bytes)?;
+    }
+    for tag in tags {
+        let Some(registry) = &registry else {
+            outln!(
+                "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
+                oci::INDEX
+            )?;
+            continue;
+        };
+        registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
+        let stored = registry.resolve(repo, tag, Access::Push)?;
+        if stored.as_deref() != Some(index_digest.as_str()) {
+            bail!(
+                "registry {host} resolves {repo}:{tag} to {}, not {index_digest}",
+                stored.as_deref().unwrap_or("nothing")
+            );
+        }
+    }
+    // The referrers: each artifact manifest by digest, then for each subject an index
+    // of its referrers under the referrers tag schema (`sha256-<hex>`), merged with what
+    // the registry already lists there, for registries without the referrers API.
+    let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
+    let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for entry in top["manifests"].as_array().into_iter().flatten() {
+        if entry["artifactType"] != image_attest::BUNDLE {
+            continue;
+        }
+        let digest = entry["digest"].as_str().context("a referrer without digest")?;
+        let bytes = oci::read_blob(dir, digest)?;
+        let manifest: Value = serde_json::from_slice(&bytes)?;
+        uploaded += push_blobs(registry.as_ref(), (dir, host, repo), &manifest, &mut seen, holders)?;
+        put(registry.as_ref(), digest, oci::MANIFEST, &bytes)?;
+        let subject = manifest["subject"]["digest"]
+            .as_str()
+            .context("a referrer without subject")?
+            .to_owned();
+        let mut descriptor = entry.clone();
+        descriptor["annotations"] = manifest["annotations"].clone();
+        by_subject.entry(subject).or_default().push(descriptor);
+    }
+    for (subject, mut descriptors) in by_subject {
+        let tag = subject.replacen(':', "-", 1);
+        if let Some(registry) = &registry
+            && registry.resolve(repo, &tag, Access::Push)?.is_some()
+        {
+            let (bytes, _, _) = registry.get_manifest(repo, &tag)?;
+            let existing: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            for d in existing["manifests"].as_array().into_iter().flatten() {
+                if !descriptors.iter().any(|m| m["digest"] == d["digest"]) {
+                    descriptors.push(d.clone());
+                }
+            }
+        }
+        descriptors.sort_by(|a, b| a["digest"].as_str().cmp(&b["digest"].as_str()));
+        let list = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": oci::INDEX,
+            "manifests": descriptors,
+        }))?;
+        put(registry.as_ref(), &tag, oci::INDEX, &list)?;
+    }
+    if registry.is_some() {
+        eprintln!(
+            "images: pushed {host}/{repo}:{} ({index_digest})",
+            tags.join(", :")
+        );
+    }
+    Ok(uploaded)
+}
+
+/// Checks, pushing nothing, that the registry credentials may push to every image's
+/// repository (on `host`, or each repository's own registry); one error lists every
+/// repository that is denied.
+pub fn check_push(def: &Definition, host: Option<&str>) -> Result<()> {
+    let mut denied = Vec::new();
+    for image in &def.images {
+        let host = host.unwrap_or_else(|| image.repository.split('/').next().unwrap_or_default());
+        let repo = repository_path(&image.repository);
+        match crate::registry::check_push_access(host, repo) {
+            Ok(()) => eprintln!("images: may push to {host}/{repo}"),
+            Err(e) => denied.push(format!("{e:#}")),
+        }
+    }
+    if !denied.is_empty() {
+        bail!("{}", denied.join("\n"));
+    }
+    Ok(())
+}
+
 pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
+    if args.check_push {
+        return check_push(&def, args.push.as_deref());
+    }
     let out = OutDir::new(project.out_dir(&args.out.out));
     if !args.no_build {
         let key = crate::tasks::attest::signing_key(project, args.key.as_deref())?;
