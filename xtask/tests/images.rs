@@ -8,13 +8,11 @@ mod support;
 
 use std::fs;
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
-use support::{Repo, release_repo};
+use support::Repo;
 
 /// The OCI image-spec schemas, committed under `tests/data`.
 const SCHEMAS: &str = "schemas/oci-image-spec-v1.1.1";
@@ -64,23 +62,15 @@ fn validate(schema_file: &str, doc: &Value) {
     assert!(errors.is_empty(), "{schema_file}: {errors:#?}");
 }
 
-/// The release fixture with the aicrd image, whose repository is `aicr/<name>`.
+/// The release fixture with the aicrd image, whose repository is `aicr/<name>`, and the
+/// aicr image on a base no registry serves.
 fn image_repo(name: &str) -> Repo {
-    let repo = release_repo();
-    fs::create_dir_all(repo.work.join("dist/images")).unwrap();
-    fs::write(
-        repo.work.join("dist/images/ca.crt"),
-        "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
-    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
-    let def = format!(
-        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"127.0.0.1:9/missing/base:1\"\n"
-    );
-    fs::write(repo.work.join("dist/release.toml"), def).unwrap();
-    repo.git(&["add", "."]);
-    repo.commit_pushed("build: images");
-    repo
+    image_repo_on(name, "127.0.0.1:9/missing/base:1")
+}
+
+/// The release fixture with the aicrd image (static base) and the aicr image on `base`.
+fn image_repo_on(name: &str, base: &str) -> Repo {
+    support::image_repo(name, base)
 }
 
 fn blob(dir: &Path, digest: &str) -> Vec<u8> {
@@ -196,117 +186,19 @@ fn layouts_validate_and_every_digest_matches() {
     }
 }
 
-struct Registry {
-    child: Child,
-    host: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_registry() -> Registry {
-    let program = "/usr/bin/docker-registry";
-    assert!(
-        Path::new(program).is_file(),
-        "Debian's docker-registry is needed: apt-get install docker-registry (.ci/run installs it)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("config.yml");
-    fs::write(
-        &config,
-        format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", dir.path().join("data").display()),
-    )
-    .unwrap();
-    let child = Command::new(program)
-        .arg("serve")
-        .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let host = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    while agent
-        .get(format!("http://{host}/v2/"))
-        .call()
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
-        != 200
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the registry did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Registry {
-        child,
-        host,
-        _dir: dir,
-    }
+fn start_registry() -> support::registry::Registry {
+    support::registry::start(support::registry::Auth::None, false)
 }
 
 fn resolve(host: &str, repo: &str, reference: &str) -> Option<String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let response = agent
-        .head(format!("http://{host}/v2/{repo}/manifests/{reference}"))
-        .header("Accept", "application/vnd.oci.image.index.v1+json")
-        .call()
-        .unwrap();
-    (response.status() == 200).then(|| {
-        response.headers()["docker-content-digest"]
-            .to_str()
-            .unwrap()
-            .to_owned()
-    })
-}
-
-/// Gives the fixture's `aicr` image the static base instead of an unreachable one.
-fn static_cli_base(repo: &Repo) {
-    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
-    fs::write(
-        repo.work.join("dist/release.toml"),
-        def.replace(
-            "base = \"127.0.0.1:9/missing/base:1\"\n",
-            "ca_bundle = \"dist/images/ca.crt\"\n",
-        ),
-    )
-    .unwrap();
-    repo.git(&[
-        "commit",
-        "--quiet",
-        "-am",
-        "build: the static base for the cli image",
-    ]);
-    repo.git(&["push", "--quiet", "origin", "main"]);
+    support::registry::resolve(host, repo, reference, None)
 }
 
 #[test]
 fn push_to_a_real_registry_with_tags_by_channel() {
     let registry = start_registry();
-    let repo = image_repo("stable");
-    // A tagged release ships every image or fails naming the one it cannot build.
-    repo.tag_pushed("v1.2.2");
-    repo.xtask(&["release", "--tag", "v1.2.2", "--fake-binaries"])
-        .failure("images: aicr: its base 127.0.0.1:9/missing/base:1 cannot be pulled");
-    static_cli_base(&repo);
+    // A tagged release builds every image: both on the static base here.
+    let repo = image_repo_on("stable", "static");
     repo.tag_pushed("v1.2.3");
     repo.xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
         .success();
@@ -390,8 +282,7 @@ fn push_to_a_real_registry_with_tags_by_channel() {
         "the pulled base's two layers and the binary's"
     );
 
-    let rc = image_repo("candidate");
-    static_cli_base(&rc);
+    let rc = image_repo_on("candidate", "static");
     rc.tag_pushed("v1.3.0-rc1");
     rc.xtask(&["release", "--tag", "v1.3.0-rc1", "--fake-binaries"])
         .success();

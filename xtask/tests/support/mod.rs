@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod registry;
+
 use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -198,7 +200,54 @@ impl Repo {
         for (key, value) in envs {
             cmd.env(key, value);
         }
-        Run::from(cmd.output().expect("xtask runs"))
+        cmd
+    }
+
+    /// Runs the xtask as [`Repo::xtask_env`] does and samples its peak resident set
+    /// (`VmHWM` of /proc/<pid>/status, in KiB) until it exits.
+    pub fn xtask_peak(&self, args: &[&str], envs: &[(&str, &str)]) -> (Run, u64) {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = self
+            .xtask_command(args, envs)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xtask runs");
+        let mut stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let out = std::thread::spawn(move || {
+            let mut s = Vec::new();
+            stdout.read_to_end(&mut s).unwrap();
+            s
+        });
+        let err = std::thread::spawn(move || {
+            let mut s = Vec::new();
+            stderr.read_to_end(&mut s).unwrap();
+            s
+        });
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut peak = 0;
+        let status = loop {
+            if let Ok(text) = fs::read_to_string(&status_file) {
+                for line in text.lines() {
+                    if let Some(kib) = line.strip_prefix("VmHWM:") {
+                        let kib: u64 = kib.trim().trim_end_matches("kB").trim().parse().unwrap();
+                        peak = peak.max(kib);
+                    }
+                }
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let run = Run {
+            ok: status.success(),
+            stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+            stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        };
+        (run, peak)
     }
 
     /// The command that runs the real xtask binary with `-C <work>`, for tests that
@@ -208,7 +257,10 @@ impl Repo {
         cmd.arg("-C").arg(&self.work).args(args);
         self.env(&mut cmd);
         cmd.env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY");
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("AICR_REGISTRY_USERNAME")
+            .env_remove("AICR_REGISTRY_PASSWORD")
+            .env_remove("AICR_TOOLS_DIR");
         cmd
     }
 
@@ -351,5 +403,25 @@ pub fn release_repo() -> Repo {
     repo.xtask(&["notices"]).success();
     repo.git(&["add", "."]);
     repo.commit_pushed("feat: release definition");
+    repo
+}
+
+/// The release fixture with two images: aicrd (static base) in `ghcr.io/aicr/<name>`
+/// and aicr on `base` in `ghcr.io/aicr/<name>-cli`.
+pub fn image_repo(name: &str, base: &str) -> Repo {
+    let repo = release_repo();
+    fs::create_dir_all(repo.work.join("dist/images")).unwrap();
+    fs::write(
+        repo.work.join("dist/images/ca.crt"),
+        "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    let def = format!(
+        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"{base}\"\nca_bundle = \"dist/images/ca.crt\"\n"
+    );
+    fs::write(repo.work.join("dist/release.toml"), def).unwrap();
+    repo.git(&["add", "."]);
+    repo.commit_pushed("build: images");
     repo
 }
