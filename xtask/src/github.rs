@@ -45,10 +45,7 @@ pub struct Client {
 impl Client {
     /// `repository` is `owner/name`.
     pub fn new(api: &str, repository: &str, token: &str) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent: ureq::Agent = crate::http::config().build().into();
         Client {
             api: api.trim_end_matches('/').to_owned(),
             repository: repository.to_owned(),

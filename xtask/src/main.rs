@@ -21,6 +21,7 @@ mod fsutil;
 mod git;
 mod github;
 mod homebrew;
+mod http;
 mod image_attest;
 mod image_contents;
 mod macho;

@@ -386,12 +386,10 @@ impl Registry {
     }
 
     pub fn with_credentials(host: &str, credentials: Option<Credentials>) -> Registry {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
+        let agent: ureq::Agent = crate::http::config()
             .max_redirects(0)
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
-            .user_agent("aicr-xtask")
             .build()
             .into();
         let base = base_url(host);

@@ -197,10 +197,7 @@ impl Repo {
     pub fn xtask_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
         let mut cmd = self.xtask_command(args);
         cmd.envs(envs.iter().copied());
-        for (key, value) in envs {
-            cmd.env(key, value);
-        }
-        cmd
+        Run::from(cmd.output().expect("xtask runs"))
     }
 
     /// Runs the xtask as [`Repo::xtask_env`] does and samples its peak resident set
@@ -209,7 +206,8 @@ impl Repo {
         use std::io::Read;
         use std::process::Stdio;
         let mut child = self
-            .xtask_command(args, envs)
+            .xtask_command(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
