@@ -123,6 +123,28 @@ fn basic_auth_push_pull_and_clear_refusals() {
     )
     .failure(&format!("registry {host} denies push to aicr/basic"));
 
+    // A dry run lists each request once, with the scope its token is asked for.
+    let dry = repo
+        .xtask(&["images", "--no-build", "--push", &host, "--dry-run"])
+        .success();
+    assert!(
+        dry.contains("# 127.0.0.1:")
+            && dry.contains("token scope repository:aicr/basic:pull,push")
+            && dry.contains("token scope repository:aicr/basic-cli:pull,push"),
+        "{dry}"
+    );
+    let heads: Vec<&str> = dry.lines().filter(|l| l.starts_with("HEAD ")).collect();
+    let mut unique = heads.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(heads.len(), unique.len(), "each blob once: {dry}");
+    assert_eq!(heads.len(), 6, "config and two layers of each image: {dry}");
+    assert_eq!(
+        dry.lines().filter(|l| l.contains("/manifests/")).count(),
+        2 * 3,
+        "per image: its manifest, 1.2.3 and latest: {dry}"
+    );
+
     let good = creds(PUSHER);
     let check = repo
         .xtask_env(&["images", "--check-push", "--push", &host], &env_of(&good))
@@ -135,7 +157,13 @@ fn basic_auth_push_pull_and_clear_refusals() {
         "the check pushes nothing"
     );
 
+    let started = std::time::Instant::now();
     let run = repo.xtask_env(&push, &env_of(&good));
+    // Reported, never asserted.
+    eprintln!(
+        "pushing the fixture's two images with Basic auth took {:.2?}",
+        started.elapsed()
+    );
     assert!(run.ok, "{}", run.stderr);
     assert!(!run.stderr.contains(PUSHER.1), "{}", run.stderr);
     let digest = local_digest(&repo, "aicrd");
@@ -427,7 +455,9 @@ fn a_64_mib_layer_is_pushed_pulled_and_pushed_again_in_flat_memory() {
         .success();
     repo.xtask(&["images", "--base", &format!("aicr=oci:{}", base.display())])
         .success();
+    let started = std::time::Instant::now();
     let (run, push_kib) = repo.xtask_peak(&["images", "--no-build", "--push", &host], &env);
+    let push_time = started.elapsed();
     assert!(run.ok, "{}", run.stderr);
     let tag = pushed_tag(&run.stderr, &host, "aicr/big-cli");
     let digest = local_digest(&repo, "aicr");
@@ -437,7 +467,9 @@ fn a_64_mib_layer_is_pushed_pulled_and_pushed_again_in_flat_memory() {
     again
         .xtask(&["release", "--snapshot", "--fake-binaries"])
         .success();
+    let started = std::time::Instant::now();
     let (run, pull_kib) = again.xtask_peak(&["images", "--pull"], &env);
+    let pull_time = started.elapsed();
     assert!(run.ok, "{}", run.stderr);
     let pulled = again.work.join(format!(
         "target/tools/bases/{}/aicr/big-cli/{tag}",
@@ -453,7 +485,9 @@ fn a_64_mib_layer_is_pushed_pulled_and_pushed_again_in_flat_memory() {
         "the pulled layer is the pushed one"
     );
     assert_eq!(fs::metadata(&blob).unwrap().len(), size);
+    let started = std::time::Instant::now();
     let (run, repush_kib) = again.xtask_peak(&["images", "--no-build", "--push", &host], &env);
+    let repush_time = started.elapsed();
     assert!(run.ok, "{}", run.stderr);
     assert!(
         run.stderr.contains("images: 7 blob(s) uploaded"),
@@ -477,8 +511,9 @@ fn a_64_mib_layer_is_pushed_pulled_and_pushed_again_in_flat_memory() {
         Some(local_digest(&again, "aicr").as_str())
     );
 
+    // Reported, never asserted.
     eprintln!(
-        "peak RSS (VmHWM) with a {} MiB layer: push {push_kib} KiB, pull and build {pull_kib} KiB, push again {repush_kib} KiB",
+        "peak RSS (VmHWM) with a {} MiB layer: push {push_kib} KiB ({push_time:.2?}), pull and build {pull_kib} KiB ({pull_time:.2?}), push again {repush_kib} KiB ({repush_time:.2?})",
         size >> 20
     );
     // The layer never sits in memory: each process stays below its size.
