@@ -233,6 +233,18 @@ fn origin(url: &str) -> Option<Origin> {
     Some(Origin(scheme, uri.host()?.to_ascii_lowercase(), port))
 }
 
+/// Whether credentials may travel to `url`: HTTPS, or plain HTTP on loopback only.
+fn secure(url: &str) -> bool {
+    match origin(url) {
+        Some(Origin(scheme, host, _)) => {
+            scheme == "https"
+                || (scheme == "http"
+                    && (host.starts_with("127.") || host == "localhost" || host == "[::1]"))
+        }
+        None => false,
+    }
+}
+
 /// A URL without its query (signed storage URLs and upload states stay out of messages).
 fn shown(url: &str) -> &str {
     url.split_once('?').map_or(url, |(path, _)| path)
@@ -526,6 +538,13 @@ impl Registry {
     /// Asks the realm for a token of `access` on `repo` and keeps it for that scope.
     fn fetch_token(&self, realm: &Realm, repo: &str, access: Access) -> Result<String> {
         let scope = access.scope(repo);
+        if self.credentials.is_some() && !secure(&realm.realm) {
+            bail!(
+                "registry {} sends clients to the token service {} over plain HTTP; refusing to send credentials there",
+                self.host,
+                shown(&realm.realm)
+            );
+        }
         let mut url = realm.realm.clone();
         url.push(if url.contains('?') { '&' } else { '?' });
         if let Some(service) = &realm.service {
@@ -1224,6 +1243,10 @@ mod tests {
             origin("https://ghcr.io/v2/"),
             origin("https://ghcr.io:443/v2/")
         );
+        assert!(secure("https://ghcr.io/token"));
+        assert!(secure("http://127.0.0.1:5000/token"));
+        assert!(!secure("http://auth.example/token"));
+        assert!(!secure("not a url"));
     }
 
     #[test]
