@@ -909,8 +909,15 @@ impl Registry {
     /// uploaded by the caller.
     pub fn mount_blob(&self, repo: &str, digest: &str, from: &str) -> Result<bool> {
         check_digest(digest)?;
-        let url = self.url(&format!("/v2/{repo}/blobs/uploads/?mount={digest}&from={from}"));
-        let response = self.request(repo, Access::Push, "POST", &url, &[], Payload::Empty)?;
+        let url = self.url(&format!(
+            "/v2/{repo}/blobs/uploads/?mount={digest}&from={from}"
+        ));
+        // With the push authorization `repo` already holds and no new token: a registry
+        // whose tokens do not cover `from` declines (401 or 403) like one that opens an
+        // upload session instead (202), and the caller uploads.
+        let response = self.attempts("POST", &url, &[], Payload::Empty, |_| {
+            self.authorization(repo, Access::Push)
+        })?;
         let status = response.status().as_u16();
         let _ = error_text(response);
         Ok(status == 201)
@@ -1154,35 +1161,6 @@ pub fn check_push_access(host: &str, repository: &str) -> Result<()> {
             e.context(format!("cannot check push access to {host}/{repository}"))
         }
     })
-}
-
-/// Preflight of a push: the registry's token handshake (or Basic credentials) grants
-/// `pull,push` on `repository`, proven by opening an upload session and cancelling it.
-pub fn check_push_access(host: &str, repository: &str) -> Result<()> {
-    let registry = Registry::new(
-        host,
-        std::env::var("AICR_REGISTRY_USERNAME").ok(),
-        std::env::var("AICR_REGISTRY_PASSWORD").ok(),
-    );
-    let url = format!("{}/v2/{repository}/blobs/uploads/", registry.base);
-    let start = registry
-        .send("POST", &url, &[("Content-Length", "0")], Some(&[]))
-        .with_context(|| format!("cannot reach the registry {host}"))?;
-    if start.status != 202 {
-        bail!(
-            "the registry {host} denies push to {repository} (POST {url} answered {}); hint: set AICR_REGISTRY_USERNAME and AICR_REGISTRY_PASSWORD (or GITHUB_TOKEN with packages: write for ghcr.io)",
-            start.status
-        );
-    }
-    if let Some(location) = start.header("location") {
-        let location = if location.starts_with('/') {
-            format!("{}{location}", registry.base)
-        } else {
-            location.to_owned()
-        };
-        let _ = registry.send("DELETE", &location, &[], None);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use support::Repo;
+use support::{Repo, release_repo};
 
 /// The OCI image-spec schemas, committed under `tests/data`.
 const SCHEMAS: &str = "schemas/oci-image-spec-v1.1.1";

@@ -142,7 +142,7 @@ fn basic_auth_push_pull_and_clear_refusals() {
     assert_eq!(
         dry.lines().filter(|l| l.contains("/manifests/")).count(),
         2 * 3,
-        "per image: its manifest, 1.2.3 and latest: {dry}"
+        "per image: its manifest, v1.2.3 and latest: {dry}"
     );
 
     let good = creds(PUSHER);
@@ -152,7 +152,7 @@ fn basic_auth_push_pull_and_clear_refusals() {
     assert!(check.is_empty(), "{check}");
     let auth = reg::basic(PUSHER.0, PUSHER.1);
     assert_eq!(
-        reg::resolve(&host, "aicr/basic", "1.2.3", Some(&auth)),
+        reg::resolve(&host, "aicr/basic", "v1.2.3", Some(&auth)),
         None,
         "the check pushes nothing"
     );
@@ -168,7 +168,7 @@ fn basic_auth_push_pull_and_clear_refusals() {
     assert!(!run.stderr.contains(PUSHER.1), "{}", run.stderr);
     let digest = local_digest(&repo, "aicrd");
     assert_eq!(
-        reg::resolve(&host, "aicr/basic", "1.2.3", Some(&auth)).as_deref(),
+        reg::resolve(&host, "aicr/basic", "v1.2.3", Some(&auth)).as_deref(),
         Some(digest.as_str())
     );
     assert_eq!(
@@ -177,7 +177,7 @@ fn basic_auth_push_pull_and_clear_refusals() {
     );
 
     // That image, pinned, is the base of another tagged release, pulled with Basic auth.
-    let based = tagged("basic-based", &format!("{host}/aicr/basic:1.2.3@{digest}"));
+    let based = tagged("basic-based", &format!("{host}/aicr/basic:v1.2.3@{digest}"));
     let tools = based.work.join("target/tools");
     let run = based.xtask_env(
         &["release", "--tag", "v1.2.3", "--fake-binaries"],
@@ -281,7 +281,7 @@ fn token_auth_asks_for_the_scope_each_request_needs() {
 
     // Anonymous clients pull a public base with an anonymous pull token.
     let digest = local_digest(&repo, "aicrd");
-    let based = tagged("tok-based", &format!("{host}/aicr/tok:1.2.3@{digest}"));
+    let based = tagged("tok-based", &format!("{host}/aicr/tok:v1.2.3@{digest}"));
     let run = based.xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"]);
     assert!(run.ok, "{}", run.stderr);
     let requests = tokens.state.requests.lock().unwrap().clone();
@@ -587,7 +587,7 @@ fn redirected_blob_reads_never_carry_credentials() {
 
     let based = image_repo(
         "redir-based",
-        &format!("{}/aicr/redir:1.2.3@{digest}", front.addr),
+        &format!("{}/aicr/redir:v1.2.3@{digest}", front.addr),
     );
     based
         .xtask(&["release", "--snapshot", "--fake-binaries"])
@@ -636,7 +636,7 @@ fn server_errors_are_retried_then_reported_naming_the_step() {
         run.stderr
     );
     assert_eq!(
-        reg::resolve(&host, "aicr/flaky", "1.2.3", None).as_deref(),
+        reg::resolve(&host, "aicr/flaky", "v1.2.3", None).as_deref(),
         Some(local_digest(&repo, "aicrd").as_str())
     );
     assert!(log.seen().len() > 3);
@@ -696,7 +696,7 @@ fn bases_are_checked_against_their_pins() {
     let digest = local_digest(&repo, "aicrd");
 
     let wrong = format!("sha256:{}", "0".repeat(64));
-    let mismatch = tagged("mismatch", &format!("{host}/aicr/pinned:1.2.3@{wrong}"));
+    let mismatch = tagged("mismatch", &format!("{host}/aicr/pinned:v1.2.3@{wrong}"));
     let err = mismatch
         .xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
         .failure(&format!("serves {digest}, not the pinned {wrong}"));
@@ -706,7 +706,7 @@ fn bases_are_checked_against_their_pins() {
         "no image on a wrong base"
     );
 
-    let unpinned = tagged("unpinned", &format!("{host}/aicr/pinned:1.2.3"));
+    let unpinned = tagged("unpinned", &format!("{host}/aicr/pinned:v1.2.3"));
     unpinned
         .xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
         .failure("is not pinned by digest, and a tagged release needs it pinned");
@@ -728,7 +728,7 @@ fn bases_are_checked_against_their_pins() {
             .is_file()
     );
 
-    let good = tagged("good", &format!("{host}/aicr/pinned:1.2.3@{digest}"));
+    let good = tagged("good", &format!("{host}/aicr/pinned:v1.2.3@{digest}"));
     good.xtask(&["release", "--tag", "v1.2.3", "--fake-binaries"])
         .success();
     assert!(

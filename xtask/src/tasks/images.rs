@@ -616,10 +616,10 @@ fn contents_of(
         if let Some(blob) = built.iter().find(|b| b.digest == digest) {
             readers.push(Box::new(&blob.bytes[..]));
         } else if let Some(file) = stored.iter().find(|b| b.digest == digest) {
-            readers.push(Box::new(
-                std::fs::File::open(&file.path)
-                    .with_context(|| format!("cannot open {}", file.path.display()))?,
-            ));
+            readers
+                .push(Box::new(std::fs::File::open(&file.path).with_context(
+                    || format!("cannot open {}", file.path.display()),
+                )?));
         } else {
             bail!("layer {digest} is neither built nor stored");
         }
@@ -865,7 +865,11 @@ fn push_image(
     let entries = index["manifests"]
         .as_array()
         .with_context(|| format!("the index {index_digest} lists no manifests"))?;
-    let put = |registry: Option<&Registry>, reference: &str, media_type: &str, bytes: &[u8]| -> Result<()> {
+    let put = |registry: Option<&Registry>,
+               reference: &str,
+               media_type: &str,
+               bytes: &[u8]|
+     -> Result<()> {
         match registry {
             None => outln!("PUT  {base}/v2/{repo}/manifests/{reference}   ({media_type})"),
             Some(registry) => registry
@@ -881,7 +885,13 @@ fn push_image(
         let manifest_bytes = oci::read_blob(dir, &digest)?;
         let manifest: Value = serde_json::from_slice(&manifest_bytes)
             .with_context(|| format!("manifest {digest} in {} is not JSON", dir.display()))?;
-        uploaded += push_blobs(registry.as_ref(), (dir, host, repo), &manifest, &mut seen, holders)?;
+        uploaded += push_blobs(
+            registry.as_ref(),
+            (dir, host, repo),
+            &manifest,
+            &mut seen,
+            holders,
+        )?;
         put(registry.as_ref(), &digest, oci::MANIFEST, &manifest_bytes)?;
     }
     for tag in tags {
@@ -910,10 +920,18 @@ fn push_image(
         if entry["artifactType"] != image_attest::BUNDLE {
             continue;
         }
-        let digest = entry["digest"].as_str().context("a referrer without digest")?;
+        let digest = entry["digest"]
+            .as_str()
+            .context("a referrer without digest")?;
         let bytes = oci::read_blob(dir, digest)?;
         let manifest: Value = serde_json::from_slice(&bytes)?;
-        uploaded += push_blobs(registry.as_ref(), (dir, host, repo), &manifest, &mut seen, holders)?;
+        uploaded += push_blobs(
+            registry.as_ref(),
+            (dir, host, repo),
+            &manifest,
+            &mut seen,
+            holders,
+        )?;
         put(registry.as_ref(), digest, oci::MANIFEST, &bytes)?;
         let subject = manifest["subject"]["digest"]
             .as_str()

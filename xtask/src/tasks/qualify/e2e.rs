@@ -582,9 +582,16 @@ mod tests {
             labels: BTreeMap::new(),
             user: "65532:65532".to_owned(),
         };
-        let (config, manifest) = oci::image(&cfg, std::slice::from_ref(&layer));
+        let (config, manifest) = oci::image(&cfg, &[layer.info()]);
         let index = oci::index(&[("amd64", &manifest)], &BTreeMap::new());
-        oci::write_layout(dir, &[&layer.blob, &config, &manifest], &index, "1.2.3").unwrap();
+        oci::write_layout(
+            dir,
+            &[&layer.blob, &config, &manifest],
+            &[],
+            &index,
+            "1.2.3",
+        )
+        .unwrap();
         digest
     }
 
