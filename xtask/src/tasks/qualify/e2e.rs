@@ -118,6 +118,64 @@ pub fn check(project: &Project) -> Result<Outcome> {
         step(&name, result);
     }
 
+    // Every image referrer: its DSSE signature checked independently, its SPDX
+    // predicate written out and validated by pyspdxtools.
+    let predicates = e2e_dir.join("image-sboms");
+    if predicates.exists() {
+        std::fs::remove_dir_all(&predicates)?;
+    }
+    std::fs::create_dir_all(&predicates)?;
+    for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
+        let layout = out.join(&format!("images/{}", image.name));
+        let written = tools::python_with_cryptography(project).and_then(|python| {
+            let out = Command::new(python)
+                .arg("-c")
+                .arg(REFERRERS_VERIFY_PY)
+                .arg(&layout)
+                .arg(keys.join("aicr-signing.pub"))
+                .arg(&predicates)
+                .output()?;
+            if !out.status.success() {
+                bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        });
+        let count = written.as_ref().map_or(0, |w| w.lines().count());
+        step(
+            &format!(
+                "an independent DSSE verifier accepts the {count} referrer(s) of image {}",
+                image.name
+            ),
+            written
+                .as_ref()
+                .map(drop)
+                .map_err(|e| anyhow::anyhow!("{e:#}")),
+        );
+        for file in written.iter().flat_map(|w| w.lines()) {
+            let name = format!("pyspdxtools validates the image SBOM {file}");
+            let result = pyspdxtools
+                .as_ref()
+                .map_err(|e| anyhow::anyhow!("{e:#}"))
+                .and_then(|bin| {
+                    let out = Command::new(bin)
+                        .arg("-i")
+                        .arg(predicates.join(file))
+                        .args(["--version", "SPDX-2.3"])
+                        .output()?;
+                    let said = format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    if !out.status.success() || !said.trim().is_empty() {
+                        bail!("{}", said.trim());
+                    }
+                    Ok(())
+                });
+            step(&name, result);
+        }
+    }
+
     // skopeo (Debian's, when installed) re-checks every digest while copying a layout.
     let skopeo = Command::new("skopeo")
         .arg("--version")
@@ -271,6 +329,56 @@ for line in open(bundle, "rb"):
     count += 1
 if count == 0:
     sys.exit("no envelope")
+"#;
+
+/// Verifies every referrer of an OCI layout (argv: layout, PEM public key, output
+/// directory) without any of our code: each artifact manifest's digest, its bundle's
+/// DSSE signature (PAE, base64, ed25519), and that the statement's subjects include the
+/// manifest it is attached to. Writes each SPDX predicate to the output directory and
+/// prints the names written; fails when the index or a platform lacks provenance or an
+/// SBOM.
+const REFERRERS_VERIFY_PY: &str = r#"
+import base64, hashlib, json, os, sys
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+layout, key_path, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+key = load_pem_public_key(open(key_path, "rb").read())
+def blob(digest):
+    data = open(os.path.join(layout, "blobs", "sha256", digest.split(":", 1)[1]), "rb").read()
+    if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+        sys.exit("blob %s does not match its digest" % digest)
+    return data
+top = json.load(open(os.path.join(layout, "index.json")))
+image = top["manifests"][0]["digest"]
+index = json.loads(blob(image))
+wanted = {(d, p) for d in [image] + [m["digest"] for m in index["manifests"]]
+          for p in ("https://slsa.dev/provenance/v1", "https://spdx.dev/Document")}
+found = set()
+for entry in top["manifests"][1:]:
+    if entry.get("artifactType") != "application/vnd.dev.sigstore.bundle.v0.3+json":
+        continue
+    manifest = json.loads(blob(entry["digest"]))
+    bundle = json.loads(blob(manifest["layers"][0]["digest"]))
+    env = bundle["dsseEnvelope"]
+    payload = base64.b64decode(env["payload"])
+    ptype = env["payloadType"].encode()
+    pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
+    if not env["signatures"]:
+        sys.exit("referrer %s is unsigned" % entry["digest"])
+    for sig in env["signatures"]:
+        key.verify(base64.b64decode(sig["sig"]), pae)
+    statement = json.loads(payload)
+    subject = manifest["subject"]["digest"]
+    if not any("sha256:" + s["digest"]["sha256"] == subject for s in statement["subject"]):
+        sys.exit("referrer %s: its statement is not about %s" % (entry["digest"], subject))
+    found.add((subject, statement["predicateType"]))
+    if statement["predicateType"] == "https://spdx.dev/Document":
+        name = "%s.spdx.json" % subject.replace(":", "-")
+        with open(os.path.join(out_dir, name), "w") as f:
+            json.dump(statement["predicate"], f)
+        print(name)
+missing = sorted(wanted - found)
+if missing:
+    sys.exit("missing referrers: %s" % missing)
 "#;
 
 /// `sha256sum -c` must run inside the directory; a subprocess there, not a chdir.
