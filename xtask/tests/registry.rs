@@ -737,3 +737,68 @@ fn bases_are_checked_against_their_pins() {
             .is_file()
     );
 }
+
+#[test]
+fn a_release_whose_credentials_cannot_push_publishes_nothing() {
+    let registry = reg::start(Auth::Basic(&[PUSHER]), false);
+    let host = registry.host.clone();
+    let repo = image_repo("preflight", "static");
+    // The images' own registry is the local one, as ghcr.io is for a real release.
+    let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    fs::write(
+        repo.work.join("dist/release.toml"),
+        def.replace(
+            "repository = \"ghcr.io/",
+            &format!("repository = \"{host}/"),
+        ),
+    )
+    .unwrap();
+    repo.git(&[
+        "commit",
+        "--quiet",
+        "-am",
+        "build: images on the local registry",
+    ]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.tag_pushed("v1.2.3");
+    let keys = repo.work.parent().unwrap().join("keys");
+    repo.xtask(&["keygen", "--out", keys.to_str().unwrap()])
+        .success();
+    let key = fs::read_to_string(keys.join("aicr-signing.key")).unwrap();
+    let wrong = creds((PUSHER.0, "not-the-password"));
+    let mut env = env_of(&wrong);
+    env.extend([
+        ("AICR_SIGNING_KEY", key.as_str()),
+        ("GITHUB_TOKEN", "test-token"),
+        ("AICR_GITHUB_API", "http://127.0.0.1:9"),
+    ]);
+    let err = repo
+        .xtask_env(
+            &["release", "--tag", "v1.2.3", "--publish", "--fake-binaries"],
+            &env,
+        )
+        .failure("step preflight failed");
+    assert!(
+        err.contains("problem(s) found before publishing; nothing was pushed, tagged or uploaded"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "images-push: registry {host} refused the credentials"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("github-release: GITHUB_TOKEN cannot read NVIDIA/aicr"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-password"), "{err}");
+    let auth = reg::basic(PUSHER.0, PUSHER.1);
+    for repository in ["aicr/preflight", "aicr/preflight-cli"] {
+        assert_eq!(
+            reg::resolve(&host, repository, "v1.2.3", Some(&auth)),
+            None,
+            "{repository} has no tag"
+        );
+    }
+}

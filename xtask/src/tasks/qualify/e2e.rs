@@ -143,7 +143,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
         let count = written.as_ref().map_or(0, |w| w.lines().count());
         step(
             &format!(
-                "an independent DSSE verifier accepts the {count} referrer(s) of image {}",
+                "an independent DSSE verifier accepts every referrer of image {} ({count} SBOMs)",
                 image.name
             ),
             written
@@ -198,8 +198,9 @@ pub fn check(project: &Project) -> Result<Outcome> {
             (|| {
                 let out = Command::new("skopeo")
                     .args(["copy", "--all", "--quiet"])
-                    .arg(format!("oci:{}", layout.display()))
-                    .arg(format!("oci:{}", copy.display()))
+                    // By its tag: the referrers listed beside it are other manifests.
+                    .arg(format!("oci:{}:{}", layout.display(), metadata.version))
+                    .arg(format!("oci:{}:{}", copy.display(), metadata.version))
                     .output()?;
                 if !out.status.success() {
                     bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
