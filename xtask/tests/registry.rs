@@ -784,7 +784,7 @@ fn a_release_whose_credentials_cannot_push_publishes_nothing() {
     );
     assert!(
         err.contains(&format!(
-            "images-push: registry {host} refused the credentials"
+            "images-push: registry {host} denies push to aicr/preflight-cli"
         )),
         "{err}"
     );
