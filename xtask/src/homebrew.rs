@@ -177,9 +177,13 @@ impl TapClone {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("tap");
         let sh = &project.sh;
-        let mut clone = cmd!(sh, "git clone --quiet --depth 1 {tap} {path}")
-            .quiet()
-            .ignore_stderr();
+        // No credential helper: the token comes from GIT_ASKPASS only and is stored nowhere.
+        let mut clone = cmd!(
+            sh,
+            "git -c credential.helper= clone --quiet --depth 1 {tap} {path}"
+        )
+        .quiet()
+        .ignore_stderr();
         for (k, v) in &env {
             clone = clone.env(k, v);
         }
@@ -200,7 +204,9 @@ impl TapClone {
         let sh = &project.sh;
         let path = &self.path;
         let what = args.first().copied().unwrap_or("git");
-        let mut command = cmd!(sh, "git -C {path} {args...}").quiet().ignore_stderr();
+        let mut command = cmd!(sh, "git -c credential.helper= -C {path} {args...}")
+            .quiet()
+            .ignore_stderr();
         for (k, v) in &self.env {
             command = command.env(k, v);
         }

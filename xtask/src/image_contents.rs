@@ -100,6 +100,8 @@ pub fn read_layers<R: Read>(layers: impl IntoIterator<Item = R>) -> Result<Conte
                 files.retain(|p, _| *p != gone && !p.starts_with(&prefix));
                 continue;
             }
+            // Whatever the entry is, it replaces what lower layers had at its path.
+            files.remove(&path);
             if !entry.header().entry_type().is_file() || !wanted(&path) {
                 continue;
             }

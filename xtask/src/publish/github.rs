@@ -158,8 +158,10 @@ impl Publisher for GitHub {
         for (name, path, size, sha) in assets(cx)? {
             let digest = format!("sha256:{sha}");
             if let Some(existing) = remote.iter().find(|a| a.name == name) {
+                // Without a digest the API cannot prove the content (a checksum file keeps
+                // its size across rebuilds): only an equal digest is the same asset.
                 let same =
-                    existing.size == size && existing.digest.as_deref().is_none_or(|d| d == digest);
+                    existing.size == size && existing.digest.as_deref() == Some(digest.as_str());
                 if same {
                     eprintln!("  github: {name} is already uploaded");
                     uploaded.insert(name, sha);

@@ -93,7 +93,12 @@ fn media_type_of(said: &str, value: &Value) -> Result<&'static str> {
 /// tool directory (linux/amd64 and linux/arm64 only). Blobs are streamed to disk and
 /// checked against their digests; the image's digest is checked against `pin`. A cached
 /// layout is reused when it matches the pin (or, unpinned, always).
-pub fn pull_base(project: &Project, reference: &Reference, pin: Option<&str>) -> Result<PathBuf> {
+pub fn pull_base(
+    project: &Project,
+    reference: &Reference,
+    pin: Option<&str>,
+    push_hosts: &[&str],
+) -> Result<PathBuf> {
     let repo = &reference.repository;
     let safe: String = format!("{}/{repo}/{}", reference.host, reference.reference())
         .chars()
@@ -122,7 +127,13 @@ pub fn pull_base(project: &Project, reference: &Reference, pin: Option<&str>) ->
     }
     let shown = format!("{}/{repo}:{}", reference.host, reference.reference());
     eprintln!("images: pulling base {shown}");
-    let registry = Registry::new(&reference.host)?;
+    // The registry credentials are for the registries the release pushes to: a base on
+    // another registry is pulled anonymously, so they never reach its token service.
+    let registry = if push_hosts.contains(&reference.host.as_str()) {
+        Registry::new(&reference.host)?
+    } else {
+        Registry::with_credentials(&reference.host, None)
+    };
     let (top_bytes, top_type, top_digest) = registry.get_manifest(repo, reference.reference())?;
     if let Some(pin) = pin
         && top_digest != pin
@@ -303,8 +314,8 @@ fn registry_base(
     project: &Project,
     image: &crate::dist::Image,
     given: Option<&PathBuf>,
-    pull: bool,
-    tagged: bool,
+    (pull, tagged): (bool, bool),
+    push_hosts: &[&str],
 ) -> Result<Option<PathBuf>> {
     let BaseImage::Registry { reference, pin } = image.base_image()? else {
         return Ok(None);
@@ -343,7 +354,7 @@ fn registry_base(
         );
         return Ok(None);
     }
-    match pull_base(project, &reference, pin.as_deref()) {
+    match pull_base(project, &reference, pin.as_deref(), push_hosts) {
         Ok(dir) => Ok(Some(dir)),
         Err(err) if tagged => Err(err.context(format!(
             "image {name}: its base {} cannot be pulled",
@@ -435,12 +446,17 @@ pub fn build(
             );
             continue;
         }
+        let push_hosts: Vec<&str> = def
+            .images
+            .iter()
+            .filter_map(|i| i.repository.split('/').next())
+            .collect();
         let base_dir = registry_base(
             project,
             image,
             bases.get(&image.name),
-            pull || tagged,
-            tagged,
+            (pull || tagged, tagged),
+            &push_hosts,
         )?;
         if image.base != "static" && base_dir.is_none() {
             continue;
@@ -894,23 +910,6 @@ fn push_image(
         )?;
         put(registry.as_ref(), &digest, oci::MANIFEST, &manifest_bytes)?;
     }
-    for tag in tags {
-        let Some(registry) = &registry else {
-            outln!(
-                "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
-                oci::INDEX
-            )?;
-            continue;
-        };
-        registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
-        let stored = registry.resolve(repo, tag, Access::Push)?;
-        if stored.as_deref() != Some(index_digest.as_str()) {
-            bail!(
-                "registry {host} resolves {repo}:{tag} to {}, not {index_digest}",
-                stored.as_deref().unwrap_or("nothing")
-            );
-        }
-    }
     // The referrers: each artifact manifest by digest, then for each subject an index
     // of its referrers under the referrers tag schema (`sha256-<hex>`), merged with what
     // the registry already lists there, for registries without the referrers API.
@@ -961,6 +960,24 @@ fn push_image(
             "manifests": descriptors,
         }))?;
         put(registry.as_ref(), &tag, oci::INDEX, &list)?;
+    }
+    // The tags last: `latest` never points at an image whose attestations are missing.
+    for tag in tags {
+        let Some(registry) = &registry else {
+            outln!(
+                "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
+                oci::INDEX
+            )?;
+            continue;
+        };
+        registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
+        let stored = registry.resolve(repo, tag, Access::Push)?;
+        if stored.as_deref() != Some(index_digest.as_str()) {
+            bail!(
+                "registry {host} resolves {repo}:{tag} to {}, not {index_digest}",
+                stored.as_deref().unwrap_or("nothing")
+            );
+        }
     }
     if registry.is_some() {
         eprintln!(

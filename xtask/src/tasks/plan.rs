@@ -459,7 +459,13 @@ pub fn latest(project: &Project, tag: Option<&str>) -> Result<Latest> {
 
 /// What a journal says of a step: `done`, or why it did not run.
 fn outcome(step: &Step, journal: Option<&Value>) -> String {
-    match journal.and_then(|j| j["steps"].get(step.name)) {
+    // The build steps are recorded together, as `build`.
+    let key = if step.action.builds() {
+        "build"
+    } else {
+        step.name
+    };
+    match journal.and_then(|j| j["steps"].get(key)) {
         Some(_) => "done".to_owned(),
         None if !step.runs => "skipped".to_owned(),
         None if journal.is_some() => "not done".to_owned(),
@@ -679,6 +685,18 @@ mod tests {
         assert!(plan.step("github-release").is_none());
         assert!(plan.step("preflight").is_none());
         assert!(plan.steps.iter().all(|s| s.action.builds()));
+    }
+
+    #[test]
+    fn the_summary_of_a_run_says_what_each_step_did() {
+        let plan = plan(&def(), "1.3.0-rc1", Some("v1.3.0-rc1"), Latest::Never);
+        let journal = serde_json::json!({ "steps": { "build": {}, "preflight": {} } });
+        let table = markdown(&plan, Some(&journal));
+        assert!(table.contains("| cross-build | done |"), "{table}");
+        assert!(table.contains("| attest | done |"), "{table}");
+        assert!(table.contains("| preflight | done |"), "{table}");
+        assert!(table.contains("| github-release | not done |"), "{table}");
+        assert!(table.contains("| homebrew | skipped | yes |"), "{table}");
     }
 
     #[test]

@@ -354,10 +354,13 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         },
     };
     journal.executed.clear();
+    // Built already when every recorded asset is there byte for byte and every asset of
+    // the plan is there (a build without a signing key lacks the public key).
     let built = journal
         .steps
         .get("build")
-        .is_some_and(|evidence| still_there(&out, evidence));
+        .is_some_and(|evidence| still_there(&out, evidence))
+        && plan.assets.iter().all(|a| out.join(a).is_file());
     let metadata = if built {
         eprintln!(
             "release: {tag} is already built in {} and verifies; building again is not needed",
@@ -382,6 +385,8 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
             .map(|a| (a.path.clone(), a.sha256.clone()))
             .collect();
         journal.executed = executed;
+        // What earlier runs published was of another build.
+        journal.steps.clear();
         journal.record(
             &out,
             "build",

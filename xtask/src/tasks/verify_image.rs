@@ -8,7 +8,7 @@
 //!   intact (digest and size), its bundle's DSSE envelope is signed by the key, and its
 //!   statement's subject is the manifest it is attached to;
 //! - the index and every platform manifest carry both SLSA provenance and an SPDX SBOM;
-//! - every SBOM lists the binary the image runs (with its crates as `DEPENDS_ON`).
+//! - every SBOM lists the binary the image runs.
 //!
 //! One check per line, each failure naming the referrer and what is wrong.
 
@@ -33,6 +33,10 @@ fn blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>> {
         .with_context(|| format!("unsupported digest {digest}"))?;
     // A layout's blobs are regular files: links and special files are refused.
     let mut file = crate::fsutil::open_regular(dir, &format!("blobs/sha256/{hex}"))?;
+    let size = file.metadata()?.len();
+    if descriptor["size"].as_u64() != Some(size) {
+        bail!("blob {digest} has {size} bytes, not {}", descriptor["size"]);
+    }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut file, &mut bytes)
         .with_context(|| format!("cannot read blob {digest}"))?;

@@ -415,8 +415,15 @@ pub fn image_repo(name: &str, base: &str) -> Repo {
     )
     .unwrap();
     let def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    // The images live on the registry of a loopback base (as a release pushes to the
+    // registry its credentials are for), on ghcr.io otherwise.
+    let registry = base
+        .split_once('/')
+        .map(|(host, _)| host)
+        .filter(|host| host.starts_with("127."))
+        .unwrap_or("ghcr.io");
     let def = format!(
-        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"ghcr.io/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"ghcr.io/aicr/{name}-cli\"\nbase = \"{base}\"\nca_bundle = \"dist/images/ca.crt\"\n"
+        "{def}\n[[image]]\nname = \"aicrd\"\nbinary = \"aicrd\"\nrepository = \"{registry}/aicr/{name}\"\nca_bundle = \"dist/images/ca.crt\"\n\n[[image]]\nname = \"aicr\"\nbinary = \"aicr\"\nrepository = \"{registry}/aicr/{name}-cli\"\nbase = \"{base}\"\nca_bundle = \"dist/images/ca.crt\"\n"
     );
     fs::write(repo.work.join("dist/release.toml"), def).unwrap();
     repo.git(&["add", "."]);
