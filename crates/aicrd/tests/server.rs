@@ -3,103 +3,17 @@
 
 //! Starts the real `aicrd` binary on 127.0.0.1 and talks to it over HTTP.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    base: String,
-    _stderr: BufReader<ChildStderr>,
-}
+mod support;
 
-impl Server {
-    /// Starts aicrd on a free port and waits for its "listening" log line.
-    fn start(envs: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aicrd"))
-            .args(["--listen", "127.0.0.1:0"])
-            .envs(envs.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("aicrd starts");
-        let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            let n = stderr.read_line(&mut line).expect("read aicrd's log");
-            assert!(n > 0, "aicrd exited before listening");
-            let record: serde_json::Value =
-                serde_json::from_str(&line).expect("log lines are JSON");
-            if record["msg"] == "listening" {
-                break record["addr"].as_str().expect("addr field").to_owned();
-            }
-        };
-        Server {
-            child,
-            base: format!("http://{addr}"),
-            _stderr: stderr,
-        }
-    }
-
-    fn agent() -> ureq::Agent {
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into()
-    }
-
-    fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
-            .get(format!("{}{path}", self.base))
-            .call()
-            .expect("request answered");
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_string().expect("body");
-        (
-            status,
-            serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-        )
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args(["-s", name, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    fn wait(&mut self, limit: Duration) -> ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "aicrd did not exit within {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::Server;
 
 #[test]
 fn health_ready_and_root() {
     let server = Server::start(&[]);
-    let (status, body) = server.get("/health");
+    let (status, body) = server.get_json("/health");
     assert_eq!(status, 200);
     assert_eq!(body["status"], "healthy");
     assert!(
@@ -107,11 +21,11 @@ fn health_ready_and_root() {
         "{body}"
     );
 
-    let (status, body) = server.get("/ready");
+    let (status, body) = server.get_json("/ready");
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ready");
 
-    let (status, body) = server.get("/");
+    let (status, body) = server.get_json("/");
     assert_eq!(status, 200);
     assert_eq!(body["service"], "aicrd");
     assert_eq!(body["version"], aicr::build_info::BUILD.version);
@@ -136,9 +50,12 @@ fn health_ready_and_root() {
     for route in ["/", "/health", "/ready", "/metrics", "/v1/recipe"] {
         assert_eq!(server.get(route).0, 200, "listed route {route} answers");
     }
-    assert_eq!(server.get("/v1/query?selector=criteria.service").0, 200);
+    assert_eq!(
+        server.get_json("/v1/query?selector=criteria.service").0,
+        200
+    );
 
-    let (status, _) = server.get("/nope");
+    let (status, _) = server.get_json("/nope");
     assert_eq!(status, 404);
 }
 
@@ -148,13 +65,13 @@ fn sigterm_turns_readiness_off_then_exits_cleanly() {
         ("SHUTDOWN_DRAIN_SECONDS", "2"),
         ("SHUTDOWN_TIMEOUT_SECONDS", "5"),
     ]);
-    assert_eq!(server.get("/ready").0, 200);
+    assert_eq!(server.get_json("/ready").0, 200);
     server.signal("TERM");
     // Readiness turns off at once; the listener stays open for the drain period.
     let started = Instant::now();
     let mut saw_not_ready = false;
     while started.elapsed() < Duration::from_millis(1500) {
-        let (status, body) = server.get("/ready");
+        let (status, body) = server.get_json("/ready");
         if status == 503 {
             assert_eq!(body["status"], "not_ready");
             saw_not_ready = true;
@@ -164,7 +81,7 @@ fn sigterm_turns_readiness_off_then_exits_cleanly() {
     }
     assert!(saw_not_ready, "/ready never answered 503 while draining");
     // Liveness is unaffected while draining.
-    assert_eq!(server.get("/health").0, 200);
+    assert_eq!(server.get_json("/health").0, 200);
     let status = server.wait(Duration::from_secs(5));
     assert!(
         status.success(),
@@ -175,7 +92,7 @@ fn sigterm_turns_readiness_off_then_exits_cleanly() {
 #[test]
 fn sigint_without_drain_exits_promptly() {
     let mut server = Server::start(&[("SHUTDOWN_TIMEOUT_SECONDS", "5")]);
-    assert_eq!(server.get("/health").0, 200);
+    assert_eq!(server.get_json("/health").0, 200);
     server.signal("INT");
     assert!(server.wait(Duration::from_secs(5)).success());
 }
@@ -486,8 +403,12 @@ fn a_burst_is_rate_limited_and_metrics_count_it() {
         "{limited} of 300 were limited (burst 200, 100/s)"
     );
     assert!(retry_after.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
-    assert_eq!(server.get("/health").0, 200, "probes are not rate limited");
-    let (_, metrics) = server.get("/metrics");
+    assert_eq!(
+        server.get_json("/health").0,
+        200,
+        "probes are not rate limited"
+    );
+    let (_, metrics) = server.get_json("/metrics");
     let text = metrics.as_str().unwrap().to_owned();
     assert!(
         text.contains(&format!("aicr_rate_limit_rejects_total {limited}")),
@@ -509,13 +430,13 @@ fn a_burst_is_rate_limited_and_metrics_count_it() {
 #[test]
 fn allow_lists_restrict_criteria() {
     let server = Server::start(&[("AICR_ALLOWED_SERVICES", "eks, aks")]);
-    let (status, body) = server.get("/v1/recipe?service=gke");
+    let (status, body) = server.get_json("/v1/recipe?service=gke");
     assert_eq!(status, 400);
     assert_eq!(
         body["details"]["allowed"],
         serde_json::json!(["eks", "aks"])
     );
-    assert_eq!(server.get("/v1/recipe?service=eks").0, 200);
+    assert_eq!(server.get_json("/v1/recipe?service=eks").0, 200);
 }
 
 #[test]
@@ -547,7 +468,7 @@ fn the_openapi_document_matches_the_served_routes() {
             }
         }
     }
-    let (_, root) = server.get("/");
+    let (_, root) = server.get_json("/");
     let served: Vec<&str> = root["routes"]
         .as_array()
         .unwrap()
@@ -567,11 +488,11 @@ fn the_openapi_document_matches_the_served_routes() {
 #[test]
 fn log_level_debug_logs_each_request() {
     let mut server = Server::start(&[("LOG_LEVEL", "debug")]);
-    assert_eq!(server.get("/health").0, 200);
+    assert_eq!(server.get_json("/health").0, 200);
     // The record is written before the response leaves, so it is in the pipe already.
     let request = loop {
         let mut line = String::new();
-        let n = std::io::BufRead::read_line(&mut server._stderr, &mut line).unwrap();
+        let n = std::io::BufRead::read_line(&mut server.log, &mut line).unwrap();
         assert!(n > 0, "aicrd closed its log without a request record");
         let record: serde_json::Value = serde_json::from_str(&line).unwrap();
         if record["msg"] == "request" {
@@ -606,7 +527,7 @@ fn sigterm_during_a_slow_request_lets_it_finish_while_ready_is_503() {
     server.signal("TERM");
     let started = Instant::now();
     loop {
-        let (status, _) = server.get("/ready");
+        let (status, _) = server.get_json("/ready");
         if status == 503 {
             break;
         }

@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub addr: String,
-    _stderr: BufReader<ChildStderr>,
+    /// `http://<addr>`.
+    pub base: String,
+    /// The rest of its log, for tests that read records.
+    pub log: BufReader<ChildStderr>,
 }
 
 impl Server {
@@ -41,8 +44,9 @@ impl Server {
         };
         Server {
             child,
+            base: format!("http://{addr}"),
             addr,
-            _stderr: stderr,
+            log: stderr,
         }
     }
 
@@ -69,6 +73,29 @@ impl Server {
 
     pub fn get(&self, path: &str) -> (u16, String) {
         self.request("GET", path, &[], b"")
+    }
+
+    /// An HTTP client that returns every status as a response.
+    pub fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    /// `GET path` through an HTTP client: the status and the body as JSON (a string
+    /// when it is not JSON).
+    pub fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let mut response = Server::agent()
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("request answered");
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_to_string().expect("body");
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        )
     }
 
     /// The value of a metric line (`name` with its labels, if any).
