@@ -118,9 +118,11 @@ pub struct VerifyArgs {
     /// The public key (PEM) the provenance must be signed with.
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
-    /// Check one image instead (oci:DIR, a layout): its signed SBOM and provenance
-    /// referrers, for the index and every platform. Needs --key.
-    #[arg(long, value_name = "oci:DIR")]
+    /// Check one image instead: a layout (oci:DIR) or a pushed image
+    /// (host/repository:tag or @sha256:…, read with the registry credentials of
+    /// `images --push`, or anonymously): its signed SBOM and provenance referrers, for
+    /// the index and every platform. Needs --key.
+    #[arg(long, value_name = "oci:DIR|REF")]
     pub image: Option<String>,
     /// Print the checks as JSON.
     #[arg(long)]

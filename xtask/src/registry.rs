@@ -30,6 +30,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use ureq::http::{self, Uri};
 
@@ -169,6 +170,14 @@ enum Payload<'a> {
     Bytes(&'a [u8]),
     /// A blob file, hashed while it is sent and checked against the digest.
     File(&'a Path, &'a str),
+}
+
+/// What a registry answered to a manifest put.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub digest: String,
+    /// The registry indexed the manifest's subject for the referrers API.
+    pub subject_indexed: bool,
 }
 
 /// The registry said no to these credentials or this access.
@@ -497,7 +506,7 @@ impl Registry {
                     return Err(Denied(format!(
                         "registry {} requires credentials; hint: {}",
                         self.host,
-                        credentials::hint(&self.host)
+                        credentials::hint(&self.host, access)
                     ))
                     .into());
                 }
@@ -529,7 +538,7 @@ impl Registry {
             None => Denied(format!(
                 "registry {} does not let anonymous clients {what} {repo}; hint: {}",
                 self.host,
-                credentials::hint(&self.host)
+                credentials::hint(&self.host, access)
             ))
             .into(),
         }
@@ -626,7 +635,7 @@ impl Registry {
                             c.username
                         )),
                     granted.join(","),
-                    credentials::hint(&self.host)
+                    credentials::hint(&self.host, access)
                 ))
                 .into());
             }
@@ -805,7 +814,7 @@ impl Registry {
                     self.credentials
                         .as_ref()
                         .map_or("anonymous clients".to_owned(), |c| format!("user '{}'", c.username)),
-                    credentials::hint(&self.host)
+                    credentials::hint(&self.host, access)
                 ))
                 .into());
             }
@@ -923,14 +932,16 @@ impl Registry {
         Ok(status == 201)
     }
 
-    /// Puts a manifest or index under a digest or tag; returns the registry's digest.
+    /// Puts a manifest or index under a digest or tag; returns the registry's digest and
+    /// whether it indexed the manifest's `subject` (an `OCI-Subject` answer: the registry
+    /// serves the referrers API, so no referrers tag is needed).
     pub fn put_manifest(
         &self,
         repo: &str,
         reference: &str,
         media_type: &str,
         bytes: &[u8],
-    ) -> Result<String> {
+    ) -> Result<Stored> {
         let url = self.url(&format!("/v2/{repo}/manifests/{reference}"));
         let response = self.request(
             repo,
@@ -952,8 +963,82 @@ impl Registry {
         }
         let digest = header(&response, "docker-content-digest")
             .unwrap_or_else(|| format!("sha256:{}", crate::fsutil::hex(&Sha256::digest(bytes))));
+        let subject_indexed = header(&response, "oci-subject").is_some();
         let _ = error_text(response);
-        Ok(digest)
+        Ok(Stored {
+            digest,
+            subject_indexed,
+        })
+    }
+
+    /// The referrers of `digest` (descriptors of the manifests whose `subject` it is):
+    /// from the referrers API (`/v2/<repo>/referrers/<digest>`), or, where the registry
+    /// does not serve it (404), from the referrers tag schema (`sha256-<hex>`). `None`
+    /// when neither lists any.
+    pub fn referrers(&self, repo: &str, digest: &str) -> Result<Option<Vec<Value>>> {
+        check_digest(digest)?;
+        let url = self.url(&format!("/v2/{repo}/referrers/{digest}"));
+        let response = self.request(
+            repo,
+            Access::Pull,
+            "GET",
+            &url,
+            &[("Accept", crate::oci::INDEX)],
+            Payload::Empty,
+        )?;
+        let status = response.status().as_u16();
+        let bytes = match status {
+            200 => Some(
+                response
+                    .into_body()
+                    .into_with_config()
+                    .limit(MAX_MANIFEST)
+                    .read_to_vec()
+                    .with_context(|| {
+                        format!(
+                            "GET {}: cannot read the referrers from registry {}",
+                            shown(&url),
+                            self.host
+                        )
+                    })?,
+            ),
+            404 => {
+                let _ = error_text(response);
+                let tag = digest.replacen(':', "-", 1);
+                match self.resolve(repo, &tag, Access::Pull)? {
+                    Some(_) => Some(self.get_manifest(repo, &tag)?.0),
+                    None => None,
+                }
+            }
+            status => {
+                let text = error_text(response);
+                bail!(
+                    "GET {}: registry {} answered {}",
+                    shown(&url),
+                    self.host,
+                    with_detail(status, &text)
+                );
+            }
+        };
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        let index: Value = serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "the referrers of {repo}@{digest} on registry {} are not a JSON index",
+                self.host
+            )
+        })?;
+        let manifests = index["manifests"]
+            .as_array()
+            .with_context(|| {
+                format!(
+                    "the referrers of {repo}@{digest} on registry {} list no manifests",
+                    self.host
+                )
+            })?
+            .clone();
+        Ok(Some(manifests))
     }
 
     /// A manifest or index by tag or digest: its bytes, media type and digest (of the
@@ -1155,7 +1240,7 @@ pub fn check_push_access(host: &str, repository: &str) -> Result<()> {
         if e.downcast_ref::<Denied>().is_some() {
             anyhow!(
                 "registry {host} denies push to {repository}: {e:#}; hint: {}",
-                credentials::hint(host)
+                credentials::hint(host, Access::Push)
             )
         } else {
             e.context(format!("cannot check push access to {host}/{repository}"))

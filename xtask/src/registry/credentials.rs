@@ -80,14 +80,18 @@ impl Credentials {
     }
 }
 
-/// The hint naming what provides push credentials for `host`.
-pub fn hint(host: &str) -> String {
+/// The hint naming what provides credentials for `access` to `host`.
+pub fn hint(host: &str, access: super::Access) -> String {
+    let (verb, permission) = match access {
+        super::Access::Pull => ("pull from", "read"),
+        super::Access::Push => ("push to", "write"),
+    };
     if host.eq_ignore_ascii_case("ghcr.io") {
         format!(
-            "set {USERNAME} and {PASSWORD}, or GITHUB_TOKEN with the packages: write permission"
+            "set {USERNAME} and {PASSWORD}, or GITHUB_TOKEN with the packages: {permission} permission"
         )
     } else {
-        format!("set {USERNAME} and {PASSWORD} to an account that may push there")
+        format!("set {USERNAME} and {PASSWORD} to an account that may {verb} it")
     }
 }
 

@@ -885,12 +885,15 @@ fn push_image(
                reference: &str,
                media_type: &str,
                bytes: &[u8]|
-     -> Result<()> {
+     -> Result<bool> {
         match registry {
-            None => outln!("PUT  {base}/v2/{repo}/manifests/{reference}   ({media_type})"),
+            None => {
+                outln!("PUT  {base}/v2/{repo}/manifests/{reference}   ({media_type})")?;
+                Ok(false)
+            }
             Some(registry) => registry
                 .put_manifest(repo, reference, media_type, bytes)
-                .map(drop),
+                .map(|stored| stored.subject_indexed),
         }
     };
     for entry in entries {
@@ -910,9 +913,10 @@ fn push_image(
         )?;
         put(registry.as_ref(), &digest, oci::MANIFEST, &manifest_bytes)?;
     }
-    // The referrers: each artifact manifest by digest, then for each subject an index
-    // of its referrers under the referrers tag schema (`sha256-<hex>`), merged with what
-    // the registry already lists there, for registries without the referrers API.
+    // The referrers: each artifact manifest by digest, then, for registries without the
+    // referrers API (they do not answer a put with `OCI-Subject`), an index of each
+    // subject's referrers under the referrers tag schema (`sha256-<hex>`), merged with
+    // what the registry already lists there.
     let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
     let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for entry in top["manifests"].as_array().into_iter().flatten() {
@@ -931,7 +935,10 @@ fn push_image(
             &mut seen,
             holders,
         )?;
-        put(registry.as_ref(), digest, oci::MANIFEST, &bytes)?;
+        let indexed = put(registry.as_ref(), digest, oci::MANIFEST, &bytes)?;
+        if indexed {
+            continue;
+        }
         let subject = manifest["subject"]["digest"]
             .as_str()
             .context("a referrer without subject")?

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! `cargo xtask verify --image oci:DIR --key PUB`: checks the supply chain attached to
-//! an image layout, offline:
+//! `cargo xtask verify --image oci:DIR|REF --key PUB`: checks the supply chain attached
+//! to an image, in a layout (offline) or in a registry (`host/repository:tag`: the index,
+//! its referrers and their bundles are fetched into a temporary layout first, through
+//! the referrers API or, where the registry lacks it, the referrers tag schema):
 //!
 //! - every referrer (an artifact manifest whose `artifactType` is a Sigstore bundle) is
 //!   intact (digest and size), its bundle's DSSE envelope is signed by the key, and its
@@ -17,10 +19,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use ed25519_dalek::VerifyingKey;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::image_attest::{self, BUNDLE, PREDICATE_ANNOTATION, SLSA_PREDICATE, SPDX_PREDICATE};
 use crate::oci;
+use crate::registry::{Reference, Registry};
 use crate::tasks::verify::Check;
 
 /// A blob of the layout, checked against its descriptor.
@@ -169,13 +172,114 @@ pub fn verify_layout(dir: &Path, key: &VerifyingKey) -> Result<Vec<Check>> {
     Ok(checks)
 }
 
+/// Writes a blob into a layout under construction, by its digest.
+fn put_blob(dir: &Path, digest: &str, bytes: &[u8]) -> Result<()> {
+    let path = oci::blob_path(dir, digest)?;
+    crate::fsutil::write_atomically(&path, bytes)
+}
+
+/// Copies from a registry into the layout `dir` what the checks read: the image index
+/// (by the reference's tag or digest), the referrers of the index and of each platform
+/// manifest (through the referrers API or the referrers tag schema), and each
+/// referrer's bundle. Layers are not fetched: the checks never read them.
+fn fetch(reference: &Reference, dir: &Path) -> Result<()> {
+    let registry = Registry::new(&reference.host)?;
+    let repo = &reference.repository;
+    let wanted = reference.reference();
+    let (bytes, media_type, digest) = registry
+        .get_manifest(repo, wanted)
+        .with_context(|| format!("cannot read {}", shown(reference)))?;
+    if let Some(pinned) = &reference.digest
+        && pinned != &digest
+    {
+        bail!(
+            "{} resolves to {digest}, not the pinned {pinned}",
+            shown(reference)
+        );
+    }
+    let index: Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a JSON manifest", shown(reference)))?;
+    if media_type != oci::INDEX && index["mediaType"] != oci::INDEX {
+        bail!(
+            "{} is a {media_type}, not an image index; verify the index a release pushed",
+            shown(reference)
+        );
+    }
+    put_blob(dir, &digest, &bytes)?;
+    let mut entries = vec![json!({
+        "mediaType": oci::INDEX,
+        "digest": digest,
+        "size": bytes.len(),
+    })];
+    let mut subjects = vec![digest.clone()];
+    for m in index["manifests"].as_array().into_iter().flatten() {
+        let d = m["digest"]
+            .as_str()
+            .with_context(|| format!("the index {digest} has an entry without a digest"))?;
+        crate::registry::check_digest(d)?;
+        subjects.push(d.to_owned());
+    }
+    for subject in &subjects {
+        let listed = registry.referrers(repo, subject)?.unwrap_or_default();
+        for descriptor in listed {
+            if descriptor["artifactType"] != BUNDLE {
+                continue;
+            }
+            let d = descriptor["digest"]
+                .as_str()
+                .with_context(|| format!("a referrer of {subject} without a digest"))?;
+            let (bytes, _, d) = registry.get_manifest(repo, d)?;
+            let manifest: Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("the referrer {d} is not JSON"))?;
+            put_blob(dir, &d, &bytes)?;
+            for layer in manifest["layers"].as_array().into_iter().flatten() {
+                let Some(layer) = layer["digest"].as_str() else {
+                    continue;
+                };
+                registry.download_blob(repo, layer, &oci::blob_path(dir, layer)?)?;
+            }
+            entries.push(json!({
+                "mediaType": oci::MANIFEST,
+                "artifactType": BUNDLE,
+                "digest": d,
+                "size": bytes.len(),
+            }));
+        }
+    }
+    let top = json!({"schemaVersion": 2, "manifests": entries});
+    crate::fsutil::write_atomically(
+        &dir.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
+    crate::fsutil::write_atomically(&dir.join("index.json"), &serde_json::to_vec(&top)?)
+}
+
+fn shown(reference: &Reference) -> String {
+    format!(
+        "{}/{}:{}",
+        reference.host,
+        reference.repository,
+        reference.reference()
+    )
+}
+
+/// `--image oci:DIR` (a layout) or `--image host/repository:tag|@sha256:…` (a registry;
+/// credentials as for pushing, anonymous where the registry allows).
 pub fn run(image: &str, key: Option<&Path>) -> Result<Vec<Check>> {
-    let Some(dir) = image.strip_prefix("oci:") else {
-        bail!("--image {image}: give an OCI layout as oci:DIR");
-    };
     let key = key.context("--image needs --key PUB, the release's public key")?;
     let pem = std::fs::read_to_string(key)
         .with_context(|| format!("cannot read the public key {}", key.display()))?;
     let key = crate::dsse::verifying_key_from_pem(&pem)?;
-    verify_layout(Path::new(dir), &key)
+    if let Some(dir) = image.strip_prefix("oci:") {
+        return verify_layout(Path::new(dir), &key);
+    }
+    let reference = Reference::parse(image).with_context(|| {
+        format!("--image {image}: give an OCI layout as oci:DIR or an image as host/repository:tag")
+    })?;
+    let dir = tempfile::Builder::new()
+        .prefix("aicr-verify-image-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    fetch(&reference, dir.path())?;
+    verify_layout(dir.path(), &key)
 }
