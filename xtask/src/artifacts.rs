@@ -49,6 +49,10 @@ pub enum Kind {
     Notices,
     Provenance,
     Image,
+    /// The SPDX SBOM of an image's index, as a file (also signed and attached to the
+    /// image as a referrer).
+    #[serde(rename = "image-sbom")]
+    ImageSbom,
     Formula,
 }
 
@@ -59,7 +63,12 @@ impl Kind {
     pub fn is_release_asset(self) -> bool {
         !matches!(
             self,
-            Kind::Binary | Kind::Checksum | Kind::Image | Kind::Provenance | Kind::Formula
+            Kind::Binary
+                | Kind::Checksum
+                | Kind::Image
+                | Kind::ImageSbom
+                | Kind::Provenance
+                | Kind::Formula
         )
     }
 }

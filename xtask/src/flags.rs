@@ -264,6 +264,12 @@ pub struct ImagesArgs {
     /// registry's pull,push handshake and a cancelled upload), pushing nothing.
     #[arg(long)]
     pub check_push: bool,
+    /// Print the built images as one JSON array, for CI (e.g. the attest-images
+    /// workflow's input): each image's name, repository (on the --push host when
+    /// given), index digest and SBOM file (its path in the release directory). Builds
+    /// nothing.
+    #[arg(long, conflicts_with_all = ["check_push", "dry_run"])]
+    pub list: bool,
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -438,6 +438,53 @@ fn images_carry_signed_sbom_and_provenance_referrers_that_verify() {
         out.contains("linux/arm64 https://spdx.dev/Document"),
         "{out}"
     );
+    // `images --list` names each image with its index digest and SBOM file, and the
+    // file is the SBOM signed and attached to the index.
+    let listed: Value = serde_json::from_str(
+        &repo
+            .xtask(&["images", "--list", "--push", "127.0.0.1:5000"])
+            .success(),
+    )
+    .unwrap();
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "aicrd")
+        .unwrap();
+    let top: Value = serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let index_digest = top["manifests"][0]["digest"].clone();
+    assert_eq!(entry["digest"], index_digest);
+    assert_eq!(entry["repository"], "127.0.0.1:5000/aicr/attested");
+    let file: Value = serde_json::from_slice(
+        &fs::read(
+            repo.work
+                .join("target/dist")
+                .join(entry["sbom"].as_str().unwrap()),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let signed = found
+        .iter()
+        .find(|(_, m)| {
+            m["subject"]["digest"] == index_digest
+                && m["annotations"]["dev.sigstore.bundle.predicateType"]
+                    == "https://spdx.dev/Document"
+        })
+        .map(|(_, m)| {
+            use base64::Engine as _;
+            let bundle: Value =
+                serde_json::from_slice(&blob(&layout, m["layers"][0]["digest"].as_str().unwrap()))
+                    .unwrap();
+            let payload = base64::engine::general_purpose::STANDARD
+                .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+                .unwrap();
+            serde_json::from_slice::<Value>(&payload).unwrap()["predicate"].clone()
+        })
+        .unwrap();
+    assert_eq!(file, signed);
+
     // The whole release's verify checks the images as well.
     let whole = repo
         .xtask(&["verify", "--key", public.to_str().unwrap()])

@@ -559,18 +559,30 @@ pub fn build(
             source: &repository,
             builder: &builder,
         };
+        let platforms: Vec<Platform<'_>> = manifests
+            .iter()
+            .zip(&sboms)
+            .map(|((arch, manifest), (crates, contents))| Platform {
+                arch,
+                manifest,
+                crates,
+                contents,
+            })
+            .collect();
+        // The index's SBOM as a plain file too, for attestation services that take a
+        // file (the on-tag workflow's attest-sbom); it is what the signed referrer holds.
+        let sbom_path = format!("images/{}.spdx.json", image.name);
+        crate::fsutil::write_atomically(
+            &out.join(&sbom_path),
+            &(serde_json::to_string_pretty(&image_attest::index_sbom(
+                &attested, &index, &platforms,
+            ))? + "\n")
+                .into_bytes(),
+        )?;
+        let mut sbom_artifact = Artifact::of_file(&out.path, &sbom_path, Kind::ImageSbom, None)?;
+        sbom_artifact.name = format!("{}.spdx.json", image.name);
         let (extra, referrers) = match key {
             Some(key) => {
-                let platforms: Vec<Platform<'_>> = manifests
-                    .iter()
-                    .zip(&sboms)
-                    .map(|((arch, manifest), (crates, contents))| Platform {
-                        arch,
-                        manifest,
-                        crates,
-                        contents,
-                    })
-                    .collect();
                 let entry = serde_json::json!({
                     "name": image.name,
                     "binary": image.binary,
@@ -614,6 +626,7 @@ pub fn build(
             built.len()
         );
         artifacts.push(artifact);
+        artifacts.push(sbom_artifact);
     }
     out.record(artifacts.clone())?;
     Ok(artifacts)
@@ -1014,15 +1027,61 @@ pub fn check_push(def: &Definition, host: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// The built images of `out` as JSON: name, repository (moved to `host` when given, as
+/// a push does), index digest and the index SBOM file's path in the release directory.
+pub fn listing(def: &Definition, out: &OutDir, host: Option<&str>) -> Result<Value> {
+    let manifest = out.manifest()?;
+    let mut images = Vec::new();
+    for image in &def.images {
+        let Some(built) = manifest
+            .artifacts
+            .iter()
+            .find(|a| a.kind == Kind::Image && a.name == image.name)
+        else {
+            continue;
+        };
+        let sbom = manifest
+            .artifacts
+            .iter()
+            .find(|a| a.kind == Kind::ImageSbom && a.name == format!("{}.spdx.json", image.name))
+            .with_context(|| {
+                format!(
+                    "{} lists image {} without its SBOM; hint: cargo xtask images",
+                    out.path.display(),
+                    image.name
+                )
+            })?;
+        let repository = match host {
+            Some(host) => format!("{host}/{}", repository_path(&image.repository)),
+            None => image.repository.clone(),
+        };
+        images.push(serde_json::json!({
+            "name": image.name,
+            "repository": repository,
+            "digest": format!("sha256:{}", built.path.rsplit('/').next().unwrap_or_default()),
+            "sbom": sbom.path,
+        }));
+    }
+    Ok(Value::Array(images))
+}
+
+fn list(def: &Definition, out: &OutDir, host: Option<&str>) -> Result<()> {
+    let images = listing(def, out, host)?;
+    outln!("{}", serde_json::to_string(&images)?)
+}
+
 pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     if args.check_push {
         return check_push(&def, args.push.as_deref());
     }
     let out = OutDir::new(project.out_dir(&args.out.out));
-    if !args.no_build {
+    if !args.no_build && !args.list {
         let key = crate::tasks::attest::signing_key(project, args.key.as_deref())?;
         build(project, &def, &out, &args.base, args.pull, key.as_ref())?;
+    }
+    if args.list {
+        return list(&def, &out, args.push.as_deref());
     }
     if let Some(host) = &args.push {
         let metadata = out.metadata()?;

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
+
+//! The wiring between the GitHub workflows that actionlint cannot see: a job calling a
+//! reusable workflow of this repository passes only inputs it declares, every required
+//! one, and `needs.<job>.outputs.<name>` expressions name a needed job's declared
+//! output. The on-tag workflow hands the image digests `cargo xtask images --list`
+//! printed to attest-images.yaml.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+fn load(text: &str) -> Value {
+    serde_norway::from_str(text).unwrap()
+}
+
+/// The problems of the calls from `caller` to local reusable workflows, which `read`
+/// returns by path (`.github/workflows/x.yaml`).
+fn call_problems(caller: &Value, read: &dyn Fn(&str) -> Option<Value>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let jobs = caller["jobs"].as_object().cloned().unwrap_or_default();
+    for (name, job) in &jobs {
+        let needs: BTreeSet<String> = match &job["needs"] {
+            Value::String(one) => [one.clone()].into(),
+            Value::Array(many) => many
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        // Every `needs.<job>.outputs.<name>` the job uses.
+        let text = serde_json::to_string(job).unwrap();
+        for (at, _) in text.match_indices("needs.") {
+            let rest = &text[at + "needs.".len()..];
+            let mut parts =
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'));
+            let path = parts.next().unwrap_or_default();
+            let segments: Vec<&str> = path.split('.').collect();
+            if segments.len() < 3 || segments[1] != "outputs" {
+                continue;
+            }
+            let (from, output) = (segments[0], segments[2]);
+            if !needs.contains(from) {
+                problems.push(format!(
+                    "job {name} reads needs.{from} but does not need {from}"
+                ));
+            } else if jobs
+                .get(from)
+                .and_then(|j| j["outputs"].get(output))
+                .is_none()
+            {
+                problems.push(format!(
+                    "job {name} reads output {output} that job {from} does not declare"
+                ));
+            }
+        }
+        let Some(uses) = job["uses"].as_str() else {
+            continue;
+        };
+        let Some(path) = uses.strip_prefix("./") else {
+            continue;
+        };
+        let Some(called) = read(path) else {
+            problems.push(format!("job {name} calls {path}, which does not exist"));
+            continue;
+        };
+        let Some(inputs) = called["on"]["workflow_call"]
+            .get("inputs")
+            .and_then(Value::as_object)
+        else {
+            problems.push(format!(
+                "job {name} calls {path}, which declares no workflow_call inputs"
+            ));
+            continue;
+        };
+        let given = job["with"].as_object().cloned().unwrap_or_default();
+        for key in given.keys() {
+            if !inputs.contains_key(key) {
+                problems.push(format!(
+                    "job {name} passes {key}, which {path} does not declare"
+                ));
+            }
+        }
+        for (key, input) in inputs {
+            if input["required"] == true
+                && input.get("default").is_none()
+                && !given.contains_key(key)
+            {
+                problems.push(format!(
+                    "job {name} does not pass {key}, which {path} requires"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn read_local(path: &str) -> Option<Value> {
+    fs::read_to_string(root().join(path)).ok().map(|t| load(&t))
+}
+
+#[test]
+fn reusable_workflow_calls_pass_declared_inputs_and_real_outputs() {
+    let dir = root().join(".github/workflows");
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        let problems = call_problems(&load(&text), &read_local);
+        assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 3);
+}
+
+#[test]
+fn on_tag_hands_the_pushed_image_digests_to_attest_images() {
+    let on_tag = read_local(".github/workflows/on-tag.yaml").unwrap();
+    let call = &on_tag["jobs"]["attest-images"];
+    assert_eq!(call["uses"], "./.github/workflows/attest-images.yaml");
+    assert_eq!(
+        call["with"]["images"],
+        "${{ needs.publish.outputs.images }}"
+    );
+    for permission in ["id-token", "attestations", "packages"] {
+        assert_eq!(call["permissions"][permission], "write", "{permission}");
+    }
+    let publish = &on_tag["jobs"]["publish"];
+    assert_eq!(
+        publish["outputs"]["images"],
+        "${{ steps.images.outputs.images }}"
+    );
+    let step = publish["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "images")
+        .unwrap();
+    assert!(
+        step["run"]
+            .as_str()
+            .unwrap()
+            .contains("cargo xtask images --list"),
+        "{step}"
+    );
+    // The step runs after the images are pushed.
+    let steps = publish["steps"].as_array().unwrap();
+    let release = steps
+        .iter()
+        .position(|s| s["run"].as_str().is_some_and(|r| r.contains("--publish")))
+        .unwrap();
+    let listed = steps.iter().position(|s| s["id"] == "images").unwrap();
+    assert!(release < listed);
+
+    let attest = read_local(".github/workflows/attest-images.yaml").unwrap();
+    let job = &attest["jobs"]["attest"];
+    assert_eq!(
+        job["strategy"]["matrix"]["image"],
+        "${{ fromJSON(inputs.images) }}"
+    );
+    let uses: Vec<&str> = job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["uses"].as_str())
+        .collect();
+    for action in ["actions/attest-build-provenance@", "actions/attest-sbom@"] {
+        let pinned = uses.iter().find(|u| u.starts_with(action)).unwrap();
+        let sha = pinned.split('@').nth(1).unwrap();
+        assert!(
+            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{pinned}"
+        );
+        let step = job["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some(*pinned))
+            .unwrap();
+        assert_eq!(step["with"]["subject-digest"], "${{ matrix.image.digest }}");
+        assert_eq!(
+            step["with"]["subject-name"],
+            "${{ matrix.image.repository }}"
+        );
+        assert_eq!(step["with"]["push-to-registry"], true);
+    }
+}
+
+#[test]
+fn miswired_calls_are_reported() {
+    let called = load(
+        "on:\n  workflow_call:\n    inputs:\n      images: {required: true, type: string}\n      artifact: {required: false, type: string, default: dist}\n",
+    );
+    let read = |path: &str| (path == ".github/workflows/a.yaml").then(|| called.clone());
+    let caller = load(
+        "jobs:\n  publish:\n    runs-on: x\n    outputs: {images: x}\n  call:\n    needs: publish\n    uses: ./.github/workflows/a.yaml\n    with: {imagez: '${{ needs.publish.outputs.digests }}'}\n  other:\n    uses: ./.github/workflows/b.yaml\n  late:\n    runs-on: x\n    steps: [{run: 'echo ${{ needs.publish.outputs.images }}'}]\n",
+    );
+    let problems = call_problems(&caller, &read);
+    assert_eq!(
+        problems,
+        [
+            "job call reads output digests that job publish does not declare",
+            "job call passes imagez, which .github/workflows/a.yaml does not declare",
+            "job call does not pass images, which .github/workflows/a.yaml requires",
+            "job late reads needs.publish but does not need publish",
+            "job other calls .github/workflows/b.yaml, which does not exist",
+        ]
+    );
+}
