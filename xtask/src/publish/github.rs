@@ -35,7 +35,7 @@ fn client(cx: &Context<'_>) -> Result<github::Client> {
     let token = cx
         .secret("GITHUB_TOKEN")
         .context("GITHUB_TOKEN is not set; hint: export a token with contents: write")?;
-    let repository = github::owner_name(&changelog::repository(cx.project))?;
+    let repository = github::owner_name(&cx.project.repository()?)?;
     Ok(github::Client::new(&api(cx.project), &repository, &token))
 }
 
@@ -52,7 +52,7 @@ fn release_notes(project: &Project, tag: &str) -> Result<String> {
         lint: false,
     };
     let sections = changelog::sections(project, &config, &args)?;
-    Ok(config.render(&sections, &changelog::repository(project)))
+    Ok(config.render(&sections, &project.repository()?))
 }
 
 /// The plan's assets with their files, sizes and digests from the output directory;
@@ -106,7 +106,11 @@ impl Publisher for GitHub {
                 return problems;
             }
         };
-        let repository = github::owner_name(&changelog::repository(cx.project)).unwrap_or_default();
+        let repository = cx
+            .project
+            .repository()
+            .and_then(|url| github::owner_name(&url))
+            .unwrap_or_default();
         match client.repository() {
             Err(err) => problems.push(format!(
                 "GITHUB_TOKEN cannot read {repository} ({err:#}); hint: give the workflow's token contents: write, or export a token that can"
@@ -216,7 +220,7 @@ pub fn print_requests(project: &Project, plan: &Plan) -> Result<()> {
         return Ok(());
     };
     let api = api(project);
-    let repository = github::owner_name(&changelog::repository(project))?;
+    let repository = github::owner_name(&project.repository()?)?;
     let make_latest = plan.latest.moves();
     outln!("  requests (GitHub, token from GITHUB_TOKEN):")?;
     outln!("    GET   {api}/repos/{repository}   (preflight: the token can write releases)")?;

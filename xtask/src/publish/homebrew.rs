@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{Context, Publisher};
 use crate::artifacts::{Artifact, Kind};
 use crate::homebrew;
-use crate::tasks::{attest, changelog};
+use crate::tasks::attest;
 
 #[derive(Debug)]
 pub struct Tap;
@@ -40,7 +40,7 @@ impl Publisher for Tap {
         let sums_text = std::fs::read_to_string(cx.out.join(&cx.def.checksums))?;
         let sums: BTreeMap<String, String> =
             attest::parse_checksums(&sums_text)?.into_iter().collect();
-        let repository = changelog::repository(cx.project);
+        let repository = cx.project.repository()?;
         let bottles = homebrew::bottles(&hb.binary, &metadata.version, cx.tag, &repository, &sums);
         let formula = homebrew::render(hb, &metadata.version, &repository, &bottles)?;
         let relative = format!("homebrew/{}.rb", hb.binary);

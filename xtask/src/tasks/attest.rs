@@ -227,7 +227,7 @@ pub fn attest(
         (now.clone(), now)
     };
     let ctx = BuildContext {
-        repository: crate::tasks::changelog::repository(project),
+        repository: project.repository()?,
         definition_sha256: fsutil::sha256_file(&project.root.join(DEFINITION))?.0,
         lock_sha256: fsutil::sha256_file(&project.root.join("Cargo.lock"))?.0,
         rustc: cmd!(sh, "rustc -V").quiet().read()?,

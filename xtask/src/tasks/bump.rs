@@ -548,10 +548,7 @@ fn print_preview(project: &Project, plan: &Plan) -> Result<()> {
     let date = crate::version::rfc3339(git.commit_time(&plan.commit)?)?[..10].to_owned();
     let section = config.section(Some(plan.version.clone()), date, &commits);
     outln!("\nrelease notes preview:\n")?;
-    out!(
-        "{}",
-        config.render(&[section], &changelog_task::repository(project))
-    )?;
+    out!("{}", config.render(&[section], &project.repository()?))?;
     Ok(())
 }
 

@@ -225,23 +225,6 @@ fn finish(
     ))
 }
 
-/// The workspace repository URL, for pull-request links.
-pub fn repository(project: &Project) -> String {
-    std::fs::read_to_string(project.root.join("Cargo.toml"))
-        .ok()
-        .and_then(|t| t.parse::<toml_edit::DocumentMut>().ok())
-        .and_then(|d| {
-            d.get("workspace")?
-                .get("package")?
-                .get("repository")?
-                .as_str()
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "https://github.com/NVIDIA/aicr".to_owned())
-        .trim_end_matches('/')
-        .to_owned()
-}
-
 /// The changelog configuration: `[changelog]` of the definition, or the defaults when
 /// the project has no definition.
 pub fn config(project: &Project) -> Result<Config> {
@@ -297,7 +280,7 @@ pub fn run(project: &Project, args: &ChangelogArgs) -> Result<()> {
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&sections)?)?;
     } else {
-        let text = config.render(&sections, &repository(project));
+        let text = config.render(&sections, &project.repository()?);
         match &args.output {
             Some(path) => {
                 fsutil::write_atomically(path, text.as_bytes())?;

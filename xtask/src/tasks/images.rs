@@ -403,7 +403,7 @@ pub fn build(
     let bases = parse_bases(base_args)?;
     let mtime = u64::try_from(metadata.source_date_epoch)?;
     let tagged = metadata.tag.is_some() && !metadata.snapshot;
-    let repository = crate::tasks::changelog::repository(project);
+    let repository = project.repository()?;
     let mut artifacts = Vec::new();
     // The binary layer of each built binary, shared by the images that run it.
     let mut app_layers: BTreeMap<PathBuf, Layer> = BTreeMap::new();

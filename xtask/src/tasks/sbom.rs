@@ -195,7 +195,13 @@ pub fn document(
         "externalRefs": [{
             "referenceCategory": "PACKAGE-MANAGER",
             "referenceType": "purl",
-            "referenceLocator": format!("pkg:github/nvidia/aicr@{}", version.replace('+', "%2B")),
+            "referenceLocator": format!(
+                "pkg:github/{}@{}",
+                crate::github::owner_name(subject.repository)
+                    .unwrap_or_default()
+                    .to_lowercase(),
+                version.replace('+', "%2B")
+            ),
         }],
     })];
     for (id, package) in &graph.packages {
@@ -263,7 +269,7 @@ impl<'p> Graphs<'p> {
     pub fn new(project: &'p Project) -> Result<Graphs<'p>> {
         Ok(Graphs {
             project,
-            repository: workspace_repository(project)?,
+            repository: project.repository()?,
             checksums: lock_checksums(project)?,
             metadatas: BTreeMap::new(),
             trees: BTreeMap::new(),
@@ -355,18 +361,6 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
     }
     out.record(artifacts.clone())?;
     Ok(artifacts)
-}
-
-/// `[workspace.package] repository` of the project.
-fn workspace_repository(project: &Project) -> Result<String> {
-    let text = std::fs::read_to_string(project.root.join("Cargo.toml"))?;
-    let doc: toml_edit::DocumentMut = text.parse()?;
-    doc.get("workspace")
-        .and_then(|w| w.get("package"))
-        .and_then(|p| p.get("repository"))
-        .and_then(|r| r.as_str())
-        .map(|r| r.trim_end_matches('/').to_owned())
-        .context("Cargo.toml has no [workspace.package] repository; hint: add the repository URL")
 }
 
 pub fn run(project: &Project, args: &OutArgs) -> Result<()> {

@@ -101,6 +101,13 @@ impl Repo {
         );
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
         repo.git(&["remote", "add", "origin", repo.origin.to_str().unwrap()]);
+        // The manifest names the repository, which changelog links point into.
+        fs::write(
+            repo.work.join("Cargo.toml"),
+            "[workspace]\nmembers = []\n\n[workspace.package]\nrepository = \"https://github.com/NVIDIA/aicr\"\n",
+        )
+        .unwrap();
+        repo.git(&["add", "Cargo.toml"]);
         repo.commit("chore: initial commit");
         repo.git(&["push", "--quiet", "-u", "origin", "main"]);
         repo
