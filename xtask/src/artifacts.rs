@@ -36,6 +36,8 @@ use crate::version::BuildStamp;
 
 pub const ARTIFACTS: &str = "artifacts.json";
 pub const METADATA: &str = "metadata.json";
+/// The release journal: which steps of a release ran, written as each finishes.
+pub const JOURNAL: &str = "release-state.json";
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What an artifact is.

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use super::{Context, Publisher};
 use crate::artifacts::{Artifact, Kind};
 use crate::homebrew;
-use crate::tasks::attest;
 
 #[derive(Debug)]
 pub struct Tap;
@@ -38,8 +37,9 @@ impl Publisher for Tap {
             .context("no [homebrew] in dist/release.toml")?;
         let metadata = cx.out.metadata()?;
         let sums_text = std::fs::read_to_string(cx.out.join(&cx.def.checksums))?;
-        let sums: BTreeMap<String, String> =
-            attest::parse_checksums(&sums_text)?.into_iter().collect();
+        let sums: BTreeMap<String, String> = crate::tasks::checksum::parse(&sums_text)?
+            .into_iter()
+            .collect();
         let repository = cx.project.repository()?;
         let bottles = homebrew::bottles(&hb.binary, &metadata.version, cx.tag, &repository, &sums);
         let formula = homebrew::render(hb, &metadata.version, &repository, &bottles)?;

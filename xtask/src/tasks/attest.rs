@@ -21,7 +21,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use xshell::cmd;
@@ -43,22 +43,6 @@ pub const LOCAL_BUILDER: &str = "https://github.com/NVIDIA/aicr/tree/main/xtask/
 pub fn bundle_names(metadata: &Metadata) -> (String, String) {
     let stem = format!("{}_{}", metadata.project, metadata.version);
     (format!("{stem}.intoto.jsonl"), format!("{stem}.pub"))
-}
-
-/// Parses a `sha256sum` file into `(name, digest)` pairs, refusing malformed lines.
-pub fn parse_checksums(text: &str) -> Result<Vec<(String, String)>> {
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let (digest, name) = line
-                .split_once("  ")
-                .with_context(|| format!("checksum line {} is malformed", i + 1))?;
-            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-                bail!("checksum line {} has no SHA-256", i + 1);
-            }
-            Ok((name.to_owned(), digest.to_owned()))
-        })
-        .collect()
 }
 
 /// The signing key from `--key` or `$AICR_SIGNING_KEY`, if any.
@@ -209,7 +193,7 @@ pub fn attest(
             sums_path.display()
         )
     })?;
-    let subjects = parse_checksums(&sums)?;
+    let subjects = crate::tasks::checksum::parse(&sums)?;
     let manifest = out.manifest()?;
     let mut targets: Vec<String> = manifest
         .artifacts
@@ -284,25 +268,4 @@ pub fn run(project: &Project, args: &AttestArgs) -> Result<()> {
         outln!("{}", artifact.path)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn checksum_lines_are_parsed_strictly() {
-        let digest = "a".repeat(64);
-        assert_eq!(
-            parse_checksums(&format!("{digest}  x.tar.gz\n")).unwrap(),
-            [("x.tar.gz".to_owned(), digest.clone())]
-        );
-        assert!(parse_checksums("nonsense\n").is_err());
-        assert!(
-            parse_checksums("abc  x\n")
-                .unwrap_err()
-                .to_string()
-                .contains("no SHA-256")
-        );
-    }
 }

@@ -57,6 +57,22 @@ pub fn render(entries: &[(String, String)]) -> String {
         .collect()
 }
 
+/// Parses a `sha256sum` file into `(name, digest)` pairs, refusing malformed lines.
+pub fn parse(text: &str) -> Result<Vec<(String, String)>> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let (digest, name) = line
+                .split_once("  ")
+                .with_context(|| format!("checksum line {} is malformed", i + 1))?;
+            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!("checksum line {} has no SHA-256", i + 1);
+            }
+            Ok((name.to_owned(), digest.to_owned()))
+        })
+        .collect()
+}
+
 /// Writes the checksum file; returns its artifact.
 pub fn checksum(def: &Definition, out: &OutDir) -> Result<Artifact> {
     let manifest = out.manifest()?;
@@ -113,6 +129,22 @@ pub fn run(project: &crate::project::Project, args: &OutArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksum_lines_are_parsed_strictly() {
+        let digest = "a".repeat(64);
+        assert_eq!(
+            parse(&format!("{digest}  x.tar.gz\n")).unwrap(),
+            [("x.tar.gz".to_owned(), digest.clone())]
+        );
+        assert!(parse("nonsense\n").is_err());
+        assert!(
+            parse("abc  x\n")
+                .unwrap_err()
+                .to_string()
+                .contains("no SHA-256")
+        );
+    }
 
     #[test]
     fn render_sorts_and_uses_two_spaces() {

@@ -217,7 +217,7 @@ struct Journal {
     executed: Vec<String>,
 }
 
-const JOURNAL: &str = "release-state.json";
+use crate::artifacts::JOURNAL;
 
 impl Journal {
     fn load(out: &OutDir) -> Option<Journal> {

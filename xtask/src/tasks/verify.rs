@@ -34,7 +34,7 @@ use crate::dsse::{self, Envelope};
 use crate::flags::VerifyArgs;
 use crate::fsutil;
 use crate::project::Project;
-use crate::tasks::attest::parse_checksums;
+use crate::tasks::checksum::parse as parse_checksums;
 
 #[derive(Debug, Serialize)]
 pub struct Check {
@@ -220,7 +220,7 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
             **n != sums_name
                 && *n != ARTIFACTS
                 && *n != METADATA
-                && *n != "release-state.json"
+                && *n != crate::artifacts::JOURNAL
                 && !n.ends_with(".intoto.jsonl")
                 && !n.ends_with(".pub")
                 && !listed.contains_key(n.as_str())
