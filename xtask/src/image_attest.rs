@@ -146,7 +146,7 @@ fn platform_packages(
             "licenseConcluded": "NOASSERTION",
             "licenseDeclared": license_expression(deb.license.as_deref()),
             "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
             "externalRefs": [{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",

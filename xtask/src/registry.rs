@@ -135,10 +135,17 @@ pub fn check_digest(digest: &str) -> Result<()> {
     }
 }
 
-/// The scheme a registry host is spoken to with.
+/// The scheme and host a registry host is spoken to with. `docker.io`, the name images
+/// carry, serves its distribution API at `registry-1.docker.io` (as containerd and
+/// skopeo resolve it).
 pub fn base_url(host: &str) -> String {
     let local =
         host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let host = if host == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        host
+    };
     format!("{}://{host}", if local { "http" } else { "https" })
 }
 
@@ -1276,6 +1283,9 @@ mod tests {
                 .to_string()
                 .contains("names no registry host")
         );
+        assert_eq!(base_url("docker.io"), "https://registry-1.docker.io");
+        assert_eq!(base_url("ghcr.io"), "https://ghcr.io");
+        assert_eq!(base_url("127.0.0.1:5000"), "http://127.0.0.1:5000");
         for bad in [
             "ghcr.io/a/b@sha256:abc",
             "ghcr.io/A/b:1",
