@@ -40,17 +40,18 @@ struct RawDefinition {
     images: Vec<Image>,
 }
 
-/// `[[image]]`: a container image of one binary, for every linux target of that binary.
-/// Several images may run the same binary with different `args`; their binary layers
-/// are then the same blob.
+/// `[[image]]`: a container image of one binary, for every linux target of that binary,
+/// or of a Python application installed from a lock of wheels, for every platform of
+/// the lock. Several images may run the same binary with different `args`; their
+/// binary layers are then the same blob.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawImage")]
 pub struct Image {
     pub name: String,
-    pub binary: String,
-    /// Arguments the entrypoint gives the binary before the container's own, e.g.
-    /// `["deployment"]`: the entrypoint is `["/usr/local/bin/<binary>", args…]`.
-    #[serde(default)]
+    /// What the image runs: `binary = "…"` or `python = { … }`, exactly one.
+    pub app: App,
+    /// Arguments the entrypoint gives the program before the container's own, e.g.
+    /// `["deployment"]`: the entrypoint is `["/usr/local/bin/<program>", args…]`.
     pub args: Vec<String>,
     /// Where it is published, e.g. `ghcr.io/nvidia/aicrd`.
     pub repository: String,
@@ -58,11 +59,106 @@ pub struct Image {
     /// the digest of its index, `host/name:tag@sha256:…`, pulled through the
     /// distribution API or supplied as a local OCI layout with `--base NAME=oci:DIR`.
     /// A tagged release refuses an unpinned base.
-    #[serde(default = "default_base")]
     pub base: String,
     /// The CA bundle of the static base, relative to the project root.
-    #[serde(default = "default_ca_bundle")]
     pub ca_bundle: String,
+}
+
+/// What an image runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum App {
+    /// A `[[binary]]` of the definition, at `/usr/local/bin/<binary>`.
+    Binary(String),
+    /// Python distributions installed from a lock of wheels, run by a console script.
+    Python(PythonApp),
+}
+
+/// `python = { version, requirements, lock, entrypoint, platforms }` of an `[[image]]`:
+/// the wheels of `lock` (written by `cargo xtask images --lock NAME` from
+/// `requirements` for the interpreter `version` of the base and each of `platforms`)
+/// installed into the base's `/usr/local/lib/python<version>/site-packages`, the console
+/// script `entrypoint` run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythonApp {
+    /// The interpreter the base provides, `major.minor`, e.g. `3.12`.
+    pub version: String,
+    /// What the lock resolves, as pip reads requirements, e.g. `["aiperf==0.13.0"]`.
+    pub requirements: Vec<String>,
+    /// The lock file, relative to the project root.
+    pub lock: String,
+    /// The console script (an `entry_points.txt` name) the image runs.
+    pub entrypoint: String,
+    /// The `linux/<arch>` platforms built, by default every linux architecture of the
+    /// release targets; fewer when a locked distribution has no wheel for one.
+    #[serde(default = "crate::wheels::platforms")]
+    pub platforms: Vec<String>,
+}
+
+impl Image {
+    /// The binary the image runs, when it runs one.
+    pub fn binary(&self) -> Option<&str> {
+        match &self.app {
+            App::Binary(binary) => Some(binary),
+            App::Python(_) => None,
+        }
+    }
+
+    /// The program the entrypoint starts, below `/`: `usr/local/bin/<name>`.
+    pub fn program(&self) -> String {
+        match &self.app {
+            App::Binary(binary) => format!("usr/local/bin/{binary}"),
+            App::Python(python) => format!("usr/local/bin/{}", python.entrypoint),
+        }
+    }
+}
+
+/// `[[image]]` as written; [`Image`] is it checked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImage {
+    name: String,
+    #[serde(default)]
+    binary: Option<String>,
+    #[serde(default)]
+    python: Option<PythonApp>,
+    #[serde(default)]
+    args: Vec<String>,
+    repository: String,
+    #[serde(default = "default_base")]
+    base: String,
+    #[serde(default = "default_ca_bundle")]
+    ca_bundle: String,
+}
+
+impl TryFrom<RawImage> for Image {
+    type Error = String;
+
+    fn try_from(raw: RawImage) -> std::result::Result<Image, String> {
+        let name = &raw.name;
+        let app = match (raw.binary, raw.python) {
+            (Some(binary), None) => App::Binary(binary),
+            (None, Some(python)) => App::Python(python),
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "image '{name}' names both a binary and python; hint: an image runs either a [[binary]] or a Python lock"
+                ));
+            }
+            (None, None) => {
+                return Err(format!(
+                    "image '{name}' names no binary and no python; hint: binary = \"NAME\" or python = {{ version, requirements, lock, entrypoint }}"
+                ));
+            }
+        };
+        Ok(Image {
+            name: raw.name,
+            app,
+            args: raw.args,
+            repository: raw.repository,
+            base: raw.base,
+            ca_bundle: raw.ca_bundle,
+        })
+    }
 }
 
 /// The base of an image, as its `base` names it.
@@ -349,12 +445,16 @@ impl Definition {
                     image.name
                 );
             }
-            if !binaries.iter().any(|b| b.name == image.binary) {
-                bail!(
-                    "image '{}' runs binary '{}', which no [[binary]] defines",
-                    image.name,
-                    image.binary
-                );
+            match &image.app {
+                App::Binary(binary) => {
+                    if !binaries.iter().any(|b| &b.name == binary) {
+                        bail!(
+                            "image '{}' runs binary '{binary}', which no [[binary]] defines",
+                            image.name
+                        );
+                    }
+                }
+                App::Python(python) => check_python(image, python)?,
             }
             if let Some(arg) = image.args.iter().find(|a| a.is_empty() || a.contains('\0')) {
                 bail!(
@@ -462,6 +562,56 @@ impl Definition {
     }
 }
 
+/// A Python image: an interpreter version, requirements, a lock inside the project, a
+/// console script name, and a base that has Python (not the static one).
+fn check_python(image: &Image, python: &PythonApp) -> Result<()> {
+    let name = &image.name;
+    let version_ok = python
+        .version
+        .split_once('.')
+        .is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
+    if !version_ok {
+        bail!(
+            "image '{name}': python version '{}' must be major.minor, e.g. 3.12",
+            python.version
+        );
+    }
+    if python.requirements.is_empty() {
+        bail!("image '{name}': python needs requirements, e.g. [\"aiperf==0.13.0\"]");
+    }
+    check_relative_path(&format!("image '{name}' python lock"), &python.lock)?;
+    let known = crate::wheels::platforms();
+    if python.platforms.is_empty() {
+        bail!("image '{name}': python platforms must name at least one platform");
+    }
+    for (i, platform) in python.platforms.iter().enumerate() {
+        if !known.contains(platform) {
+            bail!(
+                "image '{name}': python platform '{platform}' is not one of {}",
+                known.join(", ")
+            );
+        }
+        if python.platforms[..i].contains(platform) {
+            bail!("image '{name}': python platform {platform} is listed twice");
+        }
+    }
+    let script = &python.entrypoint;
+    if script.is_empty() || script.contains(['/', '\\', '\0']) || script.starts_with('.') {
+        bail!("image '{name}': python entrypoint '{script}' must be a console script name");
+    }
+    if image.base == "static" {
+        bail!(
+            "image '{name}' runs Python, which the static base lacks; hint: base = \"docker.io/library/python:{}-slim@sha256:<digest of its index>\"",
+            python.version
+        );
+    }
+    Ok(())
+}
+
 fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name
@@ -563,7 +713,7 @@ formats = ["tar.gz"]
         let validators: Vec<(&str, &str, Vec<String>)> = def
             .images
             .iter()
-            .filter(|i| i.binary == "validator")
+            .filter(|i| i.binary() == Some("validator"))
             .map(|i| (i.name.as_str(), i.repository.as_str(), i.args.clone()))
             .collect();
         assert_eq!(
@@ -585,6 +735,47 @@ formats = ["tar.gz"]
                     vec!["conformance".to_owned()]
                 ),
             ]
+        );
+    }
+
+    /// GOOD with a Python image `p`; `extra` goes into the image, `more` into `python`.
+    fn python_image(extra: &str, more: &str) -> String {
+        let pin = "0123456789abcdef".repeat(4);
+        format!(
+            "{GOOD}\n[[image]]\nname = \"p\"\n{extra}python = {{ version = \"3.12\", requirements = [\"p==1\"], lock = \"dist/p.lock\", entrypoint = \"p\"{more} }}\nrepository = \"ghcr.io/x/p\"\nbase = \"h.io/python:3.12@sha256:{pin}\"\n"
+        )
+    }
+
+    #[test]
+    fn an_image_runs_a_binary_or_a_python_lock() {
+        let def = Definition::parse(&python_image("", "")).unwrap();
+        let image = &def.images[0];
+        assert_eq!(image.binary(), None);
+        assert_eq!(image.program(), "usr/local/bin/p");
+        let App::Python(python) = &image.app else {
+            panic!("a Python image, not {:?}", image.app);
+        };
+        assert_eq!(python.platforms, ["linux/amd64", "linux/arm64"]);
+        let def = Definition::parse(&python_image("", ", platforms = [\"linux/amd64\"]")).unwrap();
+        let App::Python(python) = &def.images[0].app else {
+            panic!("a Python image");
+        };
+        assert_eq!(python.platforms, ["linux/amd64"]);
+        let workspace = Definition::load(&crate::project::workspace_root()).unwrap();
+        let aiperf = workspace
+            .images
+            .iter()
+            .find(|i| i.name == "aiperf-bench")
+            .unwrap();
+        assert_eq!(
+            aiperf.repository,
+            "ghcr.io/nvidia/aicr-validators/aiperf-bench"
+        );
+        assert_eq!(aiperf.program(), "usr/local/bin/aiperf");
+        assert!(
+            aiperf
+                .base
+                .starts_with("docker.io/library/python:3.12-slim@sha256:")
         );
     }
 
@@ -666,6 +857,35 @@ formats = ["tar.gz"]
                 ),
                 "image 'x' is defined twice",
             ),
+            (
+                python_image("binary = \"aicr\"\n", ""),
+                "image 'p' names both a binary and python",
+            ),
+            (
+                format!("{GOOD}\n[[image]]\nname = \"p\"\nrepository = \"r\"\n"),
+                "image 'p' names no binary and no python",
+            ),
+            (
+                python_image("", "").replace("base = \"h.io/python:3.12@", "base = \"static\"\n#"),
+                "image 'p' runs Python, which the static base lacks",
+            ),
+            (
+                python_image("", ", platforms = [\"linux/s390x\"]"),
+                "python platform 'linux/s390x' is not one of linux/amd64, linux/arm64",
+            ),
+            (
+                python_image("", "").replace("entrypoint = \"p\"", "entrypoint = \"../p\""),
+                "python entrypoint '../p' must be a console script name",
+            ),
+            (
+                python_image("", "").replace("lock = \"dist/p.lock\"", "lock = \"../p.lock\""),
+                "without '..'",
+            ),
+            (
+                python_image("", "").replace("version = \"3.12\"", "version = \"3\""),
+                "python version '3' must be major.minor",
+            ),
+            (python_image("", ", pip = true"), "unknown field `pip`"),
         ];
         for (text, needle) in cases {
             let err = format!("{:#}", Definition::parse(&text).unwrap_err());

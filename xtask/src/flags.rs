@@ -270,6 +270,10 @@ pub struct ImagesArgs {
     /// nothing.
     #[arg(long, conflicts_with_all = ["check_push", "dry_run"])]
     pub list: bool,
+    /// Resolve the wheels of the Python image NAME with pip (from PyPI, for every linux
+    /// platform) and write its lock file; builds and pushes nothing.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["push", "check_push", "no_build", "base", "pull"])]
+    pub lock: Option<String>,
     #[command(flatten)]
     pub out: OutArgs,
 }

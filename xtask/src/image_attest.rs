@@ -4,12 +4,14 @@
 //! The supply chain of an image: an SPDX 2.3 SBOM per platform (the binary's crates
 //! exactly as the archive SBOMs list them, the base's dpkg packages and the Python
 //! distributions the layers install) and per index (every platform's packages), and
-//! SLSA v1 provenance whose subjects are the index and every platform manifest. Each
-//! is an in-toto statement in a DSSE envelope signed with the release key, stored as a
-//! Sigstore bundle (`application/vnd.dev.sigstore.bundle.v0.3+json`, the key's id as
-//! the verification material's hint) and attached to the image as an OCI 1.1 referrer:
-//! an artifact manifest with `artifactType` set and a `subject` pointing at the index
-//! or platform manifest it describes. Pure: the same inputs give the same bytes.
+//! SLSA v1 provenance whose subjects are the index and every platform manifest (its
+//! resolved dependencies: the source commit, the base, and a Python image's wheels).
+//! Each is an in-toto statement in a DSSE envelope signed with the release key, stored
+//! as a Sigstore bundle (`application/vnd.dev.sigstore.bundle.v0.3+json`, the key's id
+//! as the verification material's hint) and attached to the image as an OCI 1.1
+//! referrer: an artifact manifest with `artifactType` set and a `subject` pointing at
+//! the index or platform manifest it describes. Pure: the same inputs give the same
+//! bytes.
 
 use std::collections::BTreeMap;
 
@@ -55,6 +57,9 @@ pub struct Image<'a> {
     /// The source repository URL.
     pub source: &'a str,
     pub builder: &'a str,
+    /// Further resolved dependencies of the provenance: the wheels of a Python image,
+    /// each with its URL, SHA-256, file name and annotations (`purl`, `platforms`).
+    pub resolved: &'a [Value],
 }
 
 fn digest_hex(blob: &Blob) -> &str {
@@ -301,6 +306,7 @@ pub fn provenance(
             "digest": { "sha256": digest.trim_start_matches("sha256:") },
         }));
     }
+    resolved.extend(image.resolved.iter().cloned());
     json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": subjects,
@@ -395,6 +401,7 @@ mod tests {
             metadata: &metadata,
             source: "https://github.com/NVIDIA/aicr",
             builder: "https://example.invalid/builder",
+            resolved: &[],
         };
         let crates = json!({
             "packages": [

@@ -33,6 +33,7 @@ mod targets;
 mod tasks;
 mod tools;
 mod version;
+mod wheels;
 
 use std::process::ExitCode;
 

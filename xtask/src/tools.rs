@@ -67,9 +67,15 @@ pub fn add_targets(project: &Project, targets: &[&str]) -> Result<()> {
 /// The virtualenv holding the PyPI tools: `$AICR_TOOLS_DIR/venv`, by default
 /// `target/tools/venv` below the project.
 pub fn venv(project: &Project) -> PathBuf {
+    dir(project).join("venv")
+}
+
+/// The tools directory: `$AICR_TOOLS_DIR`, by default `target/tools` below the project.
+/// It holds the virtualenv, pulled image bases and the wheel cache.
+pub fn dir(project: &Project) -> PathBuf {
     match project.sh.var("AICR_TOOLS_DIR") {
-        Ok(dir) if !dir.is_empty() => PathBuf::from(dir).join("venv"),
-        _ => project.root.join("target/tools/venv"),
+        Ok(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => project.root.join("target/tools"),
     }
 }
 

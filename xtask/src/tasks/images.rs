@@ -2,8 +2,8 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! `cargo xtask images [--out DIR] [--base NAME=oci:DIR …] [--pull] [--push REGISTRY]
-//! [--dry-run] [--check-push]`: multi-platform OCI images of the release's binaries,
-//! without a container engine.
+//! [--dry-run] [--check-push] [--lock NAME]`: multi-platform OCI images of the release's
+//! binaries and Python applications, without a container engine.
 //!
 //! Building writes, for each `[[image]]` of the definition, an OCI image layout under
 //! `images/<name>/` of the output directory: an image index with one manifest per
@@ -12,7 +12,12 @@
 //! one layer with the binary in `/usr/local/bin` and the license and notices in
 //! `/usr/share/doc/aicr`. That layer depends on the binary only, so images that run one
 //! binary with different `args` share its blob (built once, uploaded once per registry
-//! repository that lacks it). A
+//! repository that lacks it). An image of a Python application (`python = { … }`) has
+//! one manifest per platform of its lock instead, and its last layer holds the lock's
+//! wheels of that platform, fetched into `target/tools/wheels/` and installed as
+//! `wheels` does (no pip); its entrypoint is the console script, its SBOM lists the
+//! Python distributions of the layers (no crates), its provenance resolves every wheel.
+//! `--lock NAME` writes the lock of the Python image NAME (see `images/lock.rs`). A
 //! `static` base is built here (passwd/group with `nonroot`, a CA bundle, `/tmp`); any
 //! other base is named `host/name:tag@sha256:…`, pinned by the digest of its index, and
 //! pulled through the distribution API (see `registry`) into an OCI layout cached under
@@ -40,7 +45,7 @@ use serde_json::Value;
 use ed25519_dalek::SigningKey;
 
 use crate::artifacts::{Artifact, Kind, OutDir};
-use crate::dist::{BaseImage, Definition};
+use crate::dist::{App, BaseImage, Definition};
 use crate::flags::ImagesArgs;
 use crate::image_attest::{self, Image, Platform};
 use crate::image_contents;
@@ -49,6 +54,9 @@ use crate::project::Project;
 use crate::registry::{Access, Reference, Registry};
 use crate::targets::TARGETS;
 use crate::tasks::plan::ImagePush;
+use crate::wheels;
+
+mod lock;
 
 /// Layers and config defaults of a base image for one architecture.
 struct Base {
@@ -110,10 +118,7 @@ pub fn pull_base(
             }
         })
         .collect();
-    let bases = crate::tools::venv(project)
-        .parent()
-        .context("tools dir")?
-        .join("bases");
+    let bases = crate::tools::dir(project).join("bases");
     let dir = bases.join(safe);
     if dir.join("index.json").is_file() {
         match pin {
@@ -416,33 +421,46 @@ pub fn build(
             docs.insert(doc.to_owned(), bytes);
         }
     }
+    let fetcher = wheels::Fetcher::new(wheels::cache_dir(project));
     for image in &def.images {
-        let built: Vec<(&str, PathBuf)> = TARGETS
-            .iter()
-            .filter(|t| t.os == "linux")
-            .filter_map(|t| {
-                manifest
-                    .artifacts
-                    .iter()
-                    .find(|a| {
-                        a.kind == Kind::Binary
-                            && a.name == image.binary
-                            && a.target.as_deref() == Some(t.triple)
-                    })
-                    .map(|a| (t.arch, out.join(&a.path)))
-            })
-            .collect();
+        // A Python image's lock, checked against its definition before anything else.
+        let lock = match &image.app {
+            App::Python(python) => Some(wheels::Lock::load(&project.root, &image.name, python)?),
+            App::Binary(_) => None,
+        };
+        // Each architecture and, for a binary image, the built binary.
+        let built: Vec<(&str, Option<PathBuf>)> = match &image.app {
+            App::Binary(binary) => TARGETS
+                .iter()
+                .filter(|t| t.os == "linux")
+                .filter_map(|t| {
+                    manifest
+                        .artifacts
+                        .iter()
+                        .find(|a| {
+                            a.kind == Kind::Binary
+                                && a.name == *binary
+                                && a.target.as_deref() == Some(t.triple)
+                        })
+                        .map(|a| (t.arch, Some(out.join(&a.path))))
+                })
+                .collect(),
+            App::Python(python) => python_arches(python)
+                .into_iter()
+                .map(|a| (a, None))
+                .collect(),
+        };
         if built.is_empty() {
+            let binary = image.binary().unwrap_or_default();
             if !metadata.snapshot {
                 bail!(
-                    "images: {}: no linux build of {}; a tagged release ships every image of dist/release.toml",
+                    "images: {}: no linux build of {binary}; a tagged release ships every image of dist/release.toml",
                     image.name,
-                    image.binary
                 );
             }
             eprintln!(
-                "images: {}: skipped, no linux build of {}",
-                image.name, image.binary
+                "images: {}: skipped, no linux build of {binary}",
+                image.name
             );
             continue;
         }
@@ -461,6 +479,11 @@ pub fn build(
         if image.base != "static" && base_dir.is_none() {
             continue;
         }
+        // A Python image's wheels, fetched once for all its platforms.
+        let wheel_files = match &lock {
+            Some(lock) => fetch_wheels(&fetcher, &image.name, lock)?,
+            None => BTreeMap::new(),
+        };
         let labels: BTreeMap<String, String> = [
             ("org.opencontainers.image.title", image.name.clone()),
             ("org.opencontainers.image.version", metadata.version.clone()),
@@ -476,12 +499,17 @@ pub fn build(
         let mut stored: Vec<StoredBlob> = Vec::new();
         let mut manifests = Vec::new();
         let mut sboms = Vec::new();
-        let package = def
-            .binaries
-            .iter()
-            .find(|b| b.name == image.binary)
-            .map(|b| b.package.clone())
-            .with_context(|| format!("no [[binary]] {} in the release definition", image.binary))?;
+        let package = match &image.app {
+            App::Binary(binary) => Some(
+                def.binaries
+                    .iter()
+                    .find(|b| b.name == *binary)
+                    .map(|b| b.package.clone())
+                    .with_context(|| format!("no [[binary]] {binary} in the release definition"))?,
+            ),
+            App::Python(_) => None,
+        };
+        let exe = image.program();
         for (arch, binary) in &built {
             let base = if image.base == "static" {
                 let ca = std::fs::read(project.root.join(&image.ca_bundle))
@@ -496,14 +524,21 @@ pub fn build(
             } else {
                 layout_base(base_dir.as_deref().context("a base layout")?, arch)?
             };
-            let exe = format!("usr/local/bin/{}", image.binary);
-            let app = match app_layers.get(binary) {
-                Some(layer) => layer.clone(),
-                None => {
-                    let layer = binary_layer(&exe, binary, &docs, mtime)?;
-                    app_layers.insert(binary.clone(), layer.clone());
-                    layer
+            let app = match (&image.app, binary, &lock) {
+                (App::Binary(_), Some(binary), _) => match app_layers.get(binary) {
+                    Some(layer) => layer.clone(),
+                    None => {
+                        let layer = binary_layer(&exe, binary, &docs, mtime)?;
+                        app_layers.insert(binary.clone(), layer.clone());
+                        layer
+                    }
+                },
+                (App::Python(python), _, Some(lock)) => {
+                    check_base_python(&image.name, arch, &python.version, &base.env)?;
+                    python_layer(python, lock, arch, &wheel_files, mtime)
+                        .with_context(|| format!("image {}: linux/{arch}", image.name))?
                 }
+                _ => bail!("internal error: image {} has no program layer", image.name),
             };
             let mut layers = base.layers;
             layers.push(app.info());
@@ -511,17 +546,23 @@ pub fn build(
                 let built: Vec<&Blob> = base.built.iter().chain([&app.blob]).collect();
                 let contents = contents_of(&layers, &built, &base.stored)
                     .with_context(|| format!("cannot read the layers of {}", image.name))?;
-                let file = manifest
-                    .artifacts
-                    .iter()
-                    .find(|a| {
-                        a.kind == Kind::Binary
-                            && a.name == image.binary
-                            && a.arch.as_deref() == Some(*arch)
-                    })
-                    .context("the image's binary artifact")?;
-                let target = crate::tasks::sbom::target_of(file)?;
-                let crates = graphs.document(file, &image.binary, &package, &target, &metadata)?;
+                let crates = match (image.binary(), &package) {
+                    (Some(binary), Some(package)) => {
+                        let file = manifest
+                            .artifacts
+                            .iter()
+                            .find(|a| {
+                                a.kind == Kind::Binary
+                                    && a.name == binary
+                                    && a.arch.as_deref() == Some(*arch)
+                            })
+                            .context("the image's binary artifact")?;
+                        let target = crate::tasks::sbom::target_of(file)?;
+                        graphs.document(file, binary, package, &target, &metadata)?
+                    }
+                    // No binary: the SBOM lists what the layers install only.
+                    _ => serde_json::json!({ "packages": [], "relationships": [] }),
+                };
                 sboms.push((crates, contents));
             }
             let mut env = base.env;
@@ -531,6 +572,10 @@ pub fn build(
                 );
             }
             env.push("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".into());
+            if lock.is_some() {
+                // site-packages is root's: nonroot cannot write bytecode next to it.
+                env.push("PYTHONDONTWRITEBYTECODE=1".into());
+            }
             let cfg = ImageConfig {
                 arch,
                 created: &metadata.date,
@@ -551,6 +596,7 @@ pub fn build(
             &labels,
         );
         let base_digest = base_dir.as_deref().map(layout_digest).transpose()?;
+        let resolved: Vec<Value> = lock.as_ref().map(resolved_wheels).unwrap_or_default();
         let attested = Image {
             name: &image.name,
             repository: &image.repository,
@@ -558,6 +604,7 @@ pub fn build(
             metadata: &metadata,
             source: &repository,
             builder: &builder,
+            resolved: &resolved,
         };
         let platforms: Vec<Platform<'_>> = manifests
             .iter()
@@ -583,14 +630,7 @@ pub fn build(
         sbom_artifact.name = format!("{}.spdx.json", image.name);
         let (extra, referrers) = match key {
             Some(key) => {
-                let entry = serde_json::json!({
-                    "name": image.name,
-                    "binary": image.binary,
-                    "repository": image.repository,
-                    "base": image.base,
-                    "args": image.args,
-                });
-                attach(&attested, &index, &platforms, &entry, key)?
+                attach(&attested, &index, &platforms, &definition_entry(image), key)?
             }
             None => (Vec::new(), Vec::new()),
         };
@@ -737,6 +777,127 @@ fn binary_layer(
                 bytes: bytes.clone(),
                 mode: 0o644,
             },
+        );
+    }
+    oci::layer(&nodes, mtime)
+}
+
+/// The architectures of a Python image: those of its `python.platforms`, in the
+/// release targets' order.
+fn python_arches(python: &crate::dist::PythonApp) -> Vec<&'static str> {
+    let mut arches: Vec<&'static str> = Vec::new();
+    for target in TARGETS.iter().filter(|t| t.os == "linux") {
+        let platform = format!("linux/{}", target.arch);
+        if python.platforms.contains(&platform) && !arches.contains(&target.arch) {
+            arches.push(target.arch);
+        }
+    }
+    arches
+}
+
+/// What the provenance records of an image's definition.
+fn definition_entry(image: &crate::dist::Image) -> Value {
+    match &image.app {
+        App::Binary(binary) => serde_json::json!({
+            "name": image.name,
+            "binary": binary,
+            "repository": image.repository,
+            "base": image.base,
+            "args": image.args,
+        }),
+        App::Python(python) => serde_json::json!({
+            "name": image.name,
+            "python": {
+                "version": python.version,
+                "requirements": python.requirements,
+                "lock": python.lock,
+                "entrypoint": python.entrypoint,
+                "platforms": python.platforms,
+            },
+            "repository": image.repository,
+            "base": image.base,
+            "args": image.args,
+        }),
+    }
+}
+
+/// The wheels of a lock as resolved dependencies of the provenance: URL, SHA-256, file
+/// name, and the package's purl and platforms (what `verify --image` expects each
+/// platform's SBOM to list).
+pub fn resolved_wheels(lock: &wheels::Lock) -> Vec<Value> {
+    lock.wheels
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "uri": w.url,
+                "name": w.filename,
+                "digest": { "sha256": w.sha256 },
+                "annotations": { "purl": w.purl(), "platforms": w.platforms },
+            })
+        })
+        .collect()
+}
+
+/// Fetches every wheel of a lock into the cache; returns each wheel's file by name.
+fn fetch_wheels(
+    fetcher: &wheels::Fetcher,
+    image: &str,
+    lock: &wheels::Lock,
+) -> Result<BTreeMap<String, PathBuf>> {
+    let mut files = BTreeMap::new();
+    let mut downloaded = 0;
+    for wheel in &lock.wheels {
+        let (path, fresh) = fetcher
+            .fetch(wheel)
+            .with_context(|| format!("image {image}: fetching its wheels"))?;
+        downloaded += usize::from(fresh);
+        files.insert(wheel.filename.clone(), path);
+    }
+    eprintln!(
+        "images: {image}: {} wheel(s), {downloaded} downloaded",
+        lock.wheels.len()
+    );
+    Ok(files)
+}
+
+/// A base that says which Python it has (`PYTHON_VERSION`, as the official images do)
+/// must have the one the lock was resolved for.
+fn check_base_python(image: &str, arch: &str, version: &str, env: &[String]) -> Result<()> {
+    let Some(has) = env.iter().find_map(|e| e.strip_prefix("PYTHON_VERSION=")) else {
+        return Ok(());
+    };
+    if has != version && !has.starts_with(&format!("{version}.")) {
+        bail!(
+            "image {image}: its linux/{arch} base has Python {has}, the lock is for Python {version}; hint: a base of Python {version}, or python.version and the lock for {has}"
+        );
+    }
+    Ok(())
+}
+
+/// The layer of a Python image for `arch`: the lock's wheels of that platform,
+/// installed as [`wheels::Installer`] does.
+fn python_layer(
+    python: &crate::dist::PythonApp,
+    lock: &wheels::Lock,
+    arch: &str,
+    files: &BTreeMap<String, PathBuf>,
+    mtime: u64,
+) -> Result<Layer> {
+    let mut installer = wheels::Installer::new(wheels::Scheme::new(&python.version));
+    for wheel in lock.for_platform(&format!("linux/{arch}")) {
+        let path = files
+            .get(&wheel.filename)
+            .with_context(|| format!("wheel {} was not fetched", wheel.filename))?;
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the wheel {}", path.display()))?;
+        installer.add(wheel, &bytes)?;
+    }
+    let nodes = installer.finish();
+    let script = format!("usr/local/bin/{}", python.entrypoint);
+    if !matches!(nodes.get(&script), Some(Node::File { .. })) {
+        bail!(
+            "no wheel of the lock installs the console script {}; hint: python.entrypoint names one of entry_points.txt",
+            python.entrypoint
         );
     }
     oci::layer(&nodes, mtime)
@@ -1072,6 +1233,9 @@ fn list(def: &Definition, out: &OutDir, host: Option<&str>) -> Result<()> {
 
 pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
+    if let Some(name) = &args.lock {
+        return lock::run(project, &def, name, args.dry_run);
+    }
     if args.check_push {
         return check_push(&def, args.push.as_deref());
     }

@@ -10,7 +10,9 @@
 //!   intact (digest and size), its bundle's DSSE envelope is signed by the key, and its
 //!   statement's subject is the manifest it is attached to;
 //! - the index and every platform manifest carry both SLSA provenance and an SPDX SBOM;
-//! - every SBOM lists the binary the image runs.
+//! - every SBOM lists the binary the image runs or, for a Python image (whose signed
+//!   provenance names a Python lock and resolves its wheels), every locked Python
+//!   package of its platform (the index's SBOM: of every platform) by its purl.
 //!
 //! One check per line, each failure naming the referrer and what is wrong.
 
@@ -60,8 +62,9 @@ fn blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Checks one referrer; returns its subject digest and predicate type.
-fn referrer(dir: &Path, descriptor: &Value, key: &VerifyingKey) -> Result<(String, String)> {
+/// Checks one referrer's integrity and signature; returns its subject digest,
+/// predicate type and signed statement.
+fn referrer(dir: &Path, descriptor: &Value, key: &VerifyingKey) -> Result<Verified> {
     let manifest: Value = serde_json::from_slice(&blob(dir, descriptor)?)?;
     if manifest["artifactType"] != BUNDLE {
         bail!("artifactType is {}, not {BUNDLE}", manifest["artifactType"]);
@@ -96,12 +99,57 @@ fn referrer(dir: &Path, descriptor: &Value, key: &VerifyingKey) -> Result<(Strin
     if !covered {
         bail!("the statement's subjects do not include {subject}, the manifest it is attached to");
     }
-    if predicate == SPDX_PREDICATE {
-        let document = &statement["predicate"];
-        if document["spdxVersion"] != "SPDX-2.3" {
-            bail!("the SBOM is not an SPDX 2.3 document");
-        }
-        let packages = document["packages"].as_array().cloned().unwrap_or_default();
+    Ok((subject, predicate, statement))
+}
+
+/// A verified referrer: its subject digest, predicate type and signed statement.
+type Verified = (String, String, Value);
+
+/// A wheel the signed provenance of a Python image resolved: its purl and platforms.
+struct Locked {
+    purl: String,
+    platforms: Vec<String>,
+}
+
+/// The locked wheels of a Python image, from a verified provenance of its index whose
+/// definition names a Python lock; `None` for an image of a binary.
+fn locked_wheels(statements: &[Verified], index: &str) -> Option<Vec<Locked>> {
+    let provenance = statements.iter().find(|(subject, predicate, statement)| {
+        subject == index
+            && predicate == SLSA_PREDICATE
+            && statement["predicate"]["buildDefinition"]["externalParameters"]["image"]
+                .get("python")
+                .is_some()
+    })?;
+    let resolved = provenance.2["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    Some(
+        resolved
+            .iter()
+            .filter_map(|d| {
+                Some(Locked {
+                    purl: d["annotations"]["purl"].as_str()?.to_owned(),
+                    platforms: d["annotations"]["platforms"]
+                        .as_array()?
+                        .iter()
+                        .filter_map(|p| p.as_str().map(str::to_owned))
+                        .collect(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Checks what an SBOM lists: the image's binary, or every wheel locked for `what`
+/// (`index` or `linux/<arch>`).
+fn sbom_lists(document: &Value, what: &str, locked: Option<&[Locked]>) -> Result<String> {
+    if document["spdxVersion"] != "SPDX-2.3" {
+        bail!("the SBOM is not an SPDX 2.3 document");
+    }
+    let packages = document["packages"].as_array().cloned().unwrap_or_default();
+    let Some(locked) = locked else {
         // The binary, whose crates the SBOM lists as its DEPENDS_ON graph.
         let binary = packages
             .iter()
@@ -109,8 +157,35 @@ fn referrer(dir: &Path, descriptor: &Value, key: &VerifyingKey) -> Result<(Strin
         if !binary {
             bail!("the SBOM does not list the image's binary");
         }
+        return Ok("lists the binary".to_owned());
+    };
+    let purls: std::collections::BTreeSet<&str> = packages
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().into_iter().flatten())
+        .filter(|r| r["referenceType"] == "purl")
+        .filter_map(|r| r["referenceLocator"].as_str())
+        .collect();
+    let wanted: Vec<&Locked> = locked
+        .iter()
+        .filter(|w| what == "index" || w.platforms.iter().any(|p| p == what))
+        .collect();
+    if wanted.is_empty() {
+        bail!("the provenance locks no Python package for the {what}");
     }
-    Ok((subject, predicate))
+    let missing: Vec<&str> = wanted
+        .iter()
+        .map(|w| w.purl.as_str())
+        .filter(|purl| !purls.contains(purl))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the SBOM does not list {} of the {} locked Python packages: {}",
+            missing.len(),
+            wanted.len(),
+            missing.join(", ")
+        );
+    }
+    Ok(format!("lists the {} locked Python packages", wanted.len()))
 }
 
 /// The checks of an image layout.
@@ -141,16 +216,36 @@ pub fn verify_layout(dir: &Path, key: &VerifyingKey) -> Result<Vec<Check>> {
     }
     let mut checks = Vec::new();
     let mut found: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for entry in entries.iter().filter(|e| e["artifactType"] == BUNDLE) {
-        let digest = entry["digest"].as_str().unwrap_or("?").to_owned();
-        let result = referrer(dir, entry, key).and_then(|(subject, predicate)| {
+    let results: Vec<(String, Result<Verified>)> = entries
+        .iter()
+        .filter(|e| e["artifactType"] == BUNDLE)
+        .map(|entry| {
+            (
+                entry["digest"].as_str().unwrap_or("?").to_owned(),
+                referrer(dir, entry, key),
+            )
+        })
+        .collect();
+    let verified: Vec<Verified> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .collect();
+    let index_digest = image["digest"].as_str().unwrap_or_default();
+    let locked = locked_wheels(&verified, index_digest);
+    for (digest, result) in results {
+        let result = result.and_then(|(subject, predicate, statement)| {
             let Some(what) = expected.get(&subject) else {
                 bail!("attached to {subject}, which is neither the index nor one of its platforms");
             };
+            let mut detail = format!("{predicate} of the {what} ({subject}), signed");
+            if predicate == SPDX_PREDICATE {
+                let lists = sbom_lists(&statement["predicate"], what, locked.as_deref())?;
+                detail.push_str(&format!(", {lists}"));
+            }
             *found
                 .entry((subject.clone(), predicate.clone()))
                 .or_default() += 1;
-            Ok(format!("{predicate} of the {what} ({subject}), signed"))
+            Ok(detail)
         });
         checks.push(super::verify::check(format!("referrer {digest}"), result));
     }
@@ -282,4 +377,64 @@ pub fn run(image: &str, key: Option<&Path>) -> Result<Vec<Check>> {
         .context("cannot create a temporary directory")?;
     fetch(&reference, dir.path())?;
     verify_layout(dir.path(), &key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sbom(purls: &[&str]) -> Value {
+        json!({
+            "spdxVersion": "SPDX-2.3",
+            "packages": purls.iter().map(|p| json!({
+                "externalRefs": [{ "referenceType": "purl", "referenceLocator": p }],
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    fn provenance(python: bool) -> (String, String, Value) {
+        let mut image = json!({ "name": "x", "repository": "ghcr.io/x" });
+        if python {
+            image["python"] = json!({ "lock": "dist/x.lock" });
+        }
+        let wheel = |purl: &str, platforms: &[&str]| json!({ "uri": "https://files/x.whl", "annotations": { "purl": purl, "platforms": platforms } });
+        (
+            "sha256:index".into(),
+            SLSA_PREDICATE.into(),
+            json!({ "predicate": { "buildDefinition": {
+                "externalParameters": { "image": image },
+                "resolvedDependencies": [
+                    { "uri": "git+https://github.com/NVIDIA/aicr", "digest": { "gitCommit": "0" } },
+                    wheel("pkg:pypi/x@1.0", &["linux/amd64", "linux/arm64"]),
+                    wheel("pkg:pypi/np@2.0", &["linux/arm64"]),
+                ],
+            } } }),
+        )
+    }
+
+    #[test]
+    fn a_python_images_sboms_list_the_wheels_locked_for_their_platform() {
+        assert!(locked_wheels(&[provenance(false)], "sha256:index").is_none());
+        assert!(locked_wheels(&[provenance(true)], "sha256:other").is_none());
+        let locked = locked_wheels(&[provenance(true)], "sha256:index").unwrap();
+        assert_eq!(locked.len(), 2);
+        let amd = sbom(&["pkg:pypi/x@1.0", "pkg:deb/debian/libc6@2.36"]);
+        assert_eq!(
+            sbom_lists(&amd, "linux/amd64", Some(&locked)).unwrap(),
+            "lists the 1 locked Python packages"
+        );
+        let err = sbom_lists(&amd, "linux/arm64", Some(&locked)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the SBOM does not list 1 of the 2 locked Python packages: pkg:pypi/np@2.0"
+        );
+        let err = sbom_lists(&amd, "index", Some(&locked)).unwrap_err();
+        assert!(err.to_string().contains("pkg:pypi/np@2.0"), "{err}");
+        // An image of a binary: its SBOM lists the binary.
+        let err = sbom_lists(&amd, "index", None).unwrap_err();
+        assert_eq!(err.to_string(), "the SBOM does not list the image's binary");
+        let binary = json!({ "spdxVersion": "SPDX-2.3", "packages": [{ "primaryPackagePurpose": "APPLICATION" }] });
+        assert!(sbom_lists(&binary, "index", None).is_ok());
+    }
 }
