@@ -2,7 +2,8 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! `cargo xtask images`: OCI layouts that validate against the image-spec schemas, and a
-//! push to a real registry process (Debian's docker-registry) on 127.0.0.1.
+//! push to a real registry process (Debian's docker-registry) on 127.0.0.1; a Python
+//! image of a wheel served on 127.0.0.1, on a base layout the test makes.
 
 mod support;
 
@@ -814,4 +815,470 @@ fn images_of_one_binary_share_its_layer_run_their_own_phase_and_upload_it_once()
             top["manifests"][0]["digest"].as_str()
         );
     }
+}
+
+/// `urlsafe_b64(sha256)` as a wheel's RECORD writes it.
+fn record_hash(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest;
+    format!(
+        "sha256={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(bytes))
+    )
+}
+
+/// The wheel `x-1.0-py3-none-any.whl`: a package, its dist-info (METADATA, WHEEL,
+/// entry_points.txt, RECORD) and a script of its `.data`.
+fn test_wheel() -> Vec<u8> {
+    let files: [(&str, &str, u32); 6] = [
+        ("x/__init__.py", "def main():\n    print('x 1.0')\n", 0o644),
+        ("x/bench.py", "def run():\n    return 0\n", 0o644),
+        (
+            "x-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: x\nVersion: 1.0\nLicense-Expression: MIT\n\nThe test wheel.\n",
+            0o644,
+        ),
+        (
+            "x-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+            0o644,
+        ),
+        (
+            "x-1.0.dist-info/entry_points.txt",
+            "[console_scripts]\nx = x:main\nx-bench = x.bench:run\n",
+            0o644,
+        ),
+        ("x-1.0.data/scripts/x-env", "#!python\nimport sys\n", 0o755),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut record = String::new();
+    for (name, text, mode) in files {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(mode);
+        zip.start_file(name, options).unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+        record.push_str(&format!(
+            "{name},{},{}\n",
+            record_hash(text.as_bytes()),
+            text.len()
+        ));
+    }
+    record.push_str("x-1.0.dist-info/RECORD,,\n");
+    zip.start_file(
+        "x-1.0.dist-info/RECORD",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut zip, record.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A gzipped tar of `files`.
+fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, bytes) in files {
+        let mut header = tar::Header::new_ustar();
+        header.set_path(path).unwrap();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append(&header, *bytes).unwrap();
+    }
+    let raw = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &raw).unwrap();
+    gz.finish().unwrap()
+}
+
+/// A base layout as the official Python images are, for amd64 and arm64: Debian's
+/// os-release and dpkg status, pip in site-packages, `PYTHON_VERSION` in the config.
+/// Returns the digest of its index.
+fn python_base(dir: &Path) -> String {
+    fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let status = format!(
+            "Package: libc6\nStatus: install ok installed\nArchitecture: {arch}\nVersion: 2.36-9+deb12u10\n"
+        );
+        let layer = tar_gz(&[
+            ("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"),
+            ("var/lib/dpkg/status", status.as_bytes()),
+            (
+                "usr/local/lib/python3.12/site-packages/pip-24.0.dist-info/METADATA",
+                b"Metadata-Version: 2.1\nName: pip\nVersion: 24.0\nLicense: MIT\n",
+            ),
+            ("usr/local/bin/python3.12", b"not a real interpreter"),
+        ]);
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(&layer[..])
+            .read_to_end(&mut raw)
+            .unwrap();
+        let layer_d = put_blob(dir, "application/vnd.oci.image.layer.v1.tar+gzip", &layer);
+        let config = serde_json::json!({
+            "architecture": arch,
+            "os": "linux",
+            "config": { "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "PYTHON_VERSION=3.12.12"] },
+            "rootfs": { "type": "layers", "diff_ids": [format!("sha256:{}", sha256_hex(&raw))] },
+        });
+        let config_d = put_blob(
+            dir,
+            "application/vnd.oci.image.config.v1+json",
+            &serde_json::to_vec(&config).unwrap(),
+        );
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config_d,
+            "layers": [layer_d],
+        });
+        let mut d = put_blob(
+            dir,
+            "application/vnd.oci.image.manifest.v1+json",
+            &serde_json::to_vec(&manifest).unwrap(),
+        );
+        d["platform"] = serde_json::json!({ "architecture": arch, "os": "linux" });
+        entries.push(d);
+    }
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries,
+    });
+    let d = put_blob(
+        dir,
+        "application/vnd.oci.image.index.v1+json",
+        &serde_json::to_vec(&index).unwrap(),
+    );
+    fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&serde_json::json!({ "schemaVersion": 2, "manifests": [d] })).unwrap(),
+    )
+    .unwrap();
+    d["digest"].as_str().unwrap().to_owned()
+}
+
+/// Serves `files` by name over HTTP on 127.0.0.1, counting requests; it stops with the
+/// test process.
+fn serve_files(
+    files: Vec<(String, Vec<u8>)>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let files: Arc<std::collections::BTreeMap<String, Vec<u8>>> =
+        Arc::new(files.into_iter().collect());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/{name}",
+        axum::routing::get(
+            move |axum::extract::Path(name): axum::extract::Path<String>| {
+                let files = files.clone();
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    match files.get(&name) {
+                        Some(bytes) => (axum::http::StatusCode::OK, bytes.clone()),
+                        None => (axum::http::StatusCode::NOT_FOUND, Vec::new()),
+                    }
+                }
+            },
+        ),
+    );
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    (base, hits)
+}
+
+/// The lock of the test wheel, served at `url`.
+fn x_lock(url: &str, sha256: &str) -> String {
+    format!(
+        "# SPDX-License-Identifier: Apache-2.0\n# Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.\nversion = 1\npython = \"3.12\"\nrequirements = [\"x==1.0\"]\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\n\n[[wheel]]\nname = \"x\"\nversion = \"1.0\"\nfilename = \"x-1.0-py3-none-any.whl\"\nurl = \"{url}\"\nsha256 = \"{sha256}\"\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\n"
+    )
+}
+
+/// The purls of an SPDX document's packages.
+fn purls(document: &Value) -> Vec<String> {
+    document["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r["referenceLocator"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The signed statement of a referrer.
+fn statement(dir: &Path, manifest: &Value) -> Value {
+    let bundle: Value =
+        serde_json::from_slice(&check_descriptor(dir, &manifest["layers"][0])).unwrap();
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+#[test]
+fn a_python_image_installs_its_locked_wheels_and_its_sbom_lists_them() {
+    let repo = release_repo();
+    let wheel = test_wheel();
+    let sha = sha256_hex(&wheel);
+    let (server, hits) = serve_files(vec![("x-1.0-py3-none-any.whl".into(), wheel.clone())]);
+    let url = format!("{server}/x-1.0-py3-none-any.whl");
+    let base = repo.work.parent().unwrap().join("python-base");
+    let pin = python_base(&base);
+    fs::write(repo.work.join("dist/x.lock"), x_lock(&url, &sha)).unwrap();
+    let mut def = fs::read_to_string(repo.work.join("dist/release.toml")).unwrap();
+    def.push_str(&format!(
+        "\n[[image]]\nname = \"x-bench\"\npython = {{ version = \"3.12\", requirements = [\"x==1.0\"], lock = \"dist/x.lock\", entrypoint = \"x-bench\" }}\nrepository = \"ghcr.io/aicr/x-bench\"\nbase = \"127.0.0.1:9/python:3.12-slim@{pin}\"\n"
+    ));
+    fs::write(repo.work.join("dist/release.toml"), def).unwrap();
+    repo.git(&["add", "."]);
+    repo.commit_pushed("build: a Python image");
+    let keys = repo.work.parent().unwrap().join("keys");
+    repo.xtask(&["keygen", "--out", keys.to_str().unwrap()])
+        .success();
+    let pem = fs::read_to_string(keys.join("aicr-signing.key")).unwrap();
+    let signed = [("AICR_SIGNING_KEY", pem.as_str())];
+
+    // A snapshot has no base to build it on: skipped as any registry-based image is.
+    let run = repo.xtask_env(&["release", "--snapshot", "--fake-binaries"], &signed);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("images: x-bench: skipped, its base 127.0.0.1:9/python:3.12-slim@sha256:")
+            && run.stderr.contains("hint: --base x-bench=oci:DIR"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing fetched"
+    );
+
+    let with_base = format!("x-bench=oci:{}", base.display());
+    let run = repo.xtask_env(&["images", "--base", &with_base], &signed);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("images: x-bench: 1 wheel(s), 1 downloaded"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        repo.work
+            .join("target/tools/wheels/x-1.0-py3-none-any.whl")
+            .is_file(),
+        "the wheel is cached"
+    );
+    let dir = repo.work.join("target/dist/images/x-bench");
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    validate("image-index-schema.json", &top);
+    let platforms = manifests(&dir);
+    assert_eq!(platforms.len(), 2, "linux/amd64 and linux/arm64");
+    let committed: u64 = repo.git(&["log", "-1", "--format=%ct"]).parse().unwrap();
+    let mut wheel_layers = Vec::new();
+    for (arch, manifest) in &platforms {
+        validate("image-manifest-schema.json", manifest);
+        let config: Value =
+            serde_json::from_slice(&check_descriptor(&dir, &manifest["config"])).unwrap();
+        validate("config-schema.json", &config);
+        assert_eq!(config["config"]["User"], "65532:65532");
+        assert_eq!(
+            config["config"]["Entrypoint"],
+            serde_json::json!(["/usr/local/bin/x-bench"])
+        );
+        let env: Vec<&str> = config["config"]["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        assert!(env.contains(&"PYTHON_VERSION=3.12.12"), "{env:?}");
+        let layers = manifest["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 2, "{arch}: the base's layer and the wheels'");
+        let files = layer_files(&check_descriptor(&dir, &layers[1]));
+        let file = |path: &str| -> &[u8] {
+            &files
+                .iter()
+                .find(|(p, _)| p == path)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{arch}: no {path} in {:?}",
+                        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+                    )
+                })
+                .1
+        };
+        let site = "usr/local/lib/python3.12/site-packages";
+        assert_eq!(
+            file(&format!("{site}/x/__init__.py")),
+            b"def main():\n    print('x 1.0')\n"
+        );
+        let launcher = String::from_utf8(file("usr/local/bin/x-bench").to_vec()).unwrap();
+        assert!(
+            launcher.starts_with("#!/usr/local/bin/python3.12\n")
+                && launcher.contains("from x.bench import run\n")
+                && launcher.contains("sys.exit(run())"),
+            "{launcher}"
+        );
+        assert_eq!(
+            file("usr/local/bin/x-env"),
+            b"#!/usr/local/bin/python3.12\nimport sys\n"
+        );
+        // Every file the installed RECORD lists is in the layer with its sha256.
+        let record =
+            String::from_utf8(file(&format!("{site}/x-1.0.dist-info/RECORD")).to_vec()).unwrap();
+        let mut listed = 0;
+        for line in record.lines() {
+            let fields: Vec<&str> = line.split(',').collect();
+            if fields[1].is_empty() {
+                assert_eq!(fields[0], "x-1.0.dist-info/RECORD");
+                continue;
+            }
+            let path = match fields[0].strip_prefix("../../../") {
+                Some(rest) => format!("usr/local/{rest}"),
+                None => format!("{site}/{}", fields[0]),
+            };
+            assert_eq!(record_hash(file(&path)), fields[1], "{path}");
+            listed += 1;
+        }
+        assert_eq!(listed, files.len() - 1, "every file but RECORD: {record}");
+        assert_eq!(
+            file(&format!("{site}/x-1.0.dist-info/INSTALLER")),
+            b"aicr-xtask\n"
+        );
+        // The layer's entries: sorted, root's, at the commit time.
+        let gz = check_descriptor(&dir, &layers[1]);
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+        let mut names = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let entry = entry.unwrap();
+            assert_eq!(
+                (entry.header().uid().unwrap(), entry.header().gid().unwrap()),
+                (0, 0)
+            );
+            assert_eq!(
+                entry.header().mtime().unwrap(),
+                committed,
+                "the commit time"
+            );
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            names.push(name.trim_end_matches('/').to_owned());
+        }
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        wheel_layers.push(layers[1]["digest"].clone());
+    }
+    assert_eq!(
+        wheel_layers[0], wheel_layers[1],
+        "a pure wheel installs the same layer on both"
+    );
+
+    // The SBOMs list the locked package with its purl, beside the base's.
+    let found = referrers(&dir);
+    assert_eq!(found.len(), 6);
+    let sbom_schema: Value =
+        serde_json::from_slice(&support::read_data("schemas/spdx-2.3/spdx-schema.json")).unwrap();
+    let spdx = jsonschema::validator_for(&sbom_schema).unwrap();
+    for (_, manifest) in &found {
+        let statement = statement(&dir, manifest);
+        if statement["predicateType"] == "https://spdx.dev/Document" {
+            let document = &statement["predicate"];
+            let errors: Vec<String> = spdx.iter_errors(document).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{errors:#?}");
+            let purls = purls(document);
+            assert!(purls.contains(&"pkg:pypi/x@1.0".to_owned()), "{purls:?}");
+            assert!(purls.contains(&"pkg:pypi/pip@24.0".to_owned()), "{purls:?}");
+            assert!(
+                purls.iter().any(|p| p.starts_with("pkg:deb/debian/libc6@")),
+                "{purls:?}"
+            );
+            assert!(
+                !document["packages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["primaryPackagePurpose"] == "APPLICATION"),
+                "no binary, no crates"
+            );
+        } else {
+            let build = &statement["predicate"]["buildDefinition"];
+            assert_eq!(
+                build["externalParameters"]["image"]["python"]["lock"],
+                "dist/x.lock"
+            );
+            let wheel = build["resolvedDependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["name"] == "x-1.0-py3-none-any.whl")
+                .unwrap();
+            assert_eq!(wheel["uri"], url.as_str());
+            assert_eq!(wheel["digest"]["sha256"], sha.as_str());
+        }
+    }
+    let public = keys.join("aicr-signing.pub");
+    let out = repo
+        .xtask(&[
+            "verify",
+            "--image",
+            &format!("oci:{}", dir.display()),
+            "--key",
+            public.to_str().unwrap(),
+        ])
+        .success();
+    assert!(out.ends_with("PASSED\n"), "{out}");
+    assert!(out.contains("lists the 1 locked Python packages"), "{out}");
+
+    // The same commit and wheels: the same image, the wheel taken from the cache.
+    let first = top["manifests"][0]["digest"].clone();
+    let again = repo.xtask_env(&["images", "--base", &with_base], &signed);
+    assert!(
+        again.ok && again.stderr.contains("1 wheel(s), 0 downloaded"),
+        "{}",
+        again.stderr
+    );
+    let top: Value = serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(top["manifests"][0]["digest"], first);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // A lock whose sha256 is not what the URL serves: refused, naming the wheel.
+    fs::write(repo.work.join("dist/x.lock"), x_lock(&url, &"0".repeat(64))).unwrap();
+    repo.git(&["commit", "--quiet", "-am", "build: another lock"]);
+    repo.xtask_env(&["release", "--snapshot", "--fake-binaries"], &signed)
+        .success();
+    let err = repo
+        .xtask_env(&["images", "--base", &with_base], &signed)
+        .failure("wheel x-1.0-py3-none-any.whl: ");
+    assert!(
+        err.contains(&format!(
+            "{url} served sha256 {sha}, the lock has {}",
+            "0".repeat(64)
+        )),
+        "{err}"
+    );
+    // A lock that is not of the definition's requirements.
+    fs::write(
+        repo.work.join("dist/x.lock"),
+        x_lock(&url, &sha).replace("x==1.0", "x==0.9"),
+    )
+    .unwrap();
+    repo.xtask_env(&["images", "--base", &with_base], &signed)
+        .failure("image x-bench: the lock dist/x.lock was resolved for requirements [\"x==0.9\"], not [\"x==1.0\"]; hint: cargo xtask images --lock x-bench");
 }
