@@ -208,6 +208,14 @@ pub struct ReleaseArgs {
     /// Build every target of the release definition, not only the host's (snapshots).
     #[arg(long)]
     pub all_targets: bool,
+    /// With --tag: build only this target's assets (repeatable), a partial build that
+    /// publishes nothing; default: every target of the tag's dist/release.toml.
+    #[arg(
+        long = "target",
+        value_name = "TRIPLE",
+        conflicts_with_all = ["publish", "snapshot", "rc", "patch", "minor", "major"]
+    )]
+    pub targets: Vec<String>,
     /// Write placeholder scripts instead of compiling (fast tests of later steps).
     #[arg(long)]
     pub fake_binaries: bool,

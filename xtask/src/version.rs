@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::git::Git;
@@ -176,17 +176,29 @@ impl BuildStamp {
     /// Reads the stamp of HEAD from git. A `snapshot` ignores a release tag at HEAD:
     /// it is never mistaken for the release.
     pub fn of_head(git: &Git<'_>, snapshot: bool) -> Result<BuildStamp> {
+        BuildStamp::of_head_as(git, snapshot, None)
+    }
+
+    /// Like [`BuildStamp::of_head`], as the release `tag` when given: a candidate
+    /// promoted on the same commit (`v1.3.0-rc2` and `v1.3.0`) is built as itself, not as
+    /// the highest tag at HEAD. `tag` must point at HEAD.
+    pub fn of_head_as(git: &Git<'_>, snapshot: bool, tag: Option<&str>) -> Result<BuildStamp> {
         let commit = git.head()?;
         let short_commit = git.short(&commit)?;
         let epoch = git.commit_time(&commit)?;
         let date = rfc3339(epoch)?;
         let dirty = !git.status_porcelain()?.is_empty();
         let reachable = git.release_tags_merged("HEAD")?;
+        let wanted = tag.map(ReleaseVersion::parse_tag).transpose()?;
         let at_head = reachable
             .iter()
             .filter(|t| t.commit == commit && !snapshot)
             .map(|t| t.version)
+            .filter(|v| wanted.is_none_or(|w| w == *v))
             .max();
+        if let (Some(tag), None, false) = (tag, at_head, snapshot) {
+            bail!("{tag} does not point at HEAD ({short_commit}); hint: check out {tag}");
+        }
         let latest_stable = reachable
             .iter()
             .map(|t| t.version)

@@ -328,3 +328,58 @@ fn steps_out_of_order_and_bad_definitions_fail_clearly() {
         .failure("unknown target 'x86_64-pc-windows-msvc'");
     repo.xtask(&["release"]).failure("--snapshot");
 }
+
+#[test]
+fn a_tag_released_for_one_target_builds_its_assets_only() {
+    let repo = release_repo();
+    repo.tag_pushed("v1.2.3");
+    let dry = repo
+        .xtask(&[
+            "release",
+            "--tag",
+            "v1.2.3",
+            "--target",
+            "aarch64-apple-darwin",
+            "--dry-run",
+        ])
+        .success();
+    assert!(
+        dry.contains("skip github-release") && !dry.contains("aicrd_1.2.3"),
+        "{dry}"
+    );
+    repo.xtask(&[
+        "release",
+        "--tag",
+        "v1.2.3",
+        "--target",
+        "aarch64-apple-darwin",
+        "--fake-binaries",
+    ])
+    .success();
+    let sums = fs::read_to_string(repo.work.join("target/dist/aicr_checksums.txt")).unwrap();
+    let names: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "THIRD_PARTY_NOTICES.md",
+            "aicr_1.2.3_darwin_arm64.spdx.json",
+            "aicr_1.2.3_darwin_arm64.tar.gz",
+            "aicr_1.2.3_darwin_arm64.zip",
+            "aicr_1.2.3_darwin_arm64.zip.spdx.json",
+        ]
+    );
+    repo.xtask(&[
+        "release",
+        "--tag",
+        "v1.2.3",
+        "--target",
+        "aarch64-apple-darwin",
+        "--publish",
+    ])
+    .failure("cannot be used with");
+    repo.xtask(&["release", "--snapshot", "--target", "aarch64-apple-darwin"])
+        .failure("'--snapshot' cannot be used with '--target <TRIPLE>'");
+}

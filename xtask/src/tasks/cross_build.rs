@@ -101,6 +101,9 @@ pub struct Options {
     pub install_missing: bool,
     pub fake: bool,
     pub snapshot: bool,
+    /// The release tag the build is of (it points at HEAD); `None`: the highest release
+    /// tag at HEAD.
+    pub tag: Option<String>,
 }
 
 /// Runs a cross-build into `out`, starting it afresh. Returns the release metadata.
@@ -112,7 +115,7 @@ pub fn cross_build(
 ) -> Result<Metadata> {
     let git = crate::git::Git::new(&project.sh);
     git.ensure_repo()?;
-    let stamp = BuildStamp::of_head(&git, opts.snapshot)?;
+    let stamp = BuildStamp::of_head_as(&git, opts.snapshot, opts.tag.as_deref())?;
     let host = tools::host_triple(project)?;
     let builds = plan(def, opts.only.as_deref(), &host);
     if builds.is_empty() {
@@ -307,6 +310,7 @@ pub fn run(project: &Project, args: &CrossBuildArgs) -> Result<()> {
         install_missing: args.install_missing,
         fake: args.fake_binaries,
         snapshot: false,
+        tag: None,
     };
     let metadata = cross_build(project, &def, &out, &opts)?;
     outln!(

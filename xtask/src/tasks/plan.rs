@@ -23,6 +23,7 @@ use crate::dist::{Definition, Format};
 use crate::flags::PlanArgs;
 use crate::git::Git;
 use crate::project::Project;
+use crate::targets::Target;
 use crate::tasks::images::repository_path;
 use crate::tasks::sbom::sbom_name;
 use crate::version::{BuildStamp, ReleaseVersion};
@@ -166,6 +167,44 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of a partial build of `only` targets: their assets only, images only of
+    /// the selected linux targets, and nothing published.
+    pub fn restricted(mut self, def: &Definition, only: &[Target]) -> Plan {
+        let all = self.assets.clone();
+        self.assets = assets_of(def, &self.version, Some(only));
+        let images = def.images.iter().any(|image| {
+            def.builds(Some(only))
+                .iter()
+                .any(|(bin, target)| bin.name == image.binary && target.os == "linux")
+        });
+        let triples: Vec<&str> = only.iter().map(|t| t.triple).collect();
+        for step in &mut self.steps {
+            step.touches
+                .retain(|t| self.assets.contains(t) || !all.contains(t));
+            if step.action == Action::CrossBuild {
+                step.detail = format!(
+                    "{} binaries for {}",
+                    def.builds(Some(only)).len(),
+                    triples.join(", ")
+                );
+            }
+            if step.action == Action::Images && !images {
+                step.runs = false;
+                step.detail = "skipped: no image runs on the selected targets".into();
+                step.touches.clear();
+            }
+            if !step.action.builds() && step.runs {
+                step.runs = false;
+                step.detail = format!(
+                    "skipped: a partial build ({}) publishes nothing",
+                    triples.join(", ")
+                );
+                step.touches.clear();
+            }
+        }
+        self
+    }
+
     #[cfg(test)]
     pub fn step(&self, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
@@ -190,7 +229,13 @@ pub fn image_tags(version: &str, tag: Option<&str>, latest: &Latest) -> Vec<Stri
 /// The release assets of `version`, in upload order: archives and their SBOMs and the
 /// notices (sorted), then the checksum file, the provenance and its public key.
 pub fn assets(def: &Definition, version: &str) -> Vec<String> {
-    let archives = def.archives(version, None);
+    assets_of(def, version, None)
+}
+
+/// The release assets of `version` made for `only` targets (all when `None`), in upload
+/// order (see [`assets`]).
+pub fn assets_of(def: &Definition, version: &str, only: Option<&[Target]>) -> Vec<String> {
+    let archives = def.archives(version, only);
     let mut assets: Vec<String> = archives.iter().map(|a| a.name.clone()).collect();
     assets.extend(archives.iter().map(|a| sbom_name(&a.name)));
     if let Some(notices) = &def.notices {
@@ -697,6 +742,60 @@ mod tests {
         assert!(table.contains("| preflight | done |"), "{table}");
         assert!(table.contains("| github-release | not done |"), "{table}");
         assert!(table.contains("| homebrew | skipped | yes |"), "{table}");
+    }
+
+    #[test]
+    fn a_partial_build_plans_its_targets_assets_and_publishes_nothing() {
+        let def = def();
+        let full = plan(&def, "1.3.0", Some("v1.3.0"), Latest::Moves);
+        let darwin = Target::parse("aarch64-apple-darwin").unwrap();
+        let partial = full.clone().restricted(&def, &[darwin]);
+        assert!(
+            partial
+                .assets
+                .iter()
+                .all(|a| !a.contains("_linux_") && full.assets.contains(a)),
+            "{:?}",
+            partial.assets
+        );
+        assert!(
+            partial
+                .assets
+                .contains(&"aicr_1.3.0_darwin_arm64.tar.gz".to_owned())
+        );
+        assert!(
+            partial
+                .assets
+                .contains(&"THIRD_PARTY_NOTICES.md".to_owned())
+        );
+        assert!(partial.assets.contains(&"aicr_checksums.txt".to_owned()));
+        assert_eq!(
+            names(&partial),
+            [
+                "cross-build",
+                "notices",
+                "package",
+                "sbom",
+                "checksum",
+                "attest"
+            ],
+            "no image runs on darwin, nothing is published"
+        );
+        assert_eq!(
+            partial.step("homebrew").unwrap().detail,
+            "skipped: a partial build (aarch64-apple-darwin) publishes nothing"
+        );
+        let linux = Target::parse("x86_64-unknown-linux-musl").unwrap();
+        let partial = full.restricted(&def, &[linux]);
+        assert!(partial.step("images").unwrap().runs);
+        assert!(
+            partial
+                .step("package")
+                .unwrap()
+                .touches
+                .iter()
+                .all(|a| a.contains("_linux_amd64."))
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //!   and the demo commands. Each publish step checks remote truth first, so a re-run
 //!   finishes what a failed run left. `target/dist/release-state.json` records each
 //!   completed step with its evidence; a lock beside the output directory keeps two
-//!   runs apart.
+//!   runs apart. `--target T` (repeatable) builds only those targets' assets, a partial
+//!   build that publishes nothing (see `rebuild`, which compares one with the release).
 //!
 //! `--dry-run` prints the plan (see `plan`) and changes nothing.
 
@@ -56,7 +57,7 @@ pub fn pipeline(
 }
 
 /// Runs the build steps of `plan` in order; each step's name is appended to `executed`.
-fn build(
+pub(crate) fn build(
     project: &Project,
     def: &Definition,
     out: &OutDir,
@@ -125,6 +126,7 @@ fn snapshot(project: &Project, args: &ReleaseArgs) -> Result<()> {
         install_missing: true,
         fake: args.fake_binaries,
         snapshot: true,
+        tag: None,
     };
     let key = attest::signing_key(project, args.key.as_deref())?;
     let metadata = pipeline(project, &def, &out, &opts, key.as_ref())?;
@@ -237,10 +239,10 @@ impl Journal {
 
 /// An exclusive lock on an output directory, released on drop.
 #[derive(Debug)]
-struct Lock(PathBuf);
+pub(crate) struct Lock(PathBuf);
 
 impl Lock {
-    fn acquire(out: &Path) -> Result<Lock> {
+    pub(crate) fn acquire(out: &Path) -> Result<Lock> {
         let path = PathBuf::from(format!("{}.lock", out.display()));
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
@@ -276,15 +278,16 @@ impl Drop for Lock {
 
 /// A clean detached worktree of a tag, removed on drop.
 #[derive(Debug)]
-struct Worktree<'a> {
+pub(crate) struct Worktree<'a> {
     main: &'a Project,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl<'a> Worktree<'a> {
-    fn add(main: &'a Project, tag: &str) -> Result<Worktree<'a>> {
+    /// Checks `tag` out into `target/<dir>/<tag>` of `main`, replacing what is there.
+    pub(crate) fn add(main: &'a Project, dir: &str, tag: &str) -> Result<Worktree<'a>> {
         let sh = &main.sh;
-        let path = main.root.join("target/release-worktree").join(tag);
+        let path = main.root.join("target").join(dir).join(tag);
         if path.exists() {
             let _ = cmd!(sh, "git worktree remove --force {path}")
                 .quiet()
@@ -323,7 +326,10 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     let out = OutDir::new(project.out_dir(&args.out.out));
     if args.dry_run {
         let def = Definition::at_tag(&git, tag)?;
-        let plan = plan::for_release(project, &def, Some(tag))?;
+        let mut plan = plan::for_release(project, &def, Some(tag))?;
+        if let Some(only) = cross_build::select_targets(&def, &args.targets)? {
+            plan = plan.restricted(&def, &only);
+        }
         plan::print(&plan)?;
         if args.publish {
             publish::print_requests(project, &plan)?;
@@ -331,19 +337,15 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         return Ok(());
     }
     let _lock = Lock::acquire(&out.path)?;
-    let worktree = Worktree::add(project, tag)?;
-    let tree = Project::open(Some(&worktree.path))?;
-    // Share compiled dependencies and installed tools with the main checkout; the
-    // binaries do not depend on these paths (they are remapped).
-    tree.sh
-        .set_var("CARGO_TARGET_DIR", project.root.join("target"));
-    tree.sh.set_var(
-        "AICR_TOOLS_DIR",
-        tools::venv(project).parent().context("tools dir")?,
-    );
-    check_toolchain(&tree, tag)?;
+    let worktree = Worktree::add(project, "release-worktree", tag)?;
+    let tree = open_worktree(project, &worktree)?;
+    check_toolchain(&tree, tag, "release")?;
     let def = Definition::load(&tree.root)?;
-    let plan = plan::for_release(project, &def, Some(tag))?;
+    let only = cross_build::select_targets(&def, &args.targets)?;
+    let mut plan = plan::for_release(project, &def, Some(tag))?;
+    if let Some(only) = &only {
+        plan = plan.restricted(&def, only);
+    }
 
     let mut journal = match Journal::load(&out) {
         Some(j) if j.tag == tag && j.commit == commit => j,
@@ -369,10 +371,11 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         out.metadata()?
     } else {
         let opts = cross_build::Options {
-            only: None,
+            only: only.clone(),
             install_missing: true,
             fake: args.fake_binaries,
             snapshot: false,
+            tag: Some(tag.to_owned()),
         };
         let key = attest::signing_key(project, args.key.as_deref())?;
         let mut executed = Vec::new();
@@ -447,9 +450,23 @@ fn pinned_toolchain(root: &Path) -> Result<Option<String>> {
     Ok(doc["toolchain"]["channel"].as_str().map(str::to_owned))
 }
 
+/// Opens a worktree of the main checkout as a project that shares compiled dependencies
+/// and installed tools with it; the binaries do not depend on these paths (they are
+/// remapped).
+pub(crate) fn open_worktree(main: &Project, worktree: &Worktree<'_>) -> Result<Project> {
+    let tree = Project::open(Some(&worktree.path))?;
+    tree.sh
+        .set_var("CARGO_TARGET_DIR", main.root.join("target"));
+    tree.sh.set_var(
+        "AICR_TOOLS_DIR",
+        tools::venv(main).parent().context("tools dir")?,
+    );
+    Ok(tree)
+}
+
 /// Refuses to build `tag` with another compiler than the one it pins: the checksums
-/// would differ from the published ones.
-fn check_toolchain(tree: &Project, tag: &str) -> Result<()> {
+/// would differ from the published ones. `task` names the command of the hint.
+pub(crate) fn check_toolchain(tree: &Project, tag: &str, task: &str) -> Result<()> {
     let Some(pinned) = pinned_toolchain(&tree.root)? else {
         return Ok(());
     };
@@ -458,7 +475,7 @@ fn check_toolchain(tree: &Project, tag: &str) -> Result<()> {
     let version = running.split_whitespace().nth(1).unwrap_or_default();
     if version != pinned {
         bail!(
-            "{tag} pins Rust {pinned} (rust-toolchain.toml) but this build would use {version}; hint: run the release from a checkout of {tag} (rustup then uses its toolchain), or rustup run {pinned} cargo xtask release --tag {tag}"
+            "{tag} pins Rust {pinned} (rust-toolchain.toml) but this build would use {version}; hint: run the release from a checkout of {tag} (rustup then uses its toolchain), or rustup run {pinned} cargo xtask {task} --tag {tag}"
         );
     }
     Ok(())

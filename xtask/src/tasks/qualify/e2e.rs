@@ -40,6 +40,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
         install_missing: true,
         fake: false,
         snapshot: true,
+        tag: None,
     };
     // A fresh key, so the release is signed as in CI.
     let keys = e2e_dir.join("keys");
