@@ -62,6 +62,8 @@ pub enum Task {
     Keygen(KeygenArgs),
     /// Verify a release directory offline: checksums, artifacts, SBOMs, provenance, archives.
     Verify(VerifyArgs),
+    /// Rebuild a release from its tag and compare every asset with the published one.
+    Rebuild(RebuildArgs),
     /// Benchmark against standard tools (hash, package, changelog) and load aicrd (aicrd, all).
     Bench(BenchArgs),
 }
@@ -128,6 +130,53 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+#[derive(Debug, Args)]
+#[command(after_long_help = REBUILD_HELP)]
+pub struct RebuildArgs {
+    /// The release to rebuild, e.g. v1.2.3.
+    #[arg(long, value_name = "TAG")]
+    pub tag: String,
+    /// The published release: a directory of its downloaded assets (relative to the
+    /// checkout), or the https URL of its checksum file; default: the checksum file of
+    /// the tag's GitHub release.
+    #[arg(long, value_name = "DIR|URL")]
+    pub against: Option<String>,
+    /// Rebuild and compare only this target's assets (repeatable); default: every
+    /// target of the tag's dist/release.toml.
+    #[arg(long = "target", value_name = "TRIPLE")]
+    pub targets: Vec<String>,
+    /// Compare the images too: each rebuilt image index (or, for a subset of targets,
+    /// each platform manifest) with the published one.
+    #[arg(long, conflicts_with = "expect_promotion")]
+    pub images: bool,
+    /// --against holds the release candidate the tag was promoted from: prove that the
+    /// two differ only in the version stamp.
+    #[arg(long)]
+    pub expect_promotion: bool,
+    /// Where the rebuilt assets go; default: target/rebuild/<TAG>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write placeholder scripts instead of compiling (fast tests of later steps).
+    #[arg(long)]
+    pub fake_binaries: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const REBUILD_HELP: &str = "\
+Builds the tag in a clean worktree with the toolchain it pins (rust-toolchain.toml; a
+different rustc is refused), then compares every asset the release's checksum file lists
+with the rebuilt one: one line per asset, exit code 0 when all match, 1 otherwise. A
+difference is explained as far as possible without external tools: the archive entry
+that differs (name, mode, mtime, owner, size or content), and for a binary whether the
+bytes differ in the version/build stamp, a build path or code; diffoscope shows all.
+
+Examples:
+  cargo xtask rebuild --tag v1.3.0 --against ./aicr-v1.3.0
+  cargo xtask rebuild --tag v1.3.0 --target x86_64-unknown-linux-musl
+  cargo xtask rebuild --tag v1.3.0 --against ./aicr-v1.3.0-rc2 --expect-promotion";
 
 #[derive(Debug, Args)]
 pub struct NoticesArgs {

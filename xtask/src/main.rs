@@ -68,6 +68,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Attest(args) => tasks::attest::run(&project, &args),
         flags::Task::Keygen(args) => tasks::keygen::run(&project, &args),
         flags::Task::Verify(args) => tasks::verify::run(&project, &args),
+        flags::Task::Rebuild(args) => tasks::rebuild::run(&project, &args),
         flags::Task::Bench(args) => tasks::bench::run(&project, &args),
     }
 }

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod package;
 pub mod plan;
 pub mod qualify;
+pub mod rebuild;
 pub mod release;
 pub mod sbom;
 pub mod verify;
