@@ -629,9 +629,7 @@ pub fn build(
         let mut sbom_artifact = Artifact::of_file(&out.path, &sbom_path, Kind::ImageSbom, None)?;
         sbom_artifact.name = format!("{}.spdx.json", image.name);
         let (extra, referrers) = match key {
-            Some(key) => {
-                attach(&attested, &index, &platforms, &definition_entry(image), key)?
-            }
+            Some(key) => attach(&attested, &index, &platforms, &definition_entry(image), key)?,
             None => (Vec::new(), Vec::new()),
         };
         let all: Vec<&Blob> = blobs

@@ -173,9 +173,9 @@ impl Plan {
         let all = self.assets.clone();
         self.assets = assets_of(def, &self.version, Some(only));
         let images = def.images.iter().any(|image| {
-            def.builds(Some(only))
-                .iter()
-                .any(|(bin, target)| bin.name == image.binary && target.os == "linux")
+            def.builds(Some(only)).iter().any(|(bin, target)| {
+                image.binary() == Some(bin.name.as_str()) && target.os == "linux"
+            })
         });
         let triples: Vec<&str> = only.iter().map(|t| t.triple).collect();
         for step in &mut self.steps {

@@ -44,7 +44,7 @@ use crate::fsutil;
 use crate::git::Git;
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::attest::parse_checksums;
+use crate::tasks::checksum::parse as parse_checksums;
 use crate::tasks::cross_build;
 use crate::tasks::plan::{self, Action};
 use crate::tasks::release::{self, Lock, Worktree};
@@ -236,7 +236,7 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
         Some(against) => against.clone(),
         None => format!(
             "{}/releases/download/{tag}/{}",
-            crate::tasks::changelog::repository(project),
+            project.repository()?,
             def.checksums
         ),
     };
