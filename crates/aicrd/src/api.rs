@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::server::AppState;
+use crate::state::{AllowLists, AppState};
 
 /// An API error, rendered as the documented JSON body.
 #[derive(Debug)]
@@ -92,60 +92,24 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Allow-lists of criteria values (`AICR_ALLOWED_*`); empty means everything.
-#[derive(Debug, Clone, Default)]
-pub struct AllowLists {
-    pub lists: BTreeMap<&'static str, Vec<String>>,
-}
-
-impl AllowLists {
-    /// The variables of each criteria field.
-    pub const VARIABLES: [(&'static str, &'static str); 4] = [
-        ("accelerator", "AICR_ALLOWED_ACCELERATORS"),
-        ("service", "AICR_ALLOWED_SERVICES"),
-        ("intent", "AICR_ALLOWED_INTENTS"),
-        ("os", "AICR_ALLOWED_OS"),
-    ];
-
-    /// Reads `AICR_ALLOWED_*` (comma-separated); every value must be a known criteria
-    /// value (aliases allowed) and is kept in its canonical form.
-    pub fn parse(env: &dyn Fn(&str) -> Option<String>) -> Result<AllowLists, String> {
-        let mut lists = BTreeMap::new();
-        for (field, var) in Self::VARIABLES {
-            let Some(value) = env(var) else { continue };
-            let mut values: Vec<String> = Vec::new();
-            for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
-                let canonical =
-                    aicr::criteria::normalize(field, v).map_err(|e| format!("{var}: {e}"))?;
-                if !values.contains(&canonical) {
-                    values.push(canonical);
-                }
-            }
-            if !values.is_empty() {
-                lists.insert(field, values);
-            }
+/// Refuses criteria values outside the server's allow-lists.
+fn check_allowed(allow: &AllowLists, criteria: &Criteria) -> Result<(), ApiError> {
+    for (field, value) in [
+        ("accelerator", &criteria.accelerator),
+        ("service", &criteria.service),
+        ("intent", &criteria.intent),
+        ("os", &criteria.os),
+    ] {
+        if let Some(allowed) = allow.lists.get(field)
+            && !allowed.contains(value)
+        {
+            return Err(ApiError {
+                details: Some(json!({ "requested": value, "allowed": allowed })),
+                ..ApiError::invalid(format!("{field} '{value}' is not allowed on this server"))
+            });
         }
-        Ok(AllowLists { lists })
     }
-
-    fn check(&self, criteria: &Criteria) -> Result<(), ApiError> {
-        for (field, value) in [
-            ("accelerator", &criteria.accelerator),
-            ("service", &criteria.service),
-            ("intent", &criteria.intent),
-            ("os", &criteria.os),
-        ] {
-            if let Some(allowed) = self.lists.get(field)
-                && !allowed.contains(value)
-            {
-                return Err(ApiError {
-                    details: Some(json!({ "requested": value, "allowed": allowed })),
-                    ..ApiError::invalid(format!("{field} '{value}' is not allowed on this server"))
-                });
-            }
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 fn criteria_from_query(params: &BTreeMap<String, String>) -> Result<Criteria, ApiError> {
@@ -307,7 +271,7 @@ async fn run_bounded<T: Send + 'static>(
 }
 
 fn compute(state: &AppState, criteria: &Criteria) -> Result<RecipeResult, ApiError> {
-    state.allow.check(criteria)?;
+    check_allowed(&state.allow, criteria)?;
     Ok(recipe::recipe(&state.catalog, criteria)?)
 }
 

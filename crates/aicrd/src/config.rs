@@ -10,9 +10,8 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::api::AllowLists;
-use crate::server::Limits;
 use crate::shutdown;
+use crate::state::{AllowLists, Limits};
 
 /// Every setting, resolved and checked.
 #[derive(Debug, Clone)]

@@ -32,6 +32,7 @@ mod metrics;
 mod middleware;
 mod server;
 mod shutdown;
+mod state;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -5,7 +5,7 @@
 //! the JSON error body for errors raised outside handlers (405 with `Allow`, 413), panic
 //! recovery, and the global token bucket of `/v1`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -14,43 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::ApiError;
-use crate::server::{AppState, InFlight};
-
-/// A token bucket: `rate` tokens a second, at most `burst`.
-#[derive(Debug)]
-pub struct TokenBucket {
-    pub rate: f64,
-    pub burst: f64,
-    state: Mutex<(f64, Instant)>,
-}
-
-impl TokenBucket {
-    pub fn new(rate: f64, burst: f64) -> TokenBucket {
-        TokenBucket {
-            rate,
-            burst,
-            state: Mutex::new((burst, Instant::now())),
-        }
-    }
-
-    /// Takes a token: `Ok(remaining)` or `Err(seconds until one is available)`.
-    pub fn take(&self) -> Result<u64, u64> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        let refill = now.duration_since(state.1).as_secs_f64() * self.rate;
-        state.0 = (state.0 + refill).min(self.burst);
-        state.1 = now;
-        if state.0 >= 1.0 {
-            state.0 -= 1.0;
-            Ok(state.0 as u64)
-        } else {
-            Err(((1.0 - state.0) / self.rate).ceil().max(1.0) as u64)
-        }
-    }
-}
+use crate::state::{AppState, InFlight};
 
 /// The route label of a path: the route it matches (no route has parameters, so the
 /// path itself), anything else `unmatched`, so the metrics' cardinality stays bounded.
@@ -245,13 +209,6 @@ async fn run_guarded(state: &AppState, request: Request, next: Next) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bucket_allows_a_burst_then_asks_to_wait() {
-        let bucket = TokenBucket::new(1.0, 3.0);
-        assert!(bucket.take().is_ok() && bucket.take().is_ok() && bucket.take().is_ok());
-        assert_eq!(bucket.take(), Err(1));
-    }
 
     #[test]
     fn ids_and_labels() {

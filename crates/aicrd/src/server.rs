@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The HTTP server: routes, shared state and the serve loop with graceful shutdown.
+//! The HTTP server: routes and the serve loop with graceful shutdown.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aicr::build_info::BUILD;
@@ -20,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::Config;
+use crate::state::AppState;
 use crate::{log, shutdown};
 
 /// The routes this server answers, as listed by `GET /`.
@@ -32,80 +32,6 @@ pub const ROUTES: &[&str] = &[
     "/v1/query",
     "/v1/bundle",
 ];
-
-/// Limits of the API.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub recipe_timeout: Duration,
-    pub bundle_timeout: Duration,
-    pub body_bytes: usize,
-    pub rate: f64,
-    pub burst: f64,
-    /// Open connections at most; further ones are closed as soon as accepted.
-    pub connections: usize,
-    /// Time to receive a request's headers.
-    pub header_timeout: Duration,
-    /// Time to receive a request's body.
-    pub body_timeout: Duration,
-    /// Time a keep-alive connection may stay without a request.
-    pub idle_timeout: Duration,
-}
-
-/// State shared by all handlers.
-#[derive(Debug)]
-pub struct AppState {
-    ready: AtomicBool,
-    pub catalog: aicr::catalog::Catalog,
-    pub allow: crate::api::AllowLists,
-    pub limits: Limits,
-    pub metrics: crate::metrics::Metrics,
-    pub limiter: crate::middleware::TokenBucket,
-    /// Engine jobs running at once; a job holds its permit until it really ends.
-    pub engine: Arc<Semaphore>,
-}
-
-impl AppState {
-    fn new(limits: Limits, allow: crate::api::AllowLists) -> Result<Self> {
-        let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        Ok(Self {
-            ready: AtomicBool::new(true),
-            catalog: aicr::catalog::Catalog::embedded()
-                .context("the embedded catalog is invalid")?,
-            allow,
-            limiter: crate::middleware::TokenBucket::new(limits.rate, limits.burst),
-            limits,
-            metrics: crate::metrics::Metrics::new().context("cannot set up the metrics")?,
-            engine: Arc::new(Semaphore::new(workers)),
-        })
-    }
-
-    pub fn set_not_ready(&self) {
-        self.ready.store(false, Ordering::SeqCst);
-    }
-
-    /// Requests being served: the gauge the in-flight guards keep.
-    pub fn in_flight(&self) -> i64 {
-        self.metrics.in_flight.get()
-    }
-}
-
-/// Counts a request as in flight for as long as it lives, however it ends: answered,
-/// failed, or dropped when its client hangs up.
-#[derive(Debug)]
-pub struct InFlight(Arc<AppState>);
-
-impl InFlight {
-    pub fn new(state: &Arc<AppState>) -> InFlight {
-        state.metrics.in_flight.inc();
-        InFlight(Arc::clone(state))
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.metrics.in_flight.dec();
-    }
-}
 
 /// Binds, serves until a shutdown signal, then drains and stops within the timeout.
 pub async fn run(config: Config) -> Result<()> {
@@ -270,7 +196,7 @@ async fn health() -> impl IntoResponse {
 }
 
 async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    if state.ready.load(Ordering::SeqCst) {
+    if state.is_ready() {
         (
             StatusCode::OK,
             Json(json!({ "status": "ready", "timestamp": now() })),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::server::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct Config {
