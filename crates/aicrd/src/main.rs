@@ -30,6 +30,7 @@ mod conn;
 mod log;
 mod metrics;
 mod middleware;
+mod routes;
 mod server;
 mod shutdown;
 mod state;

@@ -19,10 +19,8 @@ use crate::state::{AppState, InFlight};
 /// The route label of a path: the route it matches (no route has parameters, so the
 /// path itself), anything else `unmatched`, so the metrics' cardinality stays bounded.
 fn route_label(path: &str) -> &'static str {
-    crate::server::ROUTES
-        .iter()
-        .find(|r| **r == path)
-        .copied()
+    crate::routes::paths()
+        .find(|r| *r == path)
         .unwrap_or("unmatched")
 }
 

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The HTTP server: routes and the serve loop with graceful shutdown.
+//! The HTTP server: the router of the route table behind the middleware, and the serve
+//! loop with graceful shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aicr::build_info::BUILD;
 use anyhow::{Context, Result, bail};
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::Router;
 use axum::middleware;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -21,17 +18,6 @@ use tokio::sync::{Semaphore, watch};
 use crate::config::Config;
 use crate::state::AppState;
 use crate::{log, shutdown};
-
-/// The routes this server answers, as listed by `GET /`.
-pub const ROUTES: &[&str] = &[
-    "/",
-    "/health",
-    "/ready",
-    "/metrics",
-    "/v1/recipe",
-    "/v1/query",
-    "/v1/bundle",
-];
 
 /// Binds, serves until a shutdown signal, then drains and stops within the timeout.
 pub async fn run(config: Config) -> Result<()> {
@@ -149,62 +135,10 @@ async fn accept(
 }
 
 fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/", get(root))
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .route(
-            "/v1/recipe",
-            get(crate::api::get_recipe).post(crate::api::get_recipe),
-        )
-        .route("/v1/query", get(crate::api::query).post(crate::api::query))
-        .route("/v1/bundle", post(crate::api::bundle))
+    crate::routes::router()
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             crate::middleware::observe,
         ))
         .with_state(state)
-}
-
-async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        state.metrics.render(),
-    )
-}
-
-fn now() -> String {
-    jiff::Timestamp::now().to_string()
-}
-
-async fn root() -> impl IntoResponse {
-    Json(json!({
-        "service": "aicrd",
-        "version": BUILD.version,
-        "commit": BUILD.commit,
-        "date": BUILD.date,
-        "routes": ROUTES,
-    }))
-}
-
-async fn health() -> impl IntoResponse {
-    Json(json!({ "status": "healthy", "timestamp": now() }))
-}
-
-async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    if state.is_ready() {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "timestamp": now() })),
-        )
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not_ready", "reason": "shutting down", "timestamp": now() })),
-        )
-    }
 }
