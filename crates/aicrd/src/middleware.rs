@@ -55,52 +55,95 @@ fn valid_uuid(value: &str) -> bool {
     uuid::Uuid::parse_str(value).is_ok()
 }
 
-pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let method_label = method_label(request.method());
-    let path = request.uri().path().to_owned();
-    let route = route_label(&path);
-    let id = request
+/// The request's `x-request-id` when it is a UUID, else a new one.
+fn request_id(request: &Request) -> String {
+    request
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| valid_uuid(v))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    // A scrape does not count itself.
-    let guard = (route != "/metrics").then(|| InFlight::new(&state));
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
 
-    let v1 = path.starts_with("/v1/");
-    let mut response = if declared_too_large(&request, state.limits.body_bytes) {
+/// What a request is, for its labels and its log record.
+struct Seen {
+    started: Instant,
+    method: String,
+    method_label: &'static str,
+    path: String,
+    route: &'static str,
+    id: String,
+}
+
+impl Seen {
+    fn of(request: &Request) -> Seen {
+        let path = request.uri().path().to_owned();
+        Seen {
+            started: Instant::now(),
+            method: request.method().as_str().to_owned(),
+            method_label: method_label(request.method()),
+            route: route_label(&path),
+            path,
+            id: request_id(request),
+        }
+    }
+
+    fn v1(&self) -> bool {
+        self.path.starts_with("/v1/")
+    }
+}
+
+pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let seen = Seen::of(&request);
+    // A scrape does not count itself.
+    let guard = (seen.route != "/metrics").then(|| InFlight::new(&state));
+    let response = admit(&state, seen.v1(), request, next).await;
+    let response = with_error_body(response, &seen);
+    drop(guard);
+    record(&state, &seen, &response);
+    response
+}
+
+/// The response of a request that passes the body limit and, on `/v1`, the token
+/// bucket; the error of one that does not.
+async fn admit(state: &AppState, v1: bool, request: Request, next: Next) -> Response {
+    if declared_too_large(&request, state.limits.body_bytes) {
         crate::api::too_large(state.limits.body_bytes).into_response()
     } else if v1 {
         match state.limiter.take() {
-            Ok(_) => run_guarded(&state, request, next).await,
-            Err(wait) => {
-                state.metrics.rate_limit_rejects.inc();
-                let mut r = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "RATE_LIMIT_EXCEEDED",
-                    "rate limit exceeded; retry later",
-                )
-                .into_response();
-                r.headers_mut()
-                    .insert("retry-after", HeaderValue::from(wait));
-                r.headers_mut().insert(
-                    "x-ratelimit-limit",
-                    HeaderValue::from(state.limiter.rate as u64),
-                );
-                r.headers_mut()
-                    .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-                r
-            }
+            Ok(_) => run_guarded(state, request, next).await,
+            Err(wait) => rate_limited(state, wait),
         }
     } else {
-        run_guarded(&state, request, next).await
-    };
+        run_guarded(state, request, next).await
+    }
+}
 
-    // Errors raised outside handlers get the JSON body too; every error gets the id.
+/// 429, with when to retry.
+fn rate_limited(state: &AppState, wait: u64) -> Response {
+    state.metrics.rate_limit_rejects.inc();
+    let mut r = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMIT_EXCEEDED",
+        "rate limit exceeded; retry later",
+    )
+    .into_response();
+    r.headers_mut()
+        .insert("retry-after", HeaderValue::from(wait));
+    r.headers_mut().insert(
+        "x-ratelimit-limit",
+        HeaderValue::from(state.limiter.rate as u64),
+    );
+    r.headers_mut()
+        .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+    r
+}
+
+/// Errors raised outside handlers get the JSON body too; every error gets the id, and
+/// `/v1` and error responses the id and API version headers.
+fn with_error_body(mut response: Response, seen: &Seen) -> Response {
+    let (method, path, id, v1) = (&seen.method, &seen.path, &seen.id, seen.v1());
     let status = response.status();
     let error = response.extensions().get::<Arc<ApiError>>().cloned();
     let error = match error {
@@ -119,7 +162,7 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     };
     if let Some(error) = error {
         let headers = response.headers().clone();
-        response = (status, axum::Json(error.body(&id))).into_response();
+        response = (status, axum::Json(error.body(id))).into_response();
         for name in [
             "allow",
             "retry-after",
@@ -134,39 +177,42 @@ pub async fn observe(State(state): State<Arc<AppState>>, request: Request, next:
     if v1 || error_status(status) {
         response.headers_mut().insert(
             "x-request-id",
-            HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid")),
+            HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("invalid")),
         );
         response
             .headers_mut()
             .insert("x-api-version", HeaderValue::from_static("v1"));
     }
-    drop(guard);
+    response
+}
+
+/// Counts the request in the metrics and, at `debug`, logs it.
+fn record(state: &AppState, seen: &Seen, response: &Response) {
     let code = response.status().as_u16().to_string();
     state
         .metrics
         .requests
-        .with_label_values(&[method_label, route, &code])
+        .with_label_values(&[seen.method_label, seen.route, &code])
         .inc();
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = seen.started.elapsed().as_secs_f64();
     state
         .metrics
         .duration
-        .with_label_values(&[method_label, route])
+        .with_label_values(&[seen.method_label, seen.route])
         .observe(elapsed);
     if crate::log::enabled("debug") {
         crate::log::record(
             "debug",
             "request",
             &[
-                ("method", method.as_str().into()),
-                ("path", path.as_str().into()),
+                ("method", seen.method.as_str().into()),
+                ("path", seen.path.as_str().into()),
                 ("status", response.status().as_u16().into()),
                 ("seconds", elapsed.into()),
-                ("requestId", id.as_str().into()),
+                ("requestId", seen.id.as_str().into()),
             ],
         );
     }
-    response
 }
 
 fn error_status(status: StatusCode) -> bool {

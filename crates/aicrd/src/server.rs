@@ -13,10 +13,10 @@ use axum::Router;
 use axum::middleware;
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::state::AppState;
+use crate::state::{AppState, Connection};
 use crate::{log, shutdown};
 
 /// Binds, serves until a shutdown signal, then drains and stops within the timeout.
@@ -44,7 +44,6 @@ pub async fn run(config: Config) -> Result<()> {
         header: config.limits.header_timeout,
         idle: config.limits.idle_timeout,
     };
-    let slots = Arc::new(Semaphore::new(config.limits.connections));
     let (close_tx, close_rx) = watch::channel(false);
 
     // Accept until the signal, then on through the drain that follows it.
@@ -53,7 +52,7 @@ pub async fn run(config: Config) -> Result<()> {
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                accept(accepted, &slots, &state, &app, timeouts, &close_rx).await;
+                accept(accepted, &state, &app, timeouts, &close_rx).await;
             }
             name = &mut signal => {
                 log::info("shutting down", &[("signal", json!(name))]);
@@ -68,17 +67,15 @@ pub async fn run(config: Config) -> Result<()> {
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                accept(accepted, &slots, &state, &app, timeouts, &close_rx).await;
+                accept(accepted, &state, &app, timeouts, &close_rx).await;
             }
             () = &mut drain => break,
         }
     }
     drop(listener);
     let _ = close_tx.send(true);
-    // Every connection holds a slot: all slots back means all connections closed.
-    let all = u32::try_from(config.limits.connections).unwrap_or(u32::MAX);
     let deadline = started + config.shutdown.timeout;
-    if tokio::time::timeout_at(deadline, slots.acquire_many(all))
+    if tokio::time::timeout_at(deadline, state.all_closed())
         .await
         .is_err()
     {
@@ -94,7 +91,6 @@ pub async fn run(config: Config) -> Result<()> {
 /// Serves a new connection if a slot is free; otherwise closes it at once.
 async fn accept(
     accepted: std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)>,
-    slots: &Arc<Semaphore>,
     state: &Arc<AppState>,
     app: &Router,
     timeouts: crate::conn::Timeouts,
@@ -110,16 +106,13 @@ async fn accept(
             return;
         }
     };
-    let Ok(slot) = Arc::clone(slots).try_acquire_owned() else {
-        state.metrics.connections_refused.inc();
+    let Some(connection) = Connection::open(state) else {
         drop(stream);
         return;
     };
     let (app, close, state) = (app.clone(), close.clone(), Arc::clone(state));
     tokio::spawn(async move {
-        state.metrics.connections.inc();
         let end = crate::conn::serve(stream, app, timeouts, close).await;
-        state.metrics.connections.dec();
         if end != crate::conn::End::Closed {
             state.metrics.connection_timeouts.inc();
             if log::enabled("debug") {
@@ -130,7 +123,7 @@ async fn accept(
                 );
             }
         }
-        drop(slot);
+        drop(connection);
     });
 }
 

@@ -2,7 +2,8 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! The state every part of the server shares: the limits, the allow-lists, the token
-//! bucket, the metrics, and the guard that counts requests in flight. A leaf: it imports only the metrics, so handlers, middleware, shutdown and
+//! bucket, the metrics, and the guards that count open connections and requests in
+//! flight. A leaf: it imports only the metrics, so handlers, middleware, shutdown and
 //! configuration all import it and none of each other through it.
 
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::metrics::Metrics;
 
@@ -117,6 +118,8 @@ pub struct AppState {
     pub limiter: TokenBucket,
     /// Engine jobs running at once; a job holds its permit until it really ends.
     pub engine: Arc<Semaphore>,
+    /// One slot per connection that may be open; see [`Connection`].
+    slots: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -128,6 +131,7 @@ impl AppState {
                 .context("the embedded catalog is invalid")?,
             allow,
             limiter: TokenBucket::new(limits.rate, limits.burst),
+            slots: Arc::new(Semaphore::new(limits.connections)),
             limits,
             metrics: Metrics::new().context("cannot set up the metrics")?,
             engine: Arc::new(Semaphore::new(workers)),
@@ -146,6 +150,12 @@ impl AppState {
     /// Requests being served: the gauge the [`InFlight`] guards keep.
     pub fn in_flight(&self) -> i64 {
         self.metrics.in_flight.get()
+    }
+
+    /// Waits until every connection has closed: all slots are back.
+    pub async fn all_closed(&self) {
+        let all = u32::try_from(self.limits.connections).unwrap_or(u32::MAX);
+        let _ = self.slots.acquire_many(all).await;
     }
 }
 
@@ -168,6 +178,35 @@ impl Drop for InFlight {
     }
 }
 
+/// An open connection: holds one connection slot and counts itself in the open
+/// connections gauge for as long as it lives.
+#[derive(Debug)]
+pub struct Connection {
+    state: Arc<AppState>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    /// Takes a free slot; `None`, counted as refused, when the limit is reached.
+    pub fn open(state: &Arc<AppState>) -> Option<Connection> {
+        let Ok(slot) = Arc::clone(&state.slots).try_acquire_owned() else {
+            state.metrics.connections_refused.inc();
+            return None;
+        };
+        state.metrics.connections.inc();
+        Some(Connection {
+            state: Arc::clone(state),
+            _slot: slot,
+        })
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.state.metrics.connections.dec();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +216,60 @@ mod tests {
         let bucket = TokenBucket::new(1.0, 3.0);
         assert!(bucket.take().is_ok() && bucket.take().is_ok() && bucket.take().is_ok());
         assert_eq!(bucket.take(), Err(1));
+    }
+
+    fn state(connections: usize) -> Arc<AppState> {
+        let seconds = Duration::from_secs(1);
+        let limits = Limits {
+            recipe_timeout: seconds,
+            bundle_timeout: seconds,
+            body_bytes: 1,
+            rate: 1.0,
+            burst: 1.0,
+            connections,
+            header_timeout: seconds,
+            body_timeout: seconds,
+            idle_timeout: seconds,
+        };
+        Arc::new(AppState::new(limits, AllowLists::default()).unwrap())
+    }
+
+    #[test]
+    fn connections_hold_slots_and_are_counted_once() {
+        let state = state(2);
+        let first = Connection::open(&state).unwrap();
+        let second = Connection::open(&state).unwrap();
+        assert!(Connection::open(&state).is_none(), "the limit is 2");
+        assert_eq!(state.metrics.connections.get(), 2);
+        assert_eq!(state.metrics.connections_refused.get(), 1);
+        drop(first);
+        assert_eq!(state.metrics.connections.get(), 1);
+        let third = Connection::open(&state).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let closed_now = |state: &AppState| {
+            runtime.block_on(async {
+                tokio::select! {
+                    biased;
+                    () = state.all_closed() => true,
+                    () = std::future::ready(()) => false,
+                }
+            })
+        };
+        assert!(!closed_now(&state), "two connections are open");
+        drop((second, third));
+        assert_eq!(state.metrics.connections.get(), 0);
+        assert!(closed_now(&state));
+    }
+
+    #[test]
+    fn requests_in_flight_are_the_gauge() {
+        let state = state(1);
+        let guards = [InFlight::new(&state), InFlight::new(&state)];
+        assert_eq!(state.in_flight(), 2);
+        drop(guards);
+        assert_eq!(state.in_flight(), 0);
+        assert_eq!(state.metrics.in_flight.get(), 0);
     }
 }
