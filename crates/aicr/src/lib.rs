@@ -30,3 +30,7 @@ pub mod recipe;
 pub mod snapshot;
 pub mod validate;
 pub mod verify;
+
+/// The `apiVersion` of every document AICR reads and writes (recipes, snapshots,
+/// bundles).
+pub const API_VERSION: &str = "aicr.nvidia.com/v1alpha1";

@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::API_VERSION;
 use crate::build_info::BUILD;
 use crate::catalog::{BASE, Catalog, ComponentRef, Constraint, Phase, Spec, Validation};
 use crate::criteria::Criteria;
@@ -39,8 +40,6 @@ mod reader;
 mod catalog_facts;
 
 pub use reader::{Read, read, read_value};
-
-pub const API_VERSION: &str = "aicr.nvidia.com/v1alpha1";
 
 /// The metadata of a recipe. Every field is optional on input and left out of the
 /// output when empty.

@@ -63,7 +63,7 @@ impl Snapshot {
         measurements: Vec<Measurement>,
     ) -> Snapshot {
         Snapshot {
-            api_version: crate::recipe::API_VERSION.into(),
+            api_version: crate::API_VERSION.into(),
             kind: "Snapshot".into(),
             metadata: SnapshotMetadata {
                 timestamp: timestamp.into(),

@@ -604,7 +604,7 @@ fn every_field() -> serde_json::Value {
         checks: vec!["c".into()],
     };
     let recipe = aicr::recipe::RecipeResult {
-        api_version: aicr::recipe::API_VERSION.into(),
+        api_version: aicr::API_VERSION.into(),
         kind: "RecipeResult".into(),
         metadata: aicr::recipe::RecipeMetadata {
             version: "1".into(),

@@ -124,7 +124,7 @@ mod tests {
             .map(|(name, deps)| json!({"name": name, "dependencyRefs": deps}))
             .collect();
         serde_json::from_value(json!({
-            "apiVersion": crate::recipe::API_VERSION,
+            "apiVersion": crate::API_VERSION,
             "kind": "RecipeResult",
             "metadata": {
                 "version": "0",

@@ -13,10 +13,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::RecipeResult;
+use crate::API_VERSION;
 use crate::catalog::{ComponentRef, Constraint, Phase, Validation};
 use crate::criteria::Criteria;
 use crate::error::Error;
-use crate::recipe::{API_VERSION, RecipeMetadata};
+use crate::recipe::RecipeMetadata;
 
 /// A `RecipeResult` document as [`read`] returns it: the recipe and the unknown fields
 /// it ignored (as paths such as `componentRefs[2].tag`), for the caller to report.
@@ -212,8 +213,9 @@ pub(super) fn warnings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::API_VERSION;
     use crate::catalog::{Catalog, Validation};
-    use crate::recipe::{API_VERSION, RecipeMetadata, recipe};
+    use crate::recipe::{RecipeMetadata, recipe};
 
     /// A recipe with every field set, the optional ones included.
     fn full() -> RecipeResult {

@@ -87,7 +87,7 @@ fn sources(path: &Path, out: &mut Vec<String>) {
         for entry in entries {
             sources(&entry, out);
         }
-    } else if path.extension().is_some_and(|e| e == "rs") {
+    } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
         out.push(std::fs::read_to_string(path).unwrap());
     }
 }
