@@ -17,6 +17,8 @@ const HEADER: &str = "# SPDX-License-Identifier: Apache-2.0\n# Copyright (c) 202
 #[test]
 fn missing_headers_fail_and_fix_repairs_them() {
     let repo = Repo::new();
+    // Only the files below.
+    repo.git(&["rm", "--quiet", "Cargo.toml"]);
     fs::create_dir_all(repo.work.join("src")).unwrap();
     fs::write(repo.work.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
     fs::write(repo.work.join("good.toml"), format!("{HEADER}\n[a]\n")).unwrap();

@@ -104,7 +104,7 @@ impl Repo {
         // The manifest names the repository, which changelog links point into.
         fs::write(
             repo.work.join("Cargo.toml"),
-            "[workspace]\nmembers = []\n\n[workspace.package]\nrepository = \"https://github.com/NVIDIA/aicr\"\n",
+            "# SPDX-License-Identifier: Apache-2.0\n# Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.\n\n[workspace]\nmembers = []\n\n[workspace.package]\nrepository = \"https://github.com/NVIDIA/aicr\"\n",
         )
         .unwrap();
         repo.git(&["add", "Cargo.toml"]);
