@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use xshell::Shell;
+use xshell::{Cmd, Shell};
 
 /// The checkout a task operates on.
 #[derive(Debug)]
@@ -69,6 +69,33 @@ impl Project {
     pub fn cargo(&self) -> String {
         self.sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
     }
+
+    /// `cmd` (a cargo that builds) without the variables in which `cargo run` describes
+    /// the xtask's own package to it. Build scripts may ask cargo to run them again when
+    /// one of those changes (ring asks for `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`), and
+    /// cargo compares the values in its own environment: a build started by a task must
+    /// see what a build started from the command line sees, or each redoes the other's
+    /// work.
+    pub fn building<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
+        std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|name| describes_the_running_package(name))
+            .fold(cmd, |cmd, name| cmd.env_remove(name))
+    }
+}
+
+/// Whether cargo sets `name` for the package it runs (`cargo run`), as opposed to the
+/// settings of cargo itself (`CARGO`, `CARGO_HOME`, `CARGO_TARGET_DIR`, …).
+fn describes_the_running_package(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 /// The workspace this xtask was built from.
@@ -108,5 +135,46 @@ mod tests {
         assert!(format!("{:#}", p.repository().unwrap_err()).contains("cannot read"));
         let (_dir, p) = project_with(Some("[workspace\n"));
         assert!(format!("{:#}", p.repository().unwrap_err()).contains("is not valid TOML"));
+    }
+
+    #[test]
+    fn the_running_packages_description_is_not_passed_on() {
+        for name in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+        ] {
+            assert!(describes_the_running_package(name), "{name}");
+        }
+        for name in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_JOBS",
+            "RUSTFLAGS",
+        ] {
+            assert!(!describes_the_running_package(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn builds_do_not_see_the_running_packages_description() {
+        // The test binary runs with cargo's description of the xtask package.
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+        let project = Project::open(None).unwrap();
+        let env = project
+            .building(xshell::cmd!(project.sh, "env"))
+            .read()
+            .unwrap();
+        assert!(env.lines().any(|l| l.starts_with("CARGO=")), "{env}");
+        assert!(
+            !env.lines()
+                .any(|l| l.starts_with("CARGO_PKG_") || l.starts_with("CARGO_MANIFEST_DIR=")),
+            "{env}"
+        );
     }
 }

@@ -173,7 +173,8 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
     use std::net::TcpStream;
     let sh = &project.sh;
     let cargo = project.cargo();
-    cmd!(sh, "{cargo} build --locked --release -p aicrd")
+    project
+        .building(cmd!(sh, "{cargo} build --locked --release -p aicrd"))
         .quiet()
         .run()
         .context("cannot build aicrd")?;

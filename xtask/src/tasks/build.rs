@@ -61,10 +61,11 @@ pub fn build(
         .flat_map(|p| ["--package".to_owned(), p.clone()])
         .collect();
     let epoch = stamp.source_date_epoch.to_string();
-    let messages = cmd!(
-        sh,
-        "{cargo} build --locked {release...} {target...} {packages...} --message-format=json-render-diagnostics"
-    )
+    let messages = project
+        .building(cmd!(
+            sh,
+            "{cargo} build --locked {release...} {target...} {packages...} --message-format=json-render-diagnostics"
+        ))
         .env("AICR_VERSION", &stamp.version)
         .env("AICR_COMMIT", &stamp.short_commit)
         .env("AICR_DATE", &stamp.date)

@@ -199,11 +199,12 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
             "cargo fmt --check",
         ),
         "clippy" => command_gate(
-            cmd!(
-                sh,
-                "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
-            )
-            .run(),
+            project
+                .building(cmd!(
+                    sh,
+                    "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
+                ))
+                .run(),
             "cargo clippy",
         ),
         "test" => {
@@ -220,22 +221,27 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
                     .workspace_packages()
                     .iter()
                     .any(|p| p.targets.iter().any(|t| t.is_lib()));
-                let result = cmd!(
-                    sh,
-                    "{cargo} nextest run --workspace --locked --no-fail-fast"
-                )
-                .run()
-                .and_then(|()| {
-                    if has_lib {
-                        cmd!(sh, "{cargo} test --workspace --locked --doc").run()
-                    } else {
-                        Ok(())
-                    }
-                });
+                let result = project
+                    .building(cmd!(
+                        sh,
+                        "{cargo} nextest run --workspace --locked --no-fail-fast"
+                    ))
+                    .run()
+                    .and_then(|()| {
+                        if has_lib {
+                            project
+                                .building(cmd!(sh, "{cargo} test --workspace --locked --doc"))
+                                .run()
+                        } else {
+                            Ok(())
+                        }
+                    });
                 command_gate(result, "cargo nextest")
             } else {
                 command_gate(
-                    cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast").run(),
+                    project
+                        .building(cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast"))
+                        .run(),
                     "cargo test",
                 )
             }
@@ -288,11 +294,12 @@ fn coverage(project: &Project) -> Result<Outcome> {
         .unwrap_or(70.0)
         .to_string();
     command_gate(
-        cmd!(
-            sh,
-            "{cargo} llvm-cov --workspace --locked --fail-under-lines {threshold}"
-        )
-        .run(),
+        project
+            .building(cmd!(
+                sh,
+                "{cargo} llvm-cov --workspace --locked --fail-under-lines {threshold}"
+            ))
+            .run(),
         &format!("coverage at least {threshold}%"),
     )
 }
