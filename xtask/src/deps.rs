@@ -5,13 +5,13 @@
 //!
 //! Linked means: reachable from a released package through normal dependencies, with
 //! the features the release build actually enables. `cargo xtask cross-build` builds
-//! each package for each target in its own invocation, so its features are resolved
-//! for it alone (not unified with the other released packages, nor with the rest of
-//! the workspace, such as the xtask's). `cargo tree` of that package with `--target`
-//! computes exactly that graph; `cargo metadata` (for the same
-//! target) supplies each crate's license, repository and source. Build dependencies
-//! and proc-macro crates run on the build machine and are not linked. Workspace members
-//! are ours; the rest are third-party.
+//! all the released packages of one target in one invocation, so their features are
+//! unified among them (not with the rest of the workspace, such as the xtask's).
+//! `cargo tree` of those packages together with `--target` computes exactly that graph,
+//! and each binary's part of it is what its package reaches (`graph`); `cargo metadata`
+//! (for the same target) supplies each crate's license, repository and source. Build
+//! dependencies and proc-macro crates run on the build machine and are not linked.
+//! Workspace members are ours; the rest are third-party.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -175,8 +175,10 @@ pub fn shipped(project: &Project, def: &Definition) -> Result<Vec<Package>> {
     let mut all: BTreeMap<(String, semver::Version), Package> = BTreeMap::new();
     for target in def.all_targets() {
         let metadata = metadata_for(project, Some(&target))?;
-        for package in &packages_for(def, &target) {
-            let tree = tree(project, &[package], &target)?;
+        let packages = packages_for(def, &target);
+        let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
+        let tree = tree(project, &selection, &target)?;
+        for package in &packages {
             let graph = graph(&metadata, &tree, package)?;
             for (key, p) in graph.packages {
                 if !graph.members.contains(&key) {

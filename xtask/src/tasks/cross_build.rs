@@ -5,7 +5,8 @@
 //! every (binary, target) pair of the release definition into the output directory.
 //!
 //! Starts the output directory afresh and writes `metadata.json`. Each target is one
-//! cargo invocation with the `release-dist` profile (release, one codegen unit, stripped):
+//! cargo invocation for all of its binaries, with the `release-dist` profile (release,
+//! thin LTO, one codegen unit, stripped):
 //! the host's own triple with `cargo build`, every other one with `cargo zigbuild`,
 //! including a linux host's static (musl) twin, whose C dependencies (ring) need a musl
 //! C compiler. Builds get the version variables, `SOURCE_DATE_EPOCH` and
@@ -37,28 +38,28 @@ use crate::version::BuildStamp;
 /// The cargo profile release artifacts are built with (see the workspace Cargo.toml).
 pub const PROFILE: &str = "release-dist";
 
-/// One cargo invocation: the binaries of one package for one target.
+/// One cargo invocation: every binary of the definition built for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetBuild {
     pub target: Target,
     /// `cargo zigbuild` instead of `cargo build`.
     pub zig: bool,
-    pub package: String,
+    /// The packages of the binaries, in definition order.
+    pub packages: Vec<String>,
     pub bins: Vec<String>,
 }
 
-/// Groups the definition's builds by target, then package. Pure.
+/// Groups the definition's builds by target. Pure.
 ///
-/// Each package builds in its own invocation, so cargo resolves its features for it
-/// alone: what one binary links does not change when another gains a dependency, and
-/// its SBOM lists what its own build compiles.
+/// All binaries of a target build in one invocation: the dependencies they share
+/// compile once, and cargo keeps every core busy across the packages instead of
+/// waiting for each package's last crate and link in turn. Cargo resolves the features
+/// of one invocation's packages together; each binary's SBOM is its package's part of
+/// that joint `cargo tree` (see `deps`), so it lists what the build compiled for it.
 pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<TargetBuild> {
     let mut builds: Vec<TargetBuild> = Vec::new();
     for (bin, target) in def.builds(only) {
-        let index = match builds
-            .iter()
-            .position(|b| b.target == target && b.package == bin.package)
-        {
+        let index = match builds.iter().position(|b| b.target == target) {
             Some(i) => i,
             None => {
                 // Only the host's own triple builds with plain cargo: a linux host's
@@ -66,13 +67,17 @@ pub fn plan(def: &Definition, only: Option<&[Target]>, host: &str) -> Vec<Target
                 builds.push(TargetBuild {
                     target,
                     zig: target.triple != host,
-                    package: bin.package.clone(),
+                    packages: Vec::new(),
                     bins: Vec::new(),
                 });
                 builds.len() - 1
             }
         };
-        builds[index].bins.push(bin.name.clone());
+        let build = &mut builds[index];
+        if !build.packages.contains(&bin.package) {
+            build.packages.push(bin.package.clone());
+        }
+        build.bins.push(bin.name.clone());
     }
     builds
 }
@@ -148,18 +153,36 @@ pub fn cross_build(
     );
 
     let mut artifacts = Vec::new();
-    for build in &builds {
+    for (done, build) in builds.iter().enumerate() {
         eprintln!(
-            "cross-build: {} {} ({})",
+            "cross-build: [{}/{}] {} ({}){}",
+            done + 1,
+            builds.len(),
             build.target.triple,
-            build.package,
-            build.bins.join(", ")
+            build.bins.join(", "),
+            if opts.fake {
+                ""
+            } else if build.zig {
+                ": cargo zigbuild"
+            } else {
+                ": cargo build"
+            }
         );
+        let started = std::time::Instant::now();
         let produced = if opts.fake {
             None
         } else {
             Some(compile(project, &stamp, build, zig_path.as_ref())?)
         };
+        if produced.is_some() {
+            eprintln!(
+                "cross-build: [{}/{}] {} built in {:.0}s",
+                done + 1,
+                builds.len(),
+                build.target.triple,
+                started.elapsed().as_secs_f64()
+            );
+        }
         for bin in &build.bins {
             let relative = format!("bin/{}/{bin}", build.target.triple);
             let dest = out.join(&relative);
@@ -227,7 +250,11 @@ fn compile(
     let cargo = project.cargo();
     let target = build.target.triple;
     let subcommand = if build.zig { "zigbuild" } else { "build" };
-    let package = &build.package;
+    let packages: Vec<String> = build
+        .packages
+        .iter()
+        .flat_map(|p| ["--package".to_owned(), p.clone()])
+        .collect();
     let bins: Vec<String> = build
         .bins
         .iter()
@@ -243,22 +270,26 @@ fn compile(
     ] {
         rustflags.push_str(&format!(" --remap-path-prefix={from}={to}"));
     }
-    let mut command = cmd!(
-        sh,
-        "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} --package {package} {bins...}"
-    )
-    .env("AICR_VERSION", &stamp.version)
-    .env("AICR_COMMIT", &stamp.short_commit)
-    .env("AICR_DATE", &stamp.date)
-    .env("SOURCE_DATE_EPOCH", stamp.source_date_epoch.to_string())
-    .env("RUSTFLAGS", rustflags.trim());
+    let mut command = project
+        .building(cmd!(
+            sh,
+            "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} {packages...} {bins...}"
+        ))
+        .env("AICR_VERSION", &stamp.version)
+        .env("AICR_COMMIT", &stamp.short_commit)
+        .env("AICR_DATE", &stamp.date)
+        .env("SOURCE_DATE_EPOCH", stamp.source_date_epoch.to_string())
+        .env("RUSTFLAGS", rustflags.trim());
     if let Some(bin) = zig_path {
         let path = format!("{}:{}", bin.display(), sh.var("PATH").unwrap_or_default());
         command = command.env("PATH", path);
     }
-    command
-        .run()
-        .with_context(|| format!("cargo {subcommand} of {package} for {target} failed"))?;
+    command.run().with_context(|| {
+        format!(
+            "cargo {subcommand} of {} for {target} failed",
+            build.packages.join(", ")
+        )
+    })?;
     let target_dir = sh
         .var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -327,47 +358,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_are_one_package_for_one_target_and_use_zig_unless_the_triple_is_the_hosts() {
+    fn each_target_is_one_build_of_all_its_binaries_with_zig_unless_the_triple_is_the_hosts() {
         let def = Definition::load(&crate::project::workspace_root()).unwrap();
         let builds = plan(&def, None, "x86_64-unknown-linux-gnu");
         let summary: Vec<_> = builds
             .iter()
-            .map(|b| (b.target.triple, b.zig, b.package.as_str(), b.bins.join("+")))
+            .map(|b| {
+                (
+                    b.target.triple,
+                    b.zig,
+                    b.packages.join("+"),
+                    b.bins.join("+"),
+                )
+            })
             .collect();
-        let validators = "validator".to_owned();
+        let linux = || {
+            (
+                "aicr+aicrd+validators".to_owned(),
+                "aicr+aicrd+validator".to_owned(),
+            )
+        };
+        let mac = || ("aicr".to_owned(), "aicr".to_owned());
         assert_eq!(
             summary,
             [
-                ("x86_64-unknown-linux-musl", true, "aicr", "aicr".to_owned()),
-                (
-                    "aarch64-unknown-linux-musl",
-                    true,
-                    "aicr",
-                    "aicr".to_owned()
-                ),
-                ("x86_64-apple-darwin", true, "aicr", "aicr".to_owned()),
-                ("aarch64-apple-darwin", true, "aicr", "aicr".to_owned()),
-                (
-                    "x86_64-unknown-linux-musl",
-                    true,
-                    "aicrd",
-                    "aicrd".to_owned()
-                ),
-                (
-                    "aarch64-unknown-linux-musl",
-                    true,
-                    "aicrd",
-                    "aicrd".to_owned()
-                ),
-                (
-                    "x86_64-unknown-linux-musl",
-                    true,
-                    "validators",
-                    validators.clone()
-                ),
-                ("aarch64-unknown-linux-musl", true, "validators", validators),
+                ("x86_64-unknown-linux-musl", true, linux().0, linux().1),
+                ("aarch64-unknown-linux-musl", true, linux().0, linux().1),
+                ("x86_64-apple-darwin", true, mac().0, mac().1),
+                ("aarch64-apple-darwin", true, mac().0, mac().1),
             ]
         );
+        let only = [Target::parse("aarch64-unknown-linux-musl").unwrap()];
+        let one = plan(&def, Some(&only), "aarch64-unknown-linux-musl");
+        assert_eq!(one.len(), 1);
+        assert!(!one[0].zig, "the host's own triple builds with plain cargo");
+        assert_eq!(one[0].bins, ["aicr", "aicrd", "validator"]);
         let mac = plan(&def, None, "aarch64-apple-darwin");
         assert!(
             mac.iter()

@@ -254,21 +254,23 @@ pub fn sbom_name(archive: &str) -> String {
     )
 }
 
-/// The crate graphs of (target, package) pairs, each computed once, and the lock
-/// file's checksums: what every SBOM of a release is made from.
+/// The crate graph of each target's build, each computed once, and the lock file's
+/// checksums: what every SBOM of a release is made from.
 #[derive(Debug)]
 pub struct Graphs<'p> {
     project: &'p Project,
+    def: Definition,
     repository: String,
     checksums: BTreeMap<(String, String), String>,
     metadatas: BTreeMap<String, cargo_metadata::Metadata>,
-    trees: BTreeMap<(String, String), deps::Tree>,
+    trees: BTreeMap<String, deps::Tree>,
 }
 
 impl<'p> Graphs<'p> {
     pub fn new(project: &'p Project) -> Result<Graphs<'p>> {
         Ok(Graphs {
             project,
+            def: Definition::load(&project.root)?,
             repository: project.repository()?,
             checksums: lock_checksums(project)?,
             metadatas: BTreeMap::new(),
@@ -288,12 +290,17 @@ impl<'p> Graphs<'p> {
         if let Entry::Vacant(slot) = self.metadatas.entry(target.triple.to_owned()) {
             slot.insert(deps::metadata_for(self.project, Some(target))?);
         }
-        let key = (target.triple.to_owned(), package.to_owned());
-        if let Entry::Vacant(slot) = self.trees.entry(key.clone()) {
-            // Built on its own for the target, as cross-build does.
-            slot.insert(deps::tree(self.project, &[package], target)?);
+        if let Entry::Vacant(slot) = self.trees.entry(target.triple.to_owned()) {
+            // Built together with the target's other packages, as cross-build does.
+            let packages = deps::packages_for(&self.def, target);
+            let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
+            slot.insert(deps::tree(self.project, &selection, target)?);
         }
-        let graph = deps::graph(&self.metadatas[target.triple], &self.trees[&key], package)?;
+        let graph = deps::graph(
+            &self.metadatas[target.triple],
+            &self.trees[target.triple],
+            package,
+        )?;
         let subject = Subject {
             archive: file,
             binary,
@@ -381,7 +388,7 @@ mod tests {
         let project = Project::open(None).unwrap();
         let target = Target::parse("x86_64-unknown-linux-musl").unwrap();
         let metadata = deps::metadata_for(&project, Some(&target)).unwrap();
-        let tree = deps::tree(&project, &["aicrd"], &target).unwrap();
+        let tree = deps::tree(&project, &["aicr", "aicrd", "validators"], &target).unwrap();
         let graph = deps::graph(&metadata, &tree, "aicrd").unwrap();
         let archive = Artifact {
             name: "aicrd_1.2.3_linux_amd64.tar.gz".into(),
@@ -488,10 +495,10 @@ mod tests {
         let project = Project::open(None).unwrap();
         let sh = &project.sh;
         let cargo = project.cargo();
-        // Built on its own for the target, as cross-build does; full subtrees.
+        // Built with the target's other packages, as cross-build does; full subtrees.
         let tree = xshell::cmd!(
             sh,
-            "{cargo} tree --locked -p aicrd --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
+            "{cargo} tree --locked -p aicr -p aicrd -p validators --target x86_64-unknown-linux-musl -e normal,no-proc-macro --prefix depth --no-dedupe"
         )
         .quiet()
         .read()
