@@ -183,7 +183,9 @@ fn candidate_files(project: &Project) -> Result<Vec<String>> {
 /// Scans the project; with `apply_fix`, repairs what it can. Returns the number of
 /// files checked and what is still wrong.
 pub fn scan(project: &Project, apply_fix: bool) -> Result<(usize, Vec<Finding>)> {
-    let year = jiff::ZonedDateTime::now().year();
+    let year = jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .year();
     let mut checked = 0;
     let mut findings = Vec::new();
     for file in candidate_files(project)? {
