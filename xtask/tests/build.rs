@@ -21,6 +21,8 @@ fn copy_workspace(dest: &Path) {
     }
 }
 
+/// Copies a file or a directory tree, keeping the modification times: cargo decides
+/// whether a build is fresh by them, and a copy of unchanged sources is unchanged.
 fn copy(from: &Path, to: &Path) {
     if from.is_dir() {
         fs::create_dir_all(to).unwrap();
@@ -31,11 +33,20 @@ fn copy(from: &Path, to: &Path) {
     } else {
         fs::copy(from, to).unwrap();
     }
+    let modified = fs::metadata(from).unwrap().modified().unwrap();
+    fs::File::open(to).unwrap().set_modified(modified).unwrap();
 }
 
 #[test]
 fn build_on_a_tagged_head_stamps_version_commit_and_date() {
-    let repo = Repo::new();
+    // The copy and its build live at fixed places below the test target directory, so
+    // a run on unchanged sources finds the build fresh (paths, file times and the
+    // stamp, fixed dates make the same commit, all equal); a lock keeps two runs apart.
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stamped-build");
+    fs::create_dir_all(&base).unwrap();
+    let lock = fs::File::create(base.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let repo = Repo::with_work_tree(&base.join("work"));
     copy_workspace(&repo.work);
     fs::write(repo.work.join(".gitignore"), "/target\n").unwrap();
     repo.git(&["add", "."]);
@@ -58,7 +69,7 @@ fn build_on_a_tagged_head_stamps_version_commit_and_date() {
     assert_eq!(stamp["source_date_epoch"], EPOCH + 60);
 
     // Share compiled dependencies between runs without touching the workspace's own lock.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stamped-build");
+    let target = base.join("target");
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args([
             "-C",
