@@ -202,12 +202,19 @@ pub fn pull_base(
         .collect();
     oci::write_layout(&layout, &small, &[], &top, reference.reference())?;
     let mut size = 0;
-    for (_, manifest) in &manifests {
-        for digest in oci::blob_digests(manifest) {
-            let path = oci::blob_path(&layout, &digest)?;
-            if !path.exists() {
-                size += registry.download_blob(repo, &digest, &path)?;
-            }
+    let wanted: Vec<String> = manifests
+        .iter()
+        .flat_map(|(_, manifest)| oci::blob_digests(manifest))
+        .collect();
+    for (done, digest) in wanted.iter().enumerate() {
+        let path = oci::blob_path(&layout, digest)?;
+        if !path.exists() {
+            eprintln!(
+                "images: pulling base {shown}: blob {}/{} {digest}",
+                done + 1,
+                wanted.len()
+            );
+            size += registry.download_blob(repo, digest, &path)?;
         }
     }
     if dir.exists() {
@@ -933,7 +940,7 @@ pub fn push(
     let tagged = metadata.tag.is_some() && !metadata.snapshot;
     let mut uploaded = 0;
     let mut holders = Holders::new();
-    for image in images {
+    for (done, image) in images.iter().enumerate() {
         let host = host.unwrap_or_else(|| image.host());
         let dir = out.join(&format!("images/{}", image.name));
         if !dir.join("index.json").is_file() {
@@ -948,6 +955,14 @@ pub fn push(
             continue;
         }
         let repo = image.path();
+        if !dry_run {
+            eprintln!(
+                "images: [{}/{}] pushing {} to {host}/{repo}",
+                done + 1,
+                images.len(),
+                image.name
+            );
+        }
         uploaded += push_image(&dir, host, repo, &image.tags, dry_run, &mut holders)
             .with_context(|| format!("pushing image {} to {host}/{repo}", image.name))?;
     }
@@ -984,7 +999,8 @@ fn push_blobs(
 ) -> Result<usize> {
     let base = crate::registry::base_url(host);
     let mut uploaded = 0;
-    for blob in oci::blob_digests(manifest) {
+    let blobs = oci::blob_digests(manifest);
+    for (done, blob) in blobs.iter().cloned().enumerate() {
         if !seen.insert(blob.clone()) {
             continue;
         }
@@ -1019,6 +1035,12 @@ fn push_blobs(
             {
                 holders.mounted += 1;
             } else {
+                eprintln!(
+                    "images: {host}/{repo}: uploading blob {}/{} {blob} ({} bytes)",
+                    done + 1,
+                    blobs.len(),
+                    std::fs::metadata(&path).map_or(0, |m| m.len())
+                );
                 registry.upload_blob(repo, &blob, &path)?;
                 uploaded += 1;
             }

@@ -67,7 +67,9 @@ pub(crate) fn build(
     executed: &mut Vec<String>,
 ) -> Result<Metadata> {
     let mut metadata = None;
-    for step in plan.running().filter(|s| s.action.builds()) {
+    let steps: Vec<_> = plan.running().filter(|s| s.action.builds()).collect();
+    for (done, step) in steps.iter().enumerate() {
+        eprintln!("release: [{}/{}] {}", done + 1, steps.len(), step.name);
         match step.action {
             Action::CrossBuild => {
                 metadata = Some(cross_build::cross_build(project, def, out, opts)?);
@@ -417,12 +419,14 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         tag,
         replace: args.replace,
     };
-    for step in plan.steps.iter().filter(|s| !s.action.builds()) {
+    let publishing: Vec<_> = plan.steps.iter().filter(|s| !s.action.builds()).collect();
+    for (done, step) in publishing.iter().enumerate() {
+        let count = format!("[{}/{}]", done + 1, publishing.len());
         if !step.runs {
-            eprintln!("release: {}: {}", step.name, step.detail);
+            eprintln!("release: {count} {}: {}", step.name, step.detail);
             continue;
         }
-        eprintln!("release: {} ...", step.name);
+        eprintln!("release: {count} {} ...", step.name);
         let evidence = publish::publish(&cx, step.action).with_context(|| {
             format!(
                 "step {} failed; hint: fix the cause and resume with cargo xtask release --tag {tag} --publish",
