@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+mod collect;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -308,7 +310,7 @@ fn run(command: Command) -> Result<(), Error> {
             let now = jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
-            let snapshot = aicr::snapshot::collect(BUILD.version, &now);
+            let snapshot = aicr::snapshot::collect(&collect::Machine::local(), BUILD.version, &now);
             for error in &snapshot.metadata.collector_errors {
                 eprintln!("warning: collector skipped: {error}");
             }

@@ -6,11 +6,12 @@
 //! `OS`: `release` (`/etc/os-release`), `grub` (`/proc/cmdline`), `kmod`
 //! (`/proc/modules`), `sysctl` (`/proc/sys/kernel` and `/proc/sys/vm`); `GPU`: `smi`,
 //! parsed from `nvidia-smi -q -x` (no tool means `gpu-count: 0`). A collector that fails
-//! is reported in `metadata.collectorErrors` and skipped. The parsers are pure and
-//! tested on fixtures; the collectors only read files and run the tool.
+//! is reported in `metadata.collectorErrors` and skipped. The parsers and [`collect`]
+//! are pure: what they read of a node comes through the [`Node`] trait, which the
+//! `aicr` binary implements on the machine it runs on (`src/collect.rs`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::process::Output;
 
 use serde::{Deserialize, Serialize};
 
@@ -179,29 +180,41 @@ pub fn parse_nvidia_smi(xml: &str) -> Result<BTreeMap<String, String>, Error> {
     Ok(data)
 }
 
-fn read_tree(dir: &Path, depth: usize, out: &mut BTreeMap<String, String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// What a snapshot reads of a node: its files and its `nvidia-smi`. The `aicr` binary
+/// reads the machine it runs on; [`collect`] makes the same snapshot of any node.
+pub trait Node {
+    /// The text of the file at `path`, an absolute path on the node (`/proc/cmdline`).
+    fn read(&self, path: &str) -> std::io::Result<String>;
+    /// The entries of the directory `dir` (an absolute path on the node): each entry's
+    /// absolute path on the node, and whether it is a directory.
+    fn list(&self, dir: &str) -> std::io::Result<Vec<(String, bool)>>;
+    /// The outcome of `nvidia-smi -q -x`; an error when the tool cannot be started.
+    fn nvidia_smi(&self) -> std::io::Result<Output>;
+}
+
+/// The files under `dir`, `depth` levels of directories down, by path; unreadable
+/// files and directories are left out.
+fn read_tree(node: &dyn Node, dir: &str, depth: usize, out: &mut BTreeMap<String, String>) {
+    let Ok(mut entries) = node.list(dir) else {
         return;
     };
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
+    entries.sort();
+    for (path, is_dir) in entries {
+        if is_dir {
             if depth > 0 {
-                read_tree(&path, depth - 1, out);
+                read_tree(node, &path, depth - 1, out);
             }
-        } else if let Ok(value) = std::fs::read_to_string(&path) {
-            out.insert(path.display().to_string(), value.trim().to_owned());
+        } else if let Ok(value) = node.read(&path) {
+            out.insert(path, value.trim().to_owned());
         }
     }
 }
 
-/// Collects a snapshot of this node.
-pub fn collect(version: &str, timestamp: &str) -> Snapshot {
-    let mut errors = Vec::new();
+/// The `OS` subtypes of a node; files that cannot be read are named in `errors`.
+fn os(node: &dyn Node, errors: &mut Vec<String>) -> Vec<Subtype> {
     let mut os = Vec::new();
     let mut read = |path: &str| -> Option<String> {
-        match std::fs::read_to_string(path) {
+        match node.read(path) {
             Ok(text) => Some(text),
             Err(e) => {
                 errors.push(format!("{path}: {e}"));
@@ -229,34 +242,46 @@ pub fn collect(version: &str, timestamp: &str) -> Snapshot {
     }
     let mut sysctl = BTreeMap::new();
     for dir in ["/proc/sys/kernel", "/proc/sys/vm"] {
-        read_tree(Path::new(dir), 1, &mut sysctl);
+        read_tree(node, dir, 1, &mut sysctl);
     }
     os.push(Subtype {
         subtype: "sysctl".into(),
         data: sysctl,
     });
-    let smi = match std::process::Command::new("nvidia-smi")
-        .args(["-q", "-x"])
-        .output()
-    {
+    os
+}
+
+/// The `smi` data of a node: `gpu-count: 0` without the tool, or when it fails (named
+/// in `errors`).
+fn smi(node: &dyn Node, errors: &mut Vec<String>) -> BTreeMap<String, String> {
+    let none = || BTreeMap::from([("gpu-count".to_owned(), "0".to_owned())]);
+    match node.nvidia_smi() {
         Ok(out) if out.status.success() => parse_nvidia_smi(&String::from_utf8_lossy(&out.stdout))
             .unwrap_or_else(|e| {
                 errors.push(format!("nvidia-smi: {e}"));
-                BTreeMap::from([("gpu-count".to_owned(), "0".to_owned())])
+                none()
             }),
         Ok(out) => {
             errors.push(format!("nvidia-smi exited {:?}", out.status.code()));
-            BTreeMap::from([("gpu-count".to_owned(), "0".to_owned())])
+            none()
         }
-        Err(_) => BTreeMap::from([("gpu-count".to_owned(), "0".to_owned())]),
-    };
-    let node = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        Err(_) => none(),
+    }
+}
+
+/// Collects a snapshot of `node`.
+pub fn collect(node: &dyn Node, version: &str, timestamp: &str) -> Snapshot {
+    let mut errors = Vec::new();
+    let os = os(node, &mut errors);
+    let smi = smi(node, &mut errors);
+    let name = node
+        .read("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into());
     Snapshot::new(
         timestamp,
         version,
-        &node,
+        &name,
         errors,
         vec![
             Measurement {
