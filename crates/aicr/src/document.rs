@@ -299,130 +299,167 @@ impl<'a> Scanner<'a> {
             let Some(c) = self.at(0) else {
                 return Ok(());
             };
-            let column0 = self.column == 0;
-            if column0 && c == '%' {
-                // A directive: its name and parameters hold no tokens.
-                self.unroll(-1);
-                self.remove_key();
-                self.key_allowed = false;
-                while self.at(0).is_some_and(|c| !is_break(c)) {
-                    self.skip();
-                }
+            if self.column == 0 && (self.directive(c) || self.document_marker()) {
                 continue;
             }
-            if column0
-                && ((self.is(0, '-') && self.is(1, '-') && self.is(2, '-'))
-                    || (self.is(0, '.') && self.is(1, '.') && self.is(2, '.')))
-                && self.blankz(3)
-            {
-                self.unroll(-1);
-                self.remove_key();
-                self.key_allowed = false;
-                for _ in 0..3 {
-                    self.skip();
-                }
-                continue;
-            }
-            match c {
-                '[' | '{' => {
-                    self.save_key();
-                    self.flows.push(Flow {
-                        sequence: c == '[',
-                        pair: false,
-                    });
-                    self.keys.push(None);
-                    self.deeper()?;
-                    self.key_allowed = true;
-                    self.skip();
-                }
-                ']' | '}' => {
-                    self.remove_key();
-                    if let Some(flow) = self.flows.pop() {
-                        self.keys.pop();
-                        self.depth -= 1 + usize::from(flow.pair);
-                    }
-                    self.key_allowed = false;
-                    self.skip();
-                }
-                ',' => {
-                    self.remove_key();
-                    self.key_allowed = true;
-                    self.skip();
-                }
-                '-' if self.blankz(1) => {
-                    if !self.flow() {
-                        if self.indent < self.column {
-                            self.roll(self.column, true)?;
-                        } else if let Some(block) = self.blocks.last_mut()
-                            && !block.sequence
-                            && !block.indentless
-                        {
-                            block.indentless = true;
-                            self.deeper()?;
-                        }
-                    }
-                    self.remove_key();
-                    self.key_allowed = true;
-                    self.skip();
-                }
-                '?' if self.flow() || self.blankz(1) => {
-                    if self.flow() {
-                        self.flow_pair()?;
-                    } else {
-                        self.roll(self.column, false)?;
-                    }
-                    self.remove_key();
-                    self.key_allowed = !self.flow();
-                    self.skip();
-                }
-                ':' if self.flow() || self.blankz(1) => {
-                    if self.flow() {
-                        self.flow_pair()?;
-                    }
-                    match self.take_key() {
-                        Some(key) => {
-                            self.roll(key.column, false)?;
-                            self.key_allowed = false;
-                        }
-                        None => {
-                            self.roll(self.column, false)?;
-                            self.key_allowed = !self.flow();
-                        }
-                    }
-                    self.skip();
-                }
-                '*' | '&' => {
-                    self.save_key();
-                    self.key_allowed = false;
-                    self.skip();
-                    while self.at(0).is_some_and(is_alpha) {
-                        self.skip();
-                    }
-                }
-                '!' => {
-                    self.save_key();
-                    self.key_allowed = false;
-                    self.tag();
-                }
-                '|' | '>' if !self.flow() => {
-                    self.remove_key();
-                    self.key_allowed = true;
-                    self.block_scalar();
-                }
-                '\'' | '"' => {
-                    self.save_key();
-                    self.key_allowed = false;
-                    self.quoted(c == '\'');
-                }
-                _ if self.plain_start(c) => {
-                    self.save_key();
-                    self.key_allowed = false;
-                    self.plain();
-                }
-                // libyaml stops here: "found character that cannot start any token".
-                _ => return Ok(()),
+            if !self.token(c)? {
+                return Ok(());
             }
         }
+    }
+
+    /// A directive at column 0 (`%`): its name and parameters hold no tokens.
+    fn directive(&mut self, c: char) -> bool {
+        if c != '%' {
+            return false;
+        }
+        self.unroll(-1);
+        self.remove_key();
+        self.key_allowed = false;
+        while self.at(0).is_some_and(|c| !is_break(c)) {
+            self.skip();
+        }
+        true
+    }
+
+    /// A document start (`---`) or end (`...`) marker at column 0.
+    fn document_marker(&mut self) -> bool {
+        let marker = (self.is(0, '-') && self.is(1, '-') && self.is(2, '-'))
+            || (self.is(0, '.') && self.is(1, '.') && self.is(2, '.'));
+        if !(marker && self.blankz(3)) {
+            return false;
+        }
+        self.unroll(-1);
+        self.remove_key();
+        self.key_allowed = false;
+        for _ in 0..3 {
+            self.skip();
+        }
+        true
+    }
+
+    /// Scans the token that starts with `c`; `false` where libyaml stops scanning.
+    fn token(&mut self, c: char) -> Result<bool, DocumentError> {
+        match c {
+            '[' | '{' => self.flow_start(c == '[')?,
+            ']' | '}' => self.flow_end(),
+            ',' => {
+                self.remove_key();
+                self.key_allowed = true;
+                self.skip();
+            }
+            '-' if self.blankz(1) => self.block_entry()?,
+            '?' if self.flow() || self.blankz(1) => self.key_indicator()?,
+            ':' if self.flow() || self.blankz(1) => self.value_indicator()?,
+            '*' | '&' => {
+                self.save_key();
+                self.key_allowed = false;
+                self.skip();
+                while self.at(0).is_some_and(is_alpha) {
+                    self.skip();
+                }
+            }
+            '!' => {
+                self.save_key();
+                self.key_allowed = false;
+                self.tag();
+            }
+            '|' | '>' if !self.flow() => {
+                self.remove_key();
+                self.key_allowed = true;
+                self.block_scalar();
+            }
+            '\'' | '"' => {
+                self.save_key();
+                self.key_allowed = false;
+                self.quoted(c == '\'');
+            }
+            _ if self.plain_start(c) => {
+                self.save_key();
+                self.key_allowed = false;
+                self.plain();
+            }
+            // libyaml stops here: "found character that cannot start any token".
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `[` or `{`: a flow collection opens.
+    fn flow_start(&mut self, sequence: bool) -> Result<(), DocumentError> {
+        self.save_key();
+        self.flows.push(Flow {
+            sequence,
+            pair: false,
+        });
+        self.keys.push(None);
+        self.deeper()?;
+        self.key_allowed = true;
+        self.skip();
+        Ok(())
+    }
+
+    /// `]` or `}`: the innermost flow collection closes.
+    fn flow_end(&mut self) {
+        self.remove_key();
+        if let Some(flow) = self.flows.pop() {
+            self.keys.pop();
+            self.depth -= 1 + usize::from(flow.pair);
+        }
+        self.key_allowed = false;
+        self.skip();
+    }
+
+    /// `- `: an entry of a block sequence, which may start one (or an indentless one
+    /// inside a mapping).
+    fn block_entry(&mut self) -> Result<(), DocumentError> {
+        if !self.flow() {
+            if self.indent < self.column {
+                self.roll(self.column, true)?;
+            } else if let Some(block) = self.blocks.last_mut()
+                && !block.sequence
+                && !block.indentless
+            {
+                block.indentless = true;
+                self.deeper()?;
+            }
+        }
+        self.remove_key();
+        self.key_allowed = true;
+        self.skip();
+        Ok(())
+    }
+
+    /// `? `: an explicit key.
+    fn key_indicator(&mut self) -> Result<(), DocumentError> {
+        if self.flow() {
+            self.flow_pair()?;
+        } else {
+            self.roll(self.column, false)?;
+        }
+        self.remove_key();
+        self.key_allowed = !self.flow();
+        self.skip();
+        Ok(())
+    }
+
+    /// `: `: a value, after the simple key saved before it if there is one.
+    fn value_indicator(&mut self) -> Result<(), DocumentError> {
+        if self.flow() {
+            self.flow_pair()?;
+        }
+        match self.take_key() {
+            Some(key) => {
+                self.roll(key.column, false)?;
+                self.key_allowed = false;
+            }
+            None => {
+                self.roll(self.column, false)?;
+                self.key_allowed = !self.flow();
+            }
+        }
+        self.skip();
+        Ok(())
     }
 
     fn plain_start(&self, c: char) -> bool {

@@ -306,80 +306,88 @@ fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Bundle(args) => bundle(&args)?,
-        Command::Snapshot(args) => {
-            let now = jiff::Timestamp::now()
-                .strftime("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
-            let snapshot = aicr::snapshot::collect(&collect::Machine::local(), BUILD.version, &now);
-            for error in &snapshot.metadata.collector_errors {
-                eprintln!("warning: collector skipped: {error}");
-            }
-            write_output(&render(&snapshot, args.format)?, args.output.as_deref())?;
-        }
-        Command::Validate(args) => {
-            let start = jiff::Timestamp::now().as_millisecond();
-            let recipe = read_recipe(&args.recipe)?;
-            let snapshot: aicr::snapshot::Snapshot =
-                aicr::document::from_yaml(&read_input(&args.snapshot)?).map_err(|e| {
-                    Error::Input(format!("{} is not a Snapshot: {e}", args.snapshot))
-                })?;
-            let options = aicr::validate::Options {
-                phases: args.phases.clone(),
-                no_cluster: args.no_cluster,
-                nccl_output: args.nccl_output.as_deref().map(read_input).transpose()?,
-            };
-            let tests = aicr::validate::validate(&recipe, &snapshot, &options);
-            let report = aicr::validate::report(
-                &tests,
-                BUILD.version,
-                start,
-                jiff::Timestamp::now().as_millisecond(),
-            );
-            let failed = report["results"]["summary"]["failed"].as_u64().unwrap_or(0);
-            write_output(
-                &(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"),
-                args.output.as_deref(),
-            )?;
-            if failed > 0 {
-                return Err(Error::Failed(format!("{failed} validation test(s) failed")));
-            }
-        }
-        Command::Verify(args) => {
-            let checks = aicr::verify::verify(&args.dir)?;
-            let failed = checks.iter().filter(|c| !c.ok).count();
-            match args.format {
-                ReportFormat::Json => out_line(
-                    &serde_json::json!({ "passed": failed == 0, "files": checks.len(), "failed": failed, "checks": checks })
-                        .to_string(),
-                )?,
-                ReportFormat::Text => {
-                    for c in &checks {
-                        out_line(&format!(
-                            "{} {}{}",
-                            if c.ok { "ok  " } else { "FAIL" },
-                            c.path,
-                            if c.ok {
-                                String::new()
-                            } else {
-                                format!(": {}", c.detail)
-                            }
-                        ))?;
+        Command::Snapshot(args) => snapshot(&args)?,
+        Command::Validate(args) => validate(&args)?,
+        Command::Verify(args) => verify(&args)?,
+    }
+    Ok(())
+}
+
+/// `aicr snapshot`: measures the machine this runs on.
+fn snapshot(args: &SnapshotArgs) -> Result<(), Error> {
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let snapshot = aicr::snapshot::collect(&collect::Machine::local(), BUILD.version, &now);
+    for error in &snapshot.metadata.collector_errors {
+        eprintln!("warning: collector skipped: {error}");
+    }
+    write_output(&render(&snapshot, args.format)?, args.output.as_deref())
+}
+
+/// `aicr validate`: checks a recipe against a snapshot; prints the CTRF report.
+fn validate(args: &ValidateArgs) -> Result<(), Error> {
+    let start = jiff::Timestamp::now().as_millisecond();
+    let recipe = read_recipe(&args.recipe)?;
+    let snapshot = read_snapshot(&args.snapshot)?;
+    let options = aicr::validate::Options {
+        phases: args.phases.clone(),
+        no_cluster: args.no_cluster,
+        nccl_output: args.nccl_output.as_deref().map(read_input).transpose()?,
+    };
+    let tests = aicr::validate::validate(&recipe, &snapshot, &options);
+    let report = aicr::validate::report(
+        &tests,
+        BUILD.version,
+        start,
+        jiff::Timestamp::now().as_millisecond(),
+    );
+    let failed = report["results"]["summary"]["failed"].as_u64().unwrap_or(0);
+    write_output(
+        &(serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"),
+        args.output.as_deref(),
+    )?;
+    if failed > 0 {
+        return Err(Error::Failed(format!("{failed} validation test(s) failed")));
+    }
+    Ok(())
+}
+
+/// `aicr verify`: checks a bundle against its checksums.
+fn verify(args: &VerifyArgs) -> Result<(), Error> {
+    let checks = aicr::verify::verify(&args.dir)?;
+    let failed = checks.iter().filter(|c| !c.ok).count();
+    match args.format {
+        ReportFormat::Json => out_line(
+            &serde_json::json!({ "passed": failed == 0, "files": checks.len(), "failed": failed, "checks": checks })
+                .to_string(),
+        )?,
+        ReportFormat::Text => {
+            for c in &checks {
+                out_line(&format!(
+                    "{} {}{}",
+                    if c.ok { "ok  " } else { "FAIL" },
+                    c.path,
+                    if c.ok {
+                        String::new()
+                    } else {
+                        format!(": {}", c.detail)
                     }
-                    out_line(&format!(
-                        "{} of {} file(s) verified{}",
-                        checks.len() - failed,
-                        checks.len(),
-                        if failed == 0 { "" } else { "; FAILED" }
-                    ))?;
-                }
+                ))?;
             }
-            if failed > 0 {
-                return Err(Error::Failed(format!(
-                    "{failed} file(s) of {} failed verification",
-                    args.dir.display()
-                )));
-            }
+            out_line(&format!(
+                "{} of {} file(s) verified{}",
+                checks.len() - failed,
+                checks.len(),
+                if failed == 0 { "" } else { "; FAILED" }
+            ))?;
         }
+    }
+    if failed > 0 {
+        return Err(Error::Failed(format!(
+            "{failed} file(s) of {} failed verification",
+            args.dir.display()
+        )));
     }
     Ok(())
 }
