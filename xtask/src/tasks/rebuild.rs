@@ -12,7 +12,8 @@
 //! - The tag is built in a clean worktree (`target/rebuild-worktree/<tag>`) with the
 //!   toolchain it pins (a different rustc is refused), by the build steps of its release
 //!   plan (not the provenance, which records the build's own times and signature; the
-//!   images with `--images`) into `target/rebuild/<tag>` (`--out`). `--target` limits
+//!   images with `--images`) into `target/rebuild/<tag>` (`--out`), compiling in
+//!   `target/rebuild-cache`, apart from the checkout's release builds. `--target` limits
 //!   the build and the comparison to those targets' assets.
 //! - Each asset is `ok` (the published digest), `differs` (explained: see `compare`),
 //!   `missing` (the rebuild makes it, the checksum file lacks it) or `extra` (listed,
@@ -258,6 +259,12 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
     let _lock = Lock::acquire(&out.path)?;
     let worktree = Worktree::add(project, "rebuild-worktree", tag)?;
     let tree = release::open_worktree(project, &worktree)?;
+    // Compiled apart from the release builds of this checkout: nothing of theirs is
+    // reused, and their cache is left alone (the remapped worktree path differs).
+    tree.sh.set_var(
+        "CARGO_TARGET_DIR",
+        project.root.join("target/rebuild-cache"),
+    );
     release::check_toolchain(&tree, tag, "rebuild")?;
     let def = Definition::load(&tree.root)?;
     let mut plan = plan::for_release(project, &def, Some(tag))?;

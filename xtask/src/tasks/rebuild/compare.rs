@@ -142,8 +142,9 @@ fn around(bytes: &[u8], range: &Range<usize>, keep: fn(u8) -> bool, limit: usize
     start..end
 }
 
-/// Whether a non-empty occurrence of one of `stamps` overlaps `range` of `bytes` (or,
-/// for an empty range, touches its position).
+/// Whether an occurrence of one of `stamps` (at least 3 bytes) overlaps or borders
+/// `range` of `bytes`: a version that grew (`1.2.3` to `1.2.3+dirty`, `1.3.0` to
+/// `1.3.0-rc2`) differs right after the shorter one.
 fn touches_stamp(bytes: &[u8], range: &Range<usize>, stamps: &[String]) -> bool {
     stamps.iter().filter(|s| s.len() >= 3).any(|stamp| {
         let stamp = stamp.as_bytes();
@@ -157,14 +158,7 @@ fn touches_stamp(bytes: &[u8], range: &Range<usize>, stamps: &[String]) -> bool 
             .enumerate()
             .filter(|(_, w)| *w == stamp)
             .map(|(i, _)| from + i)
-            .any(|p| {
-                let q = p + stamp.len();
-                if range.is_empty() {
-                    p <= range.start && range.start <= q
-                } else {
-                    p < range.end && range.start < q
-                }
-            })
+            .any(|p| p <= range.end && range.start <= p + stamp.len())
     })
 }
 
@@ -1203,6 +1197,17 @@ mod tests {
         assert!(
             regions[1].published.contains("/home/runner/work"),
             "{regions:#?}"
+        );
+        // A version in a NUL-padded slot that grew differs right after the shorter one.
+        let (regions, _) = binary_regions(
+            b"\x01\x02\x03\x041.3.0\0\0\0\0\0\0\0\0\0\0\0\0\x05\x06",
+            b"\x01\x02\x03\x041.3.0-rc2\0\0\0\0\0\0\0\0\x05\x06",
+            &stamps(&["1.3.0"]),
+        );
+        assert_eq!(regions.len(), 1, "{regions:#?}");
+        assert_eq!(
+            (regions[0].cause, regions[0].offset, regions[0].len),
+            (Cause::Stamp, 9, 4)
         );
         // Identical binaries have no region.
         assert_eq!(
