@@ -74,8 +74,13 @@ fn lockfile(repo: &Repo) {
     assert!(status.success(), "cargo generate-lockfile");
 }
 
+/// The tool directory of this workspace's own gates (`target/tools`): the pinned tools
+/// the fixtures need are installed once for both.
 fn tools_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("qualify-tools")
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the test temporary directory lies in the target directory")
+        .join("tools")
 }
 
 /// Runs one gate on the fixture.
