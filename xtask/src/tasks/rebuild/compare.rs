@@ -101,14 +101,20 @@ fn in_step(a: &[u8], b: &[u8], da: usize, db: usize) -> bool {
 }
 
 /// How many bytes of `a` and of `b` differ before the two are in step again: the
-/// smallest edit (by the bytes it spans) within [`REACH`]; else everything up to their
-/// common suffix.
+/// smallest edit within [`REACH`] by the longer of its two sides, a substitution first
+/// (a version grown inside a NUL-padded slot is 4 bytes replaced, not 4 inserted and 4
+/// deleted further on); else everything up to their common suffix.
 fn resync(a: &[u8], b: &[u8]) -> (usize, usize) {
-    for total in 1..=2 * REACH {
-        for da in total.saturating_sub(REACH)..=total.min(REACH) {
-            let db = total - da;
-            if in_step(a, b, da, db) {
-                return (da, db);
+    for longer in 1..=REACH {
+        if in_step(a, b, longer, longer) {
+            return (longer, longer);
+        }
+        for shorter in 0..longer {
+            if in_step(a, b, longer, shorter) {
+                return (longer, shorter);
+            }
+            if in_step(a, b, shorter, longer) {
+                return (shorter, longer);
             }
         }
     }
@@ -1208,6 +1214,21 @@ mod tests {
         assert_eq!(
             (regions[0].cause, regions[0].offset, regions[0].len),
             (Cause::Stamp, 9, 4)
+        );
+        // Also inside a long run of padding, where 4 bytes inserted would be in step too.
+        let slot = |version: &str| {
+            let mut bytes = b"\x01\x02\x03\x04".to_vec();
+            let mut slot = version.as_bytes().to_vec();
+            slot.resize(64, 0);
+            bytes.extend(slot);
+            bytes.extend(b"\x05\x06\x07\x08");
+            bytes
+        };
+        let (regions, _) = binary_regions(&slot("9.9.1"), &slot("9.9.1-rc1"), &stamps(&["9.9.1"]));
+        assert_eq!(regions.len(), 1, "{regions:#?}");
+        assert_eq!(
+            (regions[0].cause, regions[0].len, regions[0].published_len),
+            (Cause::Stamp, 4, 4)
         );
         // Identical binaries have no region.
         assert_eq!(
