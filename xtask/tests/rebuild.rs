@@ -5,8 +5,9 @@
 //! built in one checkout is rebuilt from a clone elsewhere and matches asset for asset;
 //! seeded differences (an entry's mtime, a changed file, another version stamp, a
 //! missing and an extra asset) are each explained, from a directory and from a loopback
-//! URL; a promotion differs from its candidate only in the version; a toolchain other
-//! than the tag's is refused.
+//! URL; a promotion differs from its candidate only in the version; images compare by
+//! index digest, or by platform manifest for one target; a toolchain other than the
+//! tag's is refused.
 
 mod support;
 
@@ -635,5 +636,96 @@ fn a_toolchain_other_than_the_pinned_one_is_refused() {
             .join("target/rebuild/v1.2.3/metadata.json")
             .exists(),
         "nothing was built"
+    );
+}
+
+#[test]
+fn images_compare_by_index_digest_or_platform_manifest() {
+    let repo = support::image_repo("rebuilt", "static");
+    repo.tag_pushed("v1.2.3");
+    let published = tempfile::tempdir().unwrap();
+    let dir = published.path().to_str().unwrap();
+    repo.xtask(&[
+        "release",
+        "--tag",
+        "v1.2.3",
+        "--fake-binaries",
+        "--out",
+        dir,
+    ])
+    .success();
+    let run = repo.xtask(&[
+        "rebuild",
+        "--tag",
+        "v1.2.3",
+        "--against",
+        dir,
+        "--images",
+        "--fake-binaries",
+        "--json",
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    let json = report(&run);
+    let images = json["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2, "{json:#}");
+    for image in images {
+        assert_eq!(image["status"], "ok", "{image:#}");
+        assert_eq!(image["digest"], image["published_digest"]);
+    }
+    // One target: its platform manifest matches the published index's.
+    let out = repo
+        .xtask(&[
+            "rebuild",
+            "--tag",
+            "v1.2.3",
+            "--against",
+            dir,
+            "--images",
+            "--target",
+            HOST,
+            "--fake-binaries",
+        ])
+        .success();
+    assert!(out.contains("ok  image aicrd  sha256:"), "{out}");
+    assert!(out.ends_with(" asset(s) and 2 image(s) match\n"), "{out}");
+    // A layout that is not the published one differs, naming the platform.
+    let layout = published.path().join("images/aicrd");
+    let index: Value =
+        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let blob = layout
+        .join("blobs/sha256")
+        .join(digest.trim_start_matches("sha256:"));
+    let mut value: Value = serde_json::from_slice(&fs::read(&blob).unwrap()).unwrap();
+    assert_eq!(value["manifests"][0]["platform"]["architecture"], "amd64");
+    value["manifests"][0]["digest"] = Value::String(format!("sha256:{}", "0".repeat(64)));
+    let bytes = serde_json::to_vec(&value).unwrap();
+    let new = sha256(&bytes);
+    fs::write(layout.join("blobs/sha256").join(&new), &bytes).unwrap();
+    fs::write(
+        layout.join("index.json"),
+        fs::read_to_string(layout.join("index.json"))
+            .unwrap()
+            .replace(&digest, &format!("sha256:{new}")),
+    )
+    .unwrap();
+    let run = repo.xtask(&[
+        "rebuild",
+        "--tag",
+        "v1.2.3",
+        "--against",
+        dir,
+        "--images",
+        "--fake-binaries",
+    ]);
+    assert!(!run.ok);
+    assert!(
+        run.stdout.contains("differs  image aicrd  sha256:")
+            && run.stdout.contains("    linux/amd64: manifest sha256:")
+            && run
+                .stdout
+                .contains(&format!(" rebuilt, sha256:{} published", "0".repeat(64))),
+        "{}",
+        run.stdout
     );
 }
