@@ -71,12 +71,12 @@ mod tests {
 
     use super::*;
 
-    /// A fresh directory for one test, unique to this process.
-    fn workdir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("aicr-collect-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A fresh directory for one test, removed when the test ends.
+    fn workdir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("aicr-collect-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     fn write(root: &Path, path: &str, text: &str) {
@@ -111,12 +111,13 @@ mod tests {
 
     #[test]
     fn a_node_with_gpus_is_measured_from_its_files_and_nvidia_smi() {
-        let root = workdir("gpus");
-        node(&root);
+        let dir = workdir("gpus");
+        let root = dir.path();
+        node(root);
         let fixture =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nvidia-smi-q-x.xml");
-        let smi = script(&root, "nvidia-smi", &format!("cat '{}'", fixture.display()));
-        let snapshot = collect(&Machine::new(&root, smi), "v1.2.3", "2026-01-01T00:00:00Z");
+        let smi = script(root, "nvidia-smi", &format!("cat '{}'", fixture.display()));
+        let snapshot = collect(&Machine::new(root, smi), "v1.2.3", "2026-01-01T00:00:00Z");
         assert_eq!(snapshot.metadata.source_node, "gpu-node-1");
         assert_eq!(snapshot.metadata.version, "v1.2.3");
         assert!(
@@ -148,10 +149,11 @@ mod tests {
 
     #[test]
     fn missing_files_and_a_failing_nvidia_smi_are_collector_errors() {
-        let root = workdir("errors");
-        write(&root, "proc/cmdline", "ro\n");
-        let smi = script(&root, "nvidia-smi", "exit 3");
-        let snapshot = collect(&Machine::new(&root, smi), "v", "t");
+        let dir = workdir("errors");
+        let root = dir.path();
+        write(root, "proc/cmdline", "ro\n");
+        let smi = script(root, "nvidia-smi", "exit 3");
+        let snapshot = collect(&Machine::new(root, smi), "v", "t");
         let errors = &snapshot.metadata.collector_errors;
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("/etc/os-release: "), "{errors:?}");
@@ -169,9 +171,10 @@ mod tests {
 
     #[test]
     fn no_nvidia_smi_means_no_gpus_and_no_error() {
-        let root = workdir("no-smi");
-        node(&root);
-        let snapshot = collect(&Machine::new(&root, root.join("absent")), "v", "t");
+        let dir = workdir("no-smi");
+        let root = dir.path();
+        node(root);
+        let snapshot = collect(&Machine::new(root, root.join("absent")), "v", "t");
         assert!(snapshot.metadata.collector_errors.is_empty());
         assert_eq!(
             snapshot.measurements[1].subtypes[0].data,
@@ -181,10 +184,11 @@ mod tests {
 
     #[test]
     fn unparsable_nvidia_smi_output_is_a_collector_error() {
-        let root = workdir("bad-smi");
-        node(&root);
-        let smi = script(&root, "nvidia-smi", "echo '<not xml'");
-        let snapshot = collect(&Machine::new(&root, smi), "v", "t");
+        let dir = workdir("bad-smi");
+        let root = dir.path();
+        node(root);
+        let smi = script(root, "nvidia-smi", "echo '<not xml'");
+        let snapshot = collect(&Machine::new(root, smi), "v", "t");
         let errors = &snapshot.metadata.collector_errors;
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("nvidia-smi: "), "{errors:?}");

@@ -434,7 +434,8 @@ fn query_selects_values_and_names_the_available_keys() {
 
 #[test]
 fn yaml_output_to_a_file() {
-    let path = workdir("yaml-output").join("recipe.yaml");
+    let dir = workdir("yaml-output");
+    let path = dir.join("recipe.yaml");
     let out = aicr(&["recipe", "--service", "kind", "-o", path.to_str().unwrap()]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(&path).unwrap();
@@ -446,7 +447,8 @@ fn yaml_output_to_a_file() {
 
 #[test]
 fn an_external_catalog_adds_and_replaces() {
-    let dir = workdir("external-catalog").join("data");
+    let root = workdir("external-catalog");
+    let dir = root.join("data");
     std::fs::create_dir_all(dir.join("overlays")).unwrap();
     std::fs::write(
         dir.join("registry.yaml"),
@@ -521,7 +523,8 @@ fn an_external_catalog_adds_and_replaces() {
 
 #[test]
 fn criteria_from_a_snapshot_exclude_overlays_it_fails() {
-    let path = workdir("snapshot-criteria").join("snapshot.yaml");
+    let dir = workdir("snapshot-criteria");
+    let path = dir.join("snapshot.yaml");
     std::fs::write(
         &path,
         "apiVersion: aicr.nvidia.com/v1alpha1\nkind: Snapshot\nmetadata:\n  timestamp: t\n  version: v\n  source-node: n\nmeasurements:\n- type: OS\n  subtypes:\n  - subtype: release\n    data:\n      ID: ubuntu\n      VERSION_ID: '22.04'\n- type: GPU\n  subtypes:\n  - subtype: smi\n    data:\n      gpu-count: '8'\n      model: NVIDIA H100 80GB HBM3\n",

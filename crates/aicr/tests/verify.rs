@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use support::{aicr, workdir, write_recipe};
 
-fn make_bundle(name: &str) -> PathBuf {
+/// A bundle, and the directory holding it (removed when dropped).
+fn make_bundle(name: &str) -> (support::WorkDir, PathBuf) {
     let dir = workdir(name);
     let recipe = write_recipe(&dir);
     let bundle = dir.join("bundle");
@@ -30,7 +31,7 @@ fn make_bundle(name: &str) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    bundle
+    (dir, bundle)
 }
 
 /// Runs `aicr verify <bundle>`; kills it and fails the test when it has not finished
@@ -117,7 +118,7 @@ fn list(bundle: &Path, name: &str, digest: &str) {
 
 #[test]
 fn an_intact_bundle_verifies() {
-    let bundle = make_bundle("verify-intact");
+    let (_dir, bundle) = make_bundle("verify-intact");
     let out = verify(&bundle, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("file(s) verified\n"));
@@ -126,7 +127,7 @@ fn an_intact_bundle_verifies() {
 
 #[test]
 fn a_listed_symlink_is_refused_not_followed() {
-    let bundle = make_bundle("verify-symlink");
+    let (_dir, bundle) = make_bundle("verify-symlink");
     // A link to /etc/passwd with the checksum of /etc/passwd: following it verifies.
     std::fs::remove_file(bundle.join("README.md")).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", bundle.join("README.md")).unwrap();
@@ -176,7 +177,7 @@ fn a_listed_symlink_is_refused_not_followed() {
 
 #[test]
 fn a_fifo_and_a_link_to_dev_zero_fail_without_hanging() {
-    let bundle = make_bundle("verify-special");
+    let (_dir, bundle) = make_bundle("verify-special");
     std::fs::remove_file(bundle.join("README.md")).unwrap();
     let status = Command::new("mkfifo")
         .arg(bundle.join("README.md"))
@@ -199,7 +200,7 @@ fn a_fifo_and_a_link_to_dev_zero_fail_without_hanging() {
 
 #[test]
 fn names_that_are_absolute_or_not_normalized_are_refused() {
-    let bundle = make_bundle("verify-names");
+    let (_dir, bundle) = make_bundle("verify-names");
     let digest = "0".repeat(64);
     for (name, why) in [
         (
@@ -227,7 +228,7 @@ fn names_that_are_absolute_or_not_normalized_are_refused() {
 
 #[test]
 fn an_empty_or_untrustworthy_checksum_list_fails() {
-    let bundle = make_bundle("verify-empty");
+    let (_dir, bundle) = make_bundle("verify-empty");
     let sums = bundle.join("checksums.txt");
     let original = std::fs::read_to_string(&sums).unwrap();
     std::fs::write(&sums, "").unwrap();

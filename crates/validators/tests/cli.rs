@@ -103,14 +103,19 @@ fn a_missing_check_name_is_a_usage_error() {
 
 struct Fixture {
     dir: std::path::PathBuf,
+    _removed_at_drop: tempfile::TempDir,
 }
 
 impl Fixture {
     fn new(name: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("validators-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Fixture { dir }
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("validators-{name}-"))
+            .tempdir()
+            .unwrap();
+        Fixture {
+            dir: temp.path().to_path_buf(),
+            _removed_at_drop: temp,
+        }
     }
 
     /// A recipe with the gpu-operator constraint and the 300 GB/s NCCL threshold.

@@ -17,12 +17,31 @@ pub fn aicr(args: &[&str]) -> Output {
         .expect("aicr runs")
 }
 
-/// A fresh directory for one test, unique to this process.
-pub fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aicr-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    dir
+/// A fresh directory for one test, removed when the value is dropped.
+pub fn workdir(name: &str) -> WorkDir {
+    WorkDir(
+        tempfile::Builder::new()
+            .prefix(&format!("aicr-test-{name}-"))
+            .tempdir()
+            .expect("a temporary directory"),
+    )
+}
+
+/// A test's directory: a path while it lives, removed with its contents when dropped.
+pub struct WorkDir(tempfile::TempDir);
+
+impl std::ops::Deref for WorkDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for WorkDir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
 }
 
 /// The criteria flags of the eks + h100 + training + ubuntu recipe.
