@@ -21,6 +21,8 @@ use crate::{log, shutdown};
 
 /// Binds, serves until a shutdown signal, then drains and stops within the timeout.
 pub async fn run(config: Config) -> Result<()> {
+    let mut signals =
+        shutdown::Signals::install().context("cannot install the SIGINT and SIGTERM handlers")?;
     let listener = TcpListener::bind(config.addr).await.with_context(|| {
         format!(
             "cannot listen on {}; hint: choose another address with --listen or PORT",
@@ -47,14 +49,12 @@ pub async fn run(config: Config) -> Result<()> {
     let (close_tx, close_rx) = watch::channel(false);
 
     // Accept until the signal, then on through the drain that follows it.
-    let signal = shutdown::signal();
-    tokio::pin!(signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 accept(accepted, &state, &app, timeouts, &close_rx).await;
             }
-            name = &mut signal => {
+            name = signals.recv() => {
                 log::info("shutting down", &[("signal", json!(name))]);
                 break;
             }
