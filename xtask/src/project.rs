@@ -76,7 +76,17 @@ impl Project {
     /// cargo compares the values in its own environment: a build started by a task must
     /// see what a build started from the command line sees, or each redoes the other's
     /// work.
+    ///
+    /// Nor does it inherit clippy's lint pass (its driver as the workspace's rustc
+    /// wrapper, with `CLIPPY_ARGS`), which `qualify` runs the test build under: a build
+    /// a test starts compiles as it would outside that pass.
     pub fn building<'a>(&self, cmd: Cmd<'a>) -> Cmd<'a> {
+        let cmd = if std::env::var_os("CLIPPY_ARGS").is_some() {
+            cmd.env_remove("CLIPPY_ARGS")
+                .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        } else {
+            cmd
+        };
         std::env::vars_os()
             .filter_map(|(name, _)| name.into_string().ok())
             .filter(|name| describes_the_running_package(name))

@@ -145,6 +145,39 @@ fn clippy_fails_on_a_warning() {
 }
 
 #[test]
+fn clippy_with_test_lints_the_test_build_and_a_lint_does_not_stop_the_tests() {
+    let repo = fixture();
+    let clean = gate(&repo, "clippy,test", &[]);
+    assert!(clean.ok, "{}", clean.stderr);
+    assert!(
+        clean
+            .stderr
+            .contains("cargo clippy (in the test build) passed")
+            && clean.stderr.contains("qualify: 2 passed, 0 failed"),
+        "{}",
+        clean.stderr
+    );
+    let main = fs::read_to_string(repo.work.join("demo/src/main.rs")).unwrap();
+    fs::write(
+        repo.work.join("demo/src/main.rs"),
+        main.replace(
+            "    println!(\"{}\", answer());",
+            "    let v = vec![answer()];\n    println!(\"{}\", v.len() == 0);",
+        ),
+    )
+    .unwrap();
+    let run = gate(&repo, "clippy,test", &[]);
+    let output = format!("{}{}", run.stdout, run.stderr);
+    let err = run.failure("len_zero");
+    assert!(
+        err.contains("qualify: 1 passed, 1 failed") && err.contains("1 gate(s) failed: clippy"),
+        "{err}"
+    );
+    // The tests ran, the lint reported as a warning in their build.
+    assert!(output.contains("answers"), "{output}");
+}
+
+#[test]
 fn test_fails_on_a_failing_test() {
     let repo = fixture();
     passes_then_fails(

@@ -246,6 +246,28 @@ fn compile(
     build: &TargetBuild,
     zig_path: Option<&PathBuf>,
 ) -> Result<PathBuf> {
+    let (command, dir) = compile_command(project, stamp, build, zig_path);
+    command.run().with_context(|| failed(build))?;
+    Ok(dir)
+}
+
+fn failed(build: &TargetBuild) -> String {
+    format!(
+        "cargo {} of {} for {} failed",
+        if build.zig { "zigbuild" } else { "build" },
+        build.packages.join(", "),
+        build.target.triple
+    )
+}
+
+/// The cargo command that compiles one target, and the directory it leaves the
+/// binaries in.
+fn compile_command<'a>(
+    project: &'a Project,
+    stamp: &BuildStamp,
+    build: &TargetBuild,
+    zig_path: Option<&PathBuf>,
+) -> (xshell::Cmd<'a>, PathBuf) {
     let sh = &project.sh;
     let cargo = project.cargo();
     let target = build.target.triple;
@@ -284,12 +306,6 @@ fn compile(
         let path = format!("{}:{}", bin.display(), sh.var("PATH").unwrap_or_default());
         command = command.env("PATH", path);
     }
-    command.run().with_context(|| {
-        format!(
-            "cargo {subcommand} of {} for {target} failed",
-            build.packages.join(", ")
-        )
-    })?;
     let target_dir = sh
         .var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -299,7 +315,95 @@ fn compile(
     } else {
         target_dir
     };
-    Ok(target_dir.join(target).join(PROFILE))
+    (command, target_dir.join(target).join(PROFILE))
+}
+
+/// A cross-build's compilation running in the background, its output going to a log.
+///
+/// `qualify` starts the e2e gate's build this way while the clippy and test gates
+/// build: each build leaves a core idle for stretches (a crate everything waits for,
+/// the final links), which the other fills. When the e2e gate's own cross-build runs,
+/// cargo finds the binaries fresh: the command, its environment and the stamp are the
+/// ones `cross_build` uses. A prebuild that is dropped before it finished is stopped.
+#[derive(Debug)]
+pub struct Prebuild {
+    child: std::process::Child,
+    log: PathBuf,
+    started: std::time::Instant,
+    builds: Vec<TargetBuild>,
+}
+
+impl Prebuild {
+    /// Waits for the build. `Ok` with its duration when it succeeded; an error naming
+    /// the log otherwise (the caller's own build then reports what went wrong).
+    pub fn finish(mut self) -> Result<std::time::Duration> {
+        let status = self
+            .child
+            .wait()
+            .context("cannot wait for the background build")?;
+        if !status.success() {
+            bail!(
+                "{} ({status}); see {}",
+                failed(&self.builds[0]),
+                self.log.display()
+            );
+        }
+        Ok(self.started.elapsed())
+    }
+}
+
+impl Drop for Prebuild {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts compiling the one target `opts` selects in the background, with the
+/// command, environment and stamp `cross_build` would use; the tools it needs are
+/// installed first (in the foreground, when `opts.install_missing`).
+pub fn prebuild(
+    project: &Project,
+    def: &Definition,
+    opts: &Options,
+    log: &Path,
+) -> Result<Prebuild> {
+    let git = crate::git::Git::new(&project.sh);
+    git.ensure_repo()?;
+    let stamp = BuildStamp::of_head_as(&git, opts.snapshot, opts.tag.as_deref())?;
+    let host = tools::host_triple(project)?;
+    let builds = plan(def, opts.only.as_deref(), &host);
+    let [build] = builds.as_slice() else {
+        bail!(
+            "a background build compiles one target, not {}",
+            builds.len()
+        );
+    };
+    let zig_path = prepare_tools(project, &builds, opts.install_missing)?;
+    let (command, _) = compile_command(project, &stamp, build, zig_path.as_ref());
+    let mut command = std::process::Command::from(command);
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let file = fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    let err = file
+        .try_clone()
+        .with_context(|| format!("cannot open {} twice", log.display()))?;
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(file)
+        .stderr(err);
+    let child = command
+        .spawn()
+        .with_context(|| format!("cannot start {}", failed(build)))?;
+    Ok(Prebuild {
+        child,
+        log: log.to_path_buf(),
+        started: std::time::Instant::now(),
+        builds: builds.clone(),
+    })
 }
 
 /// Copies a built binary into the output; darwin binaries get a content-derived UUID

@@ -21,6 +21,14 @@
 //!
 //! Every selected gate runs (unless `--fail-fast`); each prints one line with its status
 //! and duration, a summary table follows, and the exit code is non-zero if any failed.
+//!
+//! Two things keep a cold run short on a small machine. With `test` selected, `clippy`
+//! lints the test build instead of checking on its own (cargo clippy's driver as the
+//! workspace's rustc wrapper, which is what cargo clippy does to `cargo check`), so
+//! the dependencies compile once, not once for the tests and once more for clippy. And
+//! when a building gate runs before `e2e`, the e2e gate's release build starts in the
+//! background at once (log: `target/e2e/prebuild.log`), filling the core the other
+//! builds leave idle while they wait for one crate or one link.
 //! `--json` prints the report on stdout. With `GITHUB_ACTIONS=true`, findings become
 //! `::error` annotations and the table is appended to `$GITHUB_STEP_SUMMARY`.
 
@@ -190,7 +198,62 @@ fn command_gate(result: xshell::Result<()>, what: &str) -> Result<Outcome> {
     })
 }
 
-fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome> {
+/// How the test gate compiles the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TestBuild {
+    /// As `cargo test` does; the clippy gate, if selected, checks on its own.
+    Plain,
+    /// With clippy's driver as the workspace's rustc wrapper, which is how `cargo
+    /// clippy` lints (it is `cargo check` with that wrapper): the clippy gate is then the
+    /// test build of every target with the lints denied, and the dependencies compile
+    /// once, for the tests, instead of once more as clippy's metadata-only check. The
+    /// lints stay warnings (`deny: false`) for a test gate after a failed clippy gate,
+    /// so that the tests still run.
+    Linted { driver: PathBuf, deny: bool },
+}
+
+impl TestBuild {
+    /// Linted when both gates run and the toolchain has clippy's driver.
+    fn choose(project: &Project, gates: &[&str]) -> TestBuild {
+        if !(gates.contains(&"clippy") && gates.contains(&"test")) {
+            return TestBuild::Plain;
+        }
+        let sh = &project.sh;
+        let sysroot = cmd!(sh, "rustc --print sysroot")
+            .quiet()
+            .ignore_stderr()
+            .read();
+        match sysroot.map(|s| PathBuf::from(s.trim()).join("bin/clippy-driver")) {
+            Ok(driver) if driver.is_file() => TestBuild::Linted { driver, deny: true },
+            _ => TestBuild::Plain,
+        }
+    }
+
+    fn apply<'a>(&self, cmd: xshell::Cmd<'a>) -> xshell::Cmd<'a> {
+        match self {
+            TestBuild::Plain => cmd,
+            TestBuild::Linted { driver, deny } => cmd
+                .env("RUSTC_WORKSPACE_WRAPPER", driver)
+                // The arguments cargo clippy hands its driver, each followed by the
+                // separator the driver splits them on.
+                .env(
+                    "CLIPPY_ARGS",
+                    if *deny {
+                        "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+                    } else {
+                        ""
+                    },
+                ),
+        }
+    }
+}
+
+fn run_gate(
+    project: &Project,
+    gate: &str,
+    args: &QualifyArgs,
+    build: &TestBuild,
+) -> Result<Outcome> {
     let sh = &project.sh;
     let cargo = project.cargo();
     match gate {
@@ -198,15 +261,26 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
             cmd!(sh, "{cargo} fmt --all --check").run(),
             "cargo fmt --check",
         ),
-        "clippy" => command_gate(
-            project
-                .building(cmd!(
-                    sh,
-                    "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
-                ))
-                .run(),
-            "cargo clippy",
-        ),
+        "clippy" => match build {
+            TestBuild::Plain => command_gate(
+                project
+                    .building(cmd!(
+                        sh,
+                        "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
+                    ))
+                    .run(),
+                "cargo clippy",
+            ),
+            TestBuild::Linted { .. } => command_gate(
+                build
+                    .apply(project.building(cmd!(
+                        sh,
+                        "{cargo} test --workspace --all-targets --locked --no-run"
+                    )))
+                    .run(),
+                "cargo clippy (in the test build)",
+            ),
+        },
         "test" => {
             let nextest = cmd!(sh, "{cargo} nextest --version")
                 .quiet()
@@ -221,26 +295,35 @@ fn run_gate(project: &Project, gate: &str, args: &QualifyArgs) -> Result<Outcome
                     .workspace_packages()
                     .iter()
                     .any(|p| p.targets.iter().any(|t| t.is_lib()));
-                let result = project
-                    .building(cmd!(
-                        sh,
-                        "{cargo} nextest run --workspace --locked --no-fail-fast"
-                    ))
-                    .run()
-                    .and_then(|()| {
-                        if has_lib {
-                            project
-                                .building(cmd!(sh, "{cargo} test --workspace --locked --doc"))
-                                .run()
-                        } else {
-                            Ok(())
-                        }
-                    });
+                let result =
+                    build
+                        .apply(project.building(cmd!(
+                            sh,
+                            "{cargo} nextest run --workspace --locked --no-fail-fast"
+                        )))
+                        .run()
+                        .and_then(|()| {
+                            if has_lib {
+                                build
+                                    .apply(project.building(cmd!(
+                                        sh,
+                                        "{cargo} test --workspace --locked --doc"
+                                    )))
+                                    .run()
+                            } else {
+                                Ok(())
+                            }
+                        });
                 command_gate(result, "cargo nextest")
             } else {
                 command_gate(
-                    project
-                        .building(cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast"))
+                    build
+                        .apply(
+                            project.building(cmd!(
+                                sh,
+                                "{cargo} test --workspace --locked --no-fail-fast"
+                            )),
+                        )
                         .run(),
                     "cargo test",
                 )
@@ -324,11 +407,24 @@ struct Report {
 pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
     let gates = select(&args.only, &args.skip)?;
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let mut build = TestBuild::choose(project, &gates);
+    let mut prebuild = start_e2e_build(project, &gates);
     let mut reports = Vec::new();
     for gate in gates {
+        if gate == "e2e"
+            && let Some(prebuild) = prebuild.take()
+        {
+            match prebuild.finish() {
+                Ok(took) => eprintln!(
+                    "qualify: the e2e release build finished in the background in {:.0}s",
+                    took.as_secs_f64()
+                ),
+                Err(err) => eprintln!("qualify: {err:#}; the e2e gate builds again"),
+            }
+        }
         eprintln!("qualify: {gate} ...");
         let started = Instant::now();
-        let outcome = run_gate(project, gate, args).unwrap_or_else(|err| Outcome {
+        let outcome = run_gate(project, gate, args, &build).unwrap_or_else(|err| Outcome {
             status: Status::Failed,
             summary: format!("{err:#}"),
             findings: Vec::new(),
@@ -346,6 +442,12 @@ pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
             outcome.summary
         );
         let failed = outcome.status == Status::Failed;
+        if gate == "clippy"
+            && failed
+            && let TestBuild::Linted { deny, .. } = &mut build
+        {
+            *deny = false;
+        }
         reports.push(GateReport {
             gate,
             seconds,
@@ -390,6 +492,39 @@ pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
         bail!("{} gate(s) failed: {}", report.failed, names.join(", "));
     }
     Ok(())
+}
+
+/// Whether a gate that builds runs before e2e, so that its release build can overlap.
+fn overlaps_e2e(gates: &[&str]) -> bool {
+    gates
+        .iter()
+        .take_while(|g| **g != "e2e")
+        .any(|g| matches!(*g, "clippy" | "test"))
+        && gates.contains(&"e2e")
+}
+
+/// Starts the e2e gate's release build in the background when gates that build
+/// run before it (see `cross_build::Prebuild`); `None` when it cannot start, and the
+/// gate then builds in its turn.
+fn start_e2e_build(
+    project: &Project,
+    gates: &[&str],
+) -> Option<crate::tasks::cross_build::Prebuild> {
+    if !overlaps_e2e(gates) {
+        return None;
+    }
+    match e2e::prebuild(project) {
+        Ok(prebuild) => {
+            eprintln!(
+                "qualify: the e2e gate's release build runs in the background; log: target/e2e/prebuild.log"
+            );
+            Some(prebuild)
+        }
+        Err(err) => {
+            eprintln!("qualify: the e2e gate builds in its turn ({err:#})");
+            None
+        }
+    }
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -465,6 +600,15 @@ mod tests {
         );
         let without = select(&[], &names(&["test", "clippy", "e2e"])).unwrap();
         assert!(!without.contains(&"test") && without.contains(&"yaml"));
+    }
+
+    #[test]
+    fn the_e2e_build_overlaps_only_gates_that_build_before_it() {
+        assert!(overlaps_e2e(GATES));
+        assert!(overlaps_e2e(&["test", "e2e"]));
+        assert!(!overlaps_e2e(&["e2e"]));
+        assert!(!overlaps_e2e(&["fmt", "headers", "e2e", "coverage"]));
+        assert!(!overlaps_e2e(&["clippy", "test"]));
     }
 
     #[test]

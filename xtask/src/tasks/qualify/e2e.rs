@@ -28,20 +28,42 @@ use crate::targets::Target;
 use crate::tasks::{cross_build, release};
 use crate::tools;
 
-pub fn check(project: &Project) -> Result<Outcome> {
-    let def = Definition::load(&project.root)?;
+/// The snapshot cross-build of the host's target the gate releases.
+fn build_options(project: &Project) -> Result<cross_build::Options> {
     let host = tools::host_triple(project)?;
     let target = Target::for_host(&host)
         .with_context(|| format!("no release target runs on this host ({host})"))?;
-    let e2e_dir = project.root.join("target/e2e");
-    let out = OutDir::new(e2e_dir.join("dist"));
-    let opts = cross_build::Options {
+    Ok(cross_build::Options {
         only: Some(vec![target]),
         install_missing: true,
         fake: false,
         snapshot: true,
         tag: None,
-    };
+    })
+}
+
+/// Starts the gate's compilation in the background (see `cross_build::Prebuild`), its
+/// output in `target/e2e/prebuild.log`.
+pub fn prebuild(project: &Project) -> Result<cross_build::Prebuild> {
+    let def = Definition::load(&project.root)?;
+    cross_build::prebuild(
+        project,
+        &def,
+        &build_options(project)?,
+        &project.root.join("target/e2e/prebuild.log"),
+    )
+}
+
+pub fn check(project: &Project) -> Result<Outcome> {
+    let def = Definition::load(&project.root)?;
+    let e2e_dir = project.root.join("target/e2e");
+    let out = OutDir::new(e2e_dir.join("dist"));
+    let opts = build_options(project)?;
+    let target = opts
+        .only
+        .as_ref()
+        .and_then(|only| only.first().copied())
+        .context("the e2e build selects no target")?;
     // A fresh key, so the release is signed as in CI.
     let keys = e2e_dir.join("keys");
     if keys.exists() {
