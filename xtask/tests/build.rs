@@ -132,3 +132,75 @@ fn outside_a_repository_the_error_says_what_to_do() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not a git work tree; hint:"), "{stderr}");
 }
+
+/// Each package of `cargo tree` run with `args` in this workspace, with its features.
+fn features(
+    args: &[&str],
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}|{f}",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut packages = std::collections::BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let Some((package, features)) = line.split_once('|') else {
+            continue;
+        };
+        let package = package
+            .trim_end_matches(" (*)")
+            .trim_end_matches(" (proc-macro)")
+            .to_owned();
+        let features = features.trim_end_matches(" (*)");
+        packages
+            .entry(package)
+            .or_insert_with(std::collections::BTreeSet::new)
+            .extend(
+                features
+                    .split(',')
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned),
+            );
+    }
+    packages
+}
+
+/// `cargo xtask` builds the xtask alone; `cargo test --workspace` builds it with the
+/// products and every dev-dependency, and cargo resolves a crate's features over what
+/// it builds. A crate both use compiles twice when its features differ (and so does
+/// every crate above it): the xtask's manifest enables the test build's features on them.
+#[test]
+fn the_xtask_build_shares_its_dependencies_with_the_test_build() {
+    let xtask = features(&["--package", "xtask", "--edges", "normal,build"]);
+    let workspace = features(&["--workspace", "--edges", "normal,build,dev"]);
+    let differ: Vec<String> = xtask
+        .iter()
+        .filter_map(|(package, own)| {
+            let all = workspace.get(package)?;
+            (own != all).then(|| {
+                let missing: Vec<&str> = all.difference(own).map(String::as_str).collect();
+                format!("{package}: add features {missing:?}")
+            })
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the xtask's own build and the workspace's test build give these crates different features, so both compile them; enable the features in xtask/Cargo.toml:\n{}",
+        differ.join("\n")
+    );
+}
