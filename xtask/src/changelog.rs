@@ -12,9 +12,17 @@
 //! change is never missed. Git's own `Revert "…"` subjects are reverts. Everything else
 //! is "Other": listed and counted, never dropped.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use xshell::cmd;
+
+use crate::git::Git;
+use crate::history::ReleaseHistory;
+use crate::project::Project;
+use crate::version::{ReleaseVersion, rfc3339};
 
 /// A commit as read from git.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,6 +370,181 @@ fn line(entry: &Entry, repository: &str) -> String {
         );
     }
     format!("{scope}{description} ({})", entry.short)
+}
+
+/// Which commits [`sections`] reads: the whole history (`all`), a range (`from`,
+/// `to`), the notes of a release (`tag`), or what is unreleased (none of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub all: bool,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Titles a range; alone, the release whose notes to read (or HEAD's, unreleased).
+    pub tag: Option<String>,
+}
+
+/// Reads every non-merge commit of a revision range, newest first, in one `git log`.
+pub fn log(project: &Project, range: &[String]) -> Result<Vec<RawCommit>> {
+    Ok(log_with_merges(project, range)?
+        .into_iter()
+        .filter(|(_, merge)| !merge)
+        .map(|(c, _)| c)
+        .collect())
+}
+
+/// Every commit of a range, newest first, each with whether it is a merge.
+fn log_with_merges(project: &Project, range: &[String]) -> Result<Vec<(RawCommit, bool)>> {
+    let sh = &project.sh;
+    let output = cmd!(
+        sh,
+        "git log --topo-order -z --format=%H%x1f%h%x1f%ct%x1f%P%x1f%B {range...} --"
+    )
+    .quiet()
+    .output()
+    .with_context(|| format!("git log {} failed", range.join(" ")))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut commits = Vec::new();
+    for record in text.split('\0').filter(|r| !r.trim().is_empty()) {
+        let mut fields = record.splitn(5, '\x1f');
+        let (Some(sha), Some(short), Some(time), Some(parents), Some(message)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            bail!("unexpected git log record: {record:?}");
+        };
+        let commit = RawCommit {
+            sha: sha.trim().to_owned(),
+            short: short.to_owned(),
+            time: time
+                .parse()
+                .with_context(|| format!("bad commit time {time}"))?,
+            message: message.to_owned(),
+        };
+        commits.push((commit, parents.split_whitespace().count() > 1));
+    }
+    Ok(commits)
+}
+
+fn day(epoch: i64) -> Result<String> {
+    Ok(rfc3339(epoch)?[..10].to_owned())
+}
+
+/// The sections `selection` asks for.
+pub fn sections(project: &Project, config: &Config, args: &Selection) -> Result<Vec<Section>> {
+    let git = Git::new(&project.sh);
+    git.ensure_repo()?;
+    if args.all {
+        return all(project, &git, config);
+    }
+    if args.from.is_some() || args.to.is_some() {
+        let to = args.to.clone().unwrap_or_else(|| "HEAD".to_owned());
+        let to_sha = git.rev_parse(&to)?;
+        let range = match &args.from {
+            Some(from) => {
+                git.rev_parse(from)?;
+                format!("{from}..{to}")
+            }
+            None => to.clone(),
+        };
+        let commits = log(project, &[range])?;
+        let title = args
+            .tag
+            .as_deref()
+            .map(|t| ReleaseVersion::parse_tag(t).map(|v| v.to_string()))
+            .transpose()?;
+        return Ok(vec![config.section(
+            title,
+            day(git.commit_time(&to_sha)?)?,
+            &commits,
+        )]);
+    }
+    if let Some(tag) = &args.tag {
+        let version = ReleaseVersion::parse_tag(tag)?;
+        let history = ReleaseHistory::read(git)?;
+        if let Some(existing) = history.find(version) {
+            let range = match history.previous(version, &existing.commit)? {
+                Some(prev) => format!("{}..{}", prev.commit, existing.commit),
+                None => existing.commit.clone(),
+            };
+            let commits = log(project, &[range])?;
+            return Ok(vec![config.section(
+                Some(version.to_string()),
+                day(git.commit_time(&existing.commit)?)?,
+                &commits,
+            )]);
+        }
+        let head = git.head()?;
+        let range = unreleased_range(&git)?;
+        let commits = log(project, &[range])?;
+        return Ok(vec![config.section(
+            Some(version.to_string()),
+            day(git.commit_time(&head)?)?,
+            &commits,
+        )]);
+    }
+    let head = git.head()?;
+    let commits = log(project, &[unreleased_range(&git)?])?;
+    Ok(vec![config.section(
+        None,
+        day(git.commit_time(&head)?)?,
+        &commits,
+    )])
+}
+
+fn unreleased_range(git: &Git<'_>) -> Result<String> {
+    Ok(match ReleaseHistory::read(*git)?.latest_stable("HEAD")? {
+        Some(tag) => format!("{}..HEAD", tag.commit),
+        None => "HEAD".to_owned(),
+    })
+}
+
+/// The whole history, one section per stable tag (newest first), unreleased on top.
+fn all(project: &Project, git: &Git<'_>, config: &Config) -> Result<Vec<Section>> {
+    // Only tags on commits of HEAD's log can start a section, so every tag is listed
+    // without asking git which are reachable (that would walk the history twice).
+    let mut by_commit: BTreeMap<String, ReleaseVersion> = BTreeMap::new();
+    let history = ReleaseHistory::read(*git)?;
+    for tag in history.tags().iter().filter(|t| !t.version.is_rc()) {
+        let slot = by_commit.entry(tag.commit.clone()).or_insert(tag.version);
+        *slot = (*slot).max(tag.version);
+    }
+    let commits = log_with_merges(project, &["HEAD".to_owned()])?;
+    let mut sections = Vec::new();
+    let mut current: (Option<ReleaseVersion>, Option<i64>) = (None, None);
+    let mut bucket: Vec<RawCommit> = Vec::new();
+    for (commit, merge) in commits {
+        if let Some(version) = by_commit.get(&commit.sha) {
+            if current.0.is_some() || !bucket.is_empty() {
+                sections.push(finish(config, current, &bucket)?);
+            }
+            current = (Some(*version), Some(commit.time));
+            bucket.clear();
+        } else if current.1.is_none() {
+            current.1 = Some(commit.time);
+        }
+        if !merge {
+            bucket.push(commit);
+        }
+    }
+    if current.0.is_some() || !bucket.is_empty() {
+        sections.push(finish(config, current, &bucket)?);
+    }
+    Ok(sections)
+}
+
+fn finish(
+    config: &Config,
+    (version, time): (Option<ReleaseVersion>, Option<i64>),
+    commits: &[RawCommit],
+) -> Result<Section> {
+    Ok(config.section(
+        version.map(|v| v.to_string()),
+        day(time.unwrap_or(0))?,
+        commits,
+    ))
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub struct PythonApp {
     pub entrypoint: String,
     /// The `linux/<arch>` platforms built, by default every linux architecture of the
     /// release targets; fewer when a locked distribution has no wheel for one.
-    #[serde(default = "crate::wheels::platforms")]
+    #[serde(default = "crate::targets::linux_platforms")]
     pub platforms: Vec<String>,
 }
 
@@ -584,7 +584,7 @@ fn check_python(image: &Image, python: &PythonApp) -> Result<()> {
         bail!("image '{name}': python needs requirements, e.g. [\"aiperf==0.13.0\"]");
     }
     check_relative_path(&format!("image '{name}' python lock"), &python.lock)?;
-    let known = crate::wheels::platforms();
+    let known = crate::targets::linux_platforms();
     if python.platforms.is_empty() {
         bail!("image '{name}': python platforms must name at least one platform");
     }
@@ -641,6 +641,16 @@ fn check_relative_path(what: &str, path: &str) -> Result<()> {
         bail!("{what}: '{path}' must be a relative path inside the project, without '..'");
     }
     Ok(())
+}
+
+/// The changelog configuration: `[changelog]` of the definition, or the defaults when
+/// the project has no definition.
+pub fn changelog_config(project: &crate::project::Project) -> Result<crate::changelog::Config> {
+    if project.root.join(DEFINITION).is_file() {
+        Ok(Definition::load(&project.root)?.changelog)
+    } else {
+        Ok(crate::changelog::Config::default())
+    }
 }
 
 #[cfg(test)]

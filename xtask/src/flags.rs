@@ -96,6 +96,18 @@ pub struct ChangelogArgs {
     pub lint: bool,
 }
 
+impl ChangelogArgs {
+    /// The commits the flags select.
+    pub fn selection(&self) -> crate::changelog::Selection {
+        crate::changelog::Selection {
+            all: self.all,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            tag: self.tag.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AttestArgs {
     /// The ed25519 private key (PKCS#8 PEM); default: $AICR_SIGNING_KEY (the PEM text).

@@ -9,13 +9,10 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::version::ReleaseVersion;
-
-/// A release tag and the commit it points at (peeled for annotated tags).
+/// A tag and the commit it points at (peeled for annotated tags).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseTag {
+pub struct TagRef {
     pub name: String,
-    pub version: ReleaseVersion,
     pub commit: String,
 }
 
@@ -113,20 +110,11 @@ impl<'a> Git<'a> {
         Ok(if out.is_empty() { None } else { Some(out) })
     }
 
-    /// Every local release tag, in no particular order.
-    pub fn release_tags(&self) -> Result<Vec<ReleaseTag>> {
-        self.for_each_tag(&[])
-    }
-
-    /// The local release tags whose commit is an ancestor of (or is) `rev`.
-    pub fn release_tags_merged(&self, rev: &str) -> Result<Vec<ReleaseTag>> {
-        self.for_each_tag(&[format!("--merged={rev}")])
-    }
-
-    fn for_each_tag(&self, extra: &[String]) -> Result<Vec<ReleaseTag>> {
+    /// Every local tag, in no particular order (see `history` for the release tags).
+    pub fn tags(&self) -> Result<Vec<TagRef>> {
         let sh = self.sh;
         let format = "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)";
-        let out = cmd!(sh, "git for-each-ref {format} {extra...} refs/tags")
+        let out = cmd!(sh, "git for-each-ref {format} refs/tags")
             .quiet()
             .read()?;
         Ok(out
@@ -136,19 +124,17 @@ impl<'a> Git<'a> {
                 let name = fields.next()?;
                 let object = fields.next()?;
                 let peeled = fields.next().unwrap_or("");
-                let version = ReleaseVersion::from_tag(name)?;
                 let commit = if peeled.is_empty() { object } else { peeled };
-                Some(ReleaseTag {
+                Some(TagRef {
                     name: name.to_owned(),
-                    version,
                     commit: commit.to_owned(),
                 })
             })
             .collect())
     }
 
-    /// Every release tag on `remote`, name to commit (peeled), from `git ls-remote`.
-    pub fn remote_release_tags(&self, remote: &str) -> Result<BTreeMap<String, String>> {
+    /// Every tag on `remote`, name to commit (peeled), from `git ls-remote`.
+    pub fn remote_tags(&self, remote: &str) -> Result<BTreeMap<String, String>> {
         let sh = self.sh;
         let out = cmd!(sh, "git ls-remote --tags {remote}")
             .quiet()
@@ -164,14 +150,13 @@ impl<'a> Git<'a> {
             };
             match name.strip_suffix("^{}") {
                 // The peeled commit of an annotated tag wins over the tag object.
-                Some(name) if ReleaseVersion::from_tag(name).is_some() => {
+                Some(name) => {
                     tags.insert(name.to_owned(), sha.to_owned());
                 }
-                None if ReleaseVersion::from_tag(name).is_some() => {
+                None => {
                     tags.entry(name.to_owned())
                         .or_insert_with(|| sha.to_owned());
                 }
-                _ => {}
             }
         }
         Ok(tags)

@@ -20,10 +20,10 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
 use crate::artifacts::Metadata;
+use crate::attestation::{BUILD_TYPE, license_expression, spdx_id};
 use crate::dsse::{self, Envelope};
 use crate::image_contents::{self, Contents};
 use crate::oci::Blob;
-use crate::tasks::sbom::{license_expression, spdx_id};
 
 /// The media type of a Sigstore bundle, and the `artifactType` of its referrers.
 pub const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -313,7 +313,7 @@ pub fn provenance(
         "predicateType": SLSA_PREDICATE,
         "predicate": {
             "buildDefinition": {
-                "buildType": crate::tasks::attest::BUILD_TYPE,
+                "buildType": BUILD_TYPE,
                 "externalParameters": external,
                 "internalParameters": {},
                 "resolvedDependencies": resolved,

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -354,7 +354,7 @@ pub fn blob_digests(manifest: &Value) -> Vec<String> {
 
 /// Where a layout keeps the blob `digest`.
 pub fn blob_path(dir: &Path, digest: &str) -> Result<PathBuf> {
-    crate::registry::check_digest(digest)?;
+    check_digest(digest)?;
     let hex = digest.trim_start_matches("sha256:");
     Ok(dir.join("blobs/sha256").join(hex))
 }
@@ -363,6 +363,21 @@ pub fn blob_path(dir: &Path, digest: &str) -> Result<PathBuf> {
 pub fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>> {
     std::fs::read(blob_path(dir, digest)?)
         .with_context(|| format!("blob {digest} is missing from {}", dir.display()))
+}
+
+/// Checks that `digest` is `sha256:` and 64 lowercase hex digits.
+pub fn check_digest(digest: &str) -> Result<()> {
+    match digest.strip_prefix("sha256:") {
+        Some(hex)
+            if hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+        {
+            Ok(())
+        }
+        _ => bail!("'{digest}' is not a sha256 digest (sha256: and 64 lowercase hex digits)"),
+    }
 }
 
 #[cfg(test)]

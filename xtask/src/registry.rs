@@ -34,6 +34,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use ureq::http::{self, Uri};
 
+use crate::oci::check_digest;
+
 pub use credentials::Credentials;
 
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -120,18 +122,11 @@ impl Reference {
     }
 }
 
-/// Checks that `digest` is `sha256:` and 64 lowercase hex digits.
-pub fn check_digest(digest: &str) -> Result<()> {
-    match digest.strip_prefix("sha256:") {
-        Some(hex)
-            if hex.len() == 64
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
-        {
-            Ok(())
-        }
-        _ => bail!("'{digest}' is not a sha256 digest (sha256: and 64 lowercase hex digits)"),
+/// The repository path below the registry host: `ghcr.io/nvidia/aicrd` -> `nvidia/aicrd`.
+pub fn repository_path(repository: &str) -> &str {
+    match repository.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => repository,
     }
 }
 

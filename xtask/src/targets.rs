@@ -73,6 +73,19 @@ impl Target {
     }
 }
 
+/// The platforms a Python image may be built for (and is by default): every linux
+/// architecture of the release targets, as `linux/<arch>`.
+pub fn linux_platforms() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for target in TARGETS.iter().filter(|t| t.os == "linux") {
+        let platform = format!("linux/{}", target.arch);
+        if !out.contains(&platform) {
+            out.push(platform);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,10 +11,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-
-use crate::git::Git;
 
 /// A release version as written in a tag, without the `v`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -150,7 +148,8 @@ impl PartialOrd for ReleaseVersion {
     }
 }
 
-/// What a build of the current checkout is stamped with (see `aicr::build_info`).
+/// What a build of the current checkout is stamped with (see `aicr::build_info`); read
+/// by [`crate::history::ReleaseHistory::stamp`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildStamp {
     /// `1.2.3` on a tagged clean HEAD; otherwise a snapshot version (see [`stamp_version`]).
@@ -170,62 +169,6 @@ pub struct BuildStamp {
     pub source_date_epoch: i64,
     /// Whether the working tree has uncommitted changes.
     pub dirty: bool,
-}
-
-impl BuildStamp {
-    /// Reads the stamp of HEAD from git. A `snapshot` ignores a release tag at HEAD:
-    /// it is never mistaken for the release.
-    pub fn of_head(git: &Git<'_>, snapshot: bool) -> Result<BuildStamp> {
-        BuildStamp::of_head_as(git, snapshot, None)
-    }
-
-    /// Like [`BuildStamp::of_head`], as the release `tag` when given: a candidate
-    /// promoted on the same commit (`v1.3.0-rc2` and `v1.3.0`) is built as itself, not as
-    /// the highest tag at HEAD. `tag` must point at HEAD.
-    pub fn of_head_as(git: &Git<'_>, snapshot: bool, tag: Option<&str>) -> Result<BuildStamp> {
-        let commit = git.head()?;
-        let short_commit = git.short(&commit)?;
-        let epoch = git.commit_time(&commit)?;
-        let date = rfc3339(epoch)?;
-        let dirty = !git.status_porcelain()?.is_empty();
-        let reachable = git.release_tags_merged("HEAD")?;
-        let wanted = tag.map(ReleaseVersion::parse_tag).transpose()?;
-        let at_head = reachable
-            .iter()
-            .filter(|t| t.commit == commit && !snapshot)
-            .map(|t| t.version)
-            .filter(|v| wanted.is_none_or(|w| w == *v))
-            .max();
-        if let (Some(tag), None, false) = (tag, at_head, snapshot) {
-            bail!("{tag} does not point at HEAD ({short_commit}); hint: check out {tag}");
-        }
-        let latest_stable = reachable
-            .iter()
-            .map(|t| t.version)
-            .filter(|v| !v.is_rc())
-            .max();
-        let previous = reachable
-            .iter()
-            .map(|t| t.version)
-            .filter(|v| match at_head {
-                // A stable release follows the previous stable one; a candidate, any tag.
-                Some(current) if !current.is_rc() => *v < current && !v.is_rc(),
-                Some(current) => *v < current,
-                None => true,
-            })
-            .max();
-        let version = stamp_version(at_head, latest_stable, &short_commit, dirty);
-        Ok(BuildStamp {
-            version,
-            tag: at_head.map(|v| v.tag()),
-            previous_tag: previous.map(|v| v.tag()),
-            commit,
-            short_commit,
-            date,
-            source_date_epoch: epoch,
-            dirty,
-        })
-    }
 }
 
 /// The version a build carries:

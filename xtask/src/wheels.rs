@@ -38,19 +38,6 @@ pub const LOCK_VERSION: u32 = 1;
 /// What `INSTALLER` of every installed distribution says.
 pub const INSTALLER: &str = "aicr-xtask";
 
-/// The platforms a Python image may be built for (and is by default): every linux
-/// architecture of the release targets, as `linux/<arch>`.
-pub fn platforms() -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for target in crate::targets::TARGETS.iter().filter(|t| t.os == "linux") {
-        let platform = format!("linux/{}", target.arch);
-        if !out.contains(&platform) {
-            out.push(platform);
-        }
-    }
-    out
-}
-
 /// A lock: what was resolved for which interpreter and platforms, and the wheels.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -783,6 +770,7 @@ impl Installer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::linux_platforms as platforms;
 
     #[test]
     fn csv_and_relative_paths() {

@@ -27,17 +27,12 @@ use serde_json::{Value, json};
 use xshell::cmd;
 
 use crate::artifacts::{Artifact, Kind, Metadata, OutDir};
+use crate::attestation::{BUILD_TYPE, LOCAL_BUILDER};
 use crate::dist::{DEFINITION, Definition};
 use crate::dsse::{self, Envelope};
 use crate::flags::AttestArgs;
 use crate::fsutil;
 use crate::project::Project;
-
-/// The build type of provenance made by this process; bump the version when the
-/// meaning of its parameters changes.
-pub const BUILD_TYPE: &str = "https://github.com/NVIDIA/aicr/tree/main/xtask/buildtypes/release/v1";
-/// The builder id of builds outside GitHub Actions.
-pub const LOCAL_BUILDER: &str = "https://github.com/NVIDIA/aicr/tree/main/xtask/builders/local/v1";
 
 /// The file names of the bundle and the public key.
 pub fn bundle_names(metadata: &Metadata) -> (String, String) {

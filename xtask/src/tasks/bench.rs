@@ -549,20 +549,13 @@ tag_pattern = "v[0-9].*"
 "#;
 
 fn bench_changelog(project: &Project, dir: &Path) -> Result<Vec<Measurement>> {
-    use crate::flags::ChangelogArgs;
-    use crate::tasks::changelog;
+    use crate::changelog::{self, Selection};
     let repo_dir = history_repo(project, dir)?;
     let repo = Project::open(Some(&repo_dir))?;
     let config = crate::changelog::Config::default();
-    let args = |all: bool| ChangelogArgs {
-        unreleased: false,
-        from: None,
-        to: None,
-        tag: None,
+    let args = |all: bool| Selection {
         all,
-        output: None,
-        json: false,
-        lint: false,
+        ..Selection::default()
     };
     let repository = "https://github.com/NVIDIA/aicr";
     let mut whole_len = 0;

@@ -25,9 +25,9 @@ use serde::Serialize;
 use xshell::cmd;
 
 use crate::flags::{BumpArgs, BumpKind};
-use crate::git::{Git, ReleaseTag};
+use crate::git::Git;
+use crate::history::{ReleaseHistory, ReleaseTag, remote_release_tags};
 use crate::project::Project;
-use crate::tasks::changelog as changelog_task;
 use crate::version::ReleaseVersion;
 
 /// What the user asked for, checked for consistency.
@@ -55,7 +55,8 @@ pub struct Facts {
     pub upstream_in_head: bool,
     /// Every local release tag.
     pub local_tags: Vec<ReleaseTag>,
-    /// The local release tags reachable from HEAD.
+    /// The release tags reachable from HEAD that decide the next version: the newest
+    /// and the latest stable (see `ReleaseHistory::heads`).
     pub reachable: Vec<ReleaseVersion>,
     /// The remote's release tags: name to commit.
     pub remote_tags: BTreeMap<String, String>,
@@ -123,12 +124,13 @@ pub fn auto_kind(current: Option<ReleaseVersion>, breaking: bool, features: bool
 fn resolve_auto(project: &Project) -> Result<BumpKind> {
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
-    let latest = changelog_task::latest_stable(&git)?;
+    let history = ReleaseHistory::read(git)?;
+    let latest = history.latest_stable("HEAD")?;
     let range = latest
         .as_ref()
         .map_or_else(|| "HEAD".to_owned(), |t| format!("{}..HEAD", t.commit));
-    let config = changelog_task::config(project)?;
-    let commits = changelog_task::log(project, &[range])?;
+    let config = crate::dist::changelog_config(project)?;
+    let commits = crate::changelog::log(project, &[range])?;
     let section = config.section(None, String::new(), &commits);
     let breaking = section.breaking().count();
     let features = section
@@ -436,13 +438,10 @@ fn gather(git: &Git<'_>, request: &Request, settings: &Settings) -> Result<Facts
     facts.upstream = git.rev_parse(&format!("refs/remotes/{remote}/{branch}"))?;
     facts.head_in_upstream = git.is_ancestor(&facts.head, &facts.upstream)?;
     facts.upstream_in_head = git.is_ancestor(&facts.upstream, &facts.head)?;
-    facts.local_tags = git.release_tags()?;
-    facts.reachable = git
-        .release_tags_merged("HEAD")?
-        .into_iter()
-        .map(|t| t.version)
-        .collect();
-    facts.remote_tags = git.remote_release_tags(remote)?;
+    let history = ReleaseHistory::read(*git)?;
+    facts.local_tags = history.tags().to_vec();
+    facts.reachable = history.heads("HEAD")?;
+    facts.remote_tags = remote_release_tags(git, remote)?;
     facts.signs_tags = git.signs_tags()?;
     if let Request::Promote { tag, .. } = request {
         if let Some(local) = facts.local_tags.iter().find(|t| t.version == *tag) {
@@ -543,8 +542,8 @@ fn print_preview(project: &Project, plan: &Plan) -> Result<()> {
         Some(base) => format!("{}..{}", git.rev_parse(base)?, plan.commit),
         None => plan.commit.clone(),
     };
-    let config = changelog_task::config(project)?;
-    let commits = changelog_task::log(project, &[range])?;
+    let config = crate::dist::changelog_config(project)?;
+    let commits = crate::changelog::log(project, &[range])?;
     let date = crate::version::rfc3339(git.commit_time(&plan.commit)?)?[..10].to_owned();
     let section = config.section(Some(plan.version.clone()), date, &commits);
     outln!("\nrelease notes preview:\n")?;

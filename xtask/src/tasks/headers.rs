@@ -22,8 +22,8 @@ use xshell::cmd;
 
 use crate::flags::HeadersArgs;
 use crate::fsutil;
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
-use crate::tasks::qualify::{Finding, Outcome};
 
 pub const LICENSE_ID: &str = "SPDX-License-Identifier: Apache-2.0";
 pub const COPYRIGHT_HOLDER: &str = "NVIDIA CORPORATION & AFFILIATES. All rights reserved.";

@@ -51,7 +51,7 @@ use crate::image_attest::{self, Image, Platform};
 use crate::image_contents;
 use crate::oci::{self, Blob, ImageConfig, Layer, Node, StoredBlob};
 use crate::project::Project;
-use crate::registry::{Access, Reference, Registry};
+use crate::registry::{Access, Reference, Registry, repository_path};
 use crate::targets::TARGETS;
 use crate::tasks::plan::ImagePush;
 use crate::wheels;
@@ -913,14 +913,6 @@ pub fn entrypoint(exe: &str, args: &[String]) -> Vec<String> {
     std::iter::once(format!("/{exe}"))
         .chain(args.iter().cloned())
         .collect()
-}
-
-/// The repository path below the registry host: `ghcr.io/nvidia/aicrd` -> `nvidia/aicrd`.
-pub fn repository_path(repository: &str) -> &str {
-    match repository.split_once('/') {
-        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
-        _ => repository,
-    }
 }
 
 /// Pushes every image of `images` with its tags to `host`, or to the registry of each

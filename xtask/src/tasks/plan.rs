@@ -22,9 +22,10 @@ use serde_json::Value;
 use crate::dist::{Definition, Format};
 use crate::flags::PlanArgs;
 use crate::git::Git;
+use crate::history::ReleaseHistory;
 use crate::project::Project;
+use crate::registry::repository_path;
 use crate::targets::Target;
-use crate::tasks::images::repository_path;
 use crate::tasks::sbom::sbom_name;
 use crate::version::{BuildStamp, ReleaseVersion};
 
@@ -494,12 +495,8 @@ pub fn latest(project: &Project, tag: Option<&str>) -> Result<Latest> {
     if tag.is_none() {
         return Ok(Latest::Never);
     }
-    let tags: Vec<ReleaseVersion> = Git::new(&project.sh)
-        .release_tags()?
-        .into_iter()
-        .map(|t| t.version)
-        .collect();
-    Ok(Latest::of(tag, &tags))
+    let history = ReleaseHistory::read(Git::new(&project.sh))?;
+    Ok(Latest::of(tag, &history.versions()))
 }
 
 /// What a journal says of a step: `done`, or why it did not run.

@@ -47,8 +47,8 @@ use crate::project::Project;
 use crate::targets::Target;
 use crate::tasks::checksum::parse as parse_checksums;
 use crate::tasks::cross_build;
+use crate::tasks::pipeline::{self, Lock, Worktree};
 use crate::tasks::plan::{self, Action};
-use crate::tasks::release::{self, Lock, Worktree};
 use crate::version::ReleaseVersion;
 use compare::{AssetReport, Pair, Rebuilt, Stamps, Status};
 
@@ -258,14 +258,14 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
     });
     let _lock = Lock::acquire(&out.path)?;
     let worktree = Worktree::add(project, "rebuild-worktree", tag)?;
-    let tree = release::open_worktree(project, &worktree)?;
+    let tree = pipeline::open_worktree(project, &worktree)?;
     // Compiled apart from the release builds of this checkout: nothing of theirs is
     // reused, and their cache is left alone (the remapped worktree path differs).
     tree.sh.set_var(
         "CARGO_TARGET_DIR",
         project.root.join("target/rebuild-cache"),
     );
-    release::check_toolchain(&tree, tag, "rebuild")?;
+    pipeline::check_toolchain(&tree, tag, "rebuild")?;
     let def = Definition::load(&tree.root)?;
     let mut plan = plan::for_release(project, &def, Some(tag))?;
     if let Some(only) = &only {
@@ -293,7 +293,7 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
             .join(", "),
         source.describe()
     );
-    let metadata = release::build(&tree, &def, &out, &opts, None, &plan, &mut Vec::new())?;
+    let metadata = pipeline::build(&tree, &def, &out, &opts, None, &plan, &mut Vec::new())?;
     drop(worktree);
 
     // Pair the rebuilt assets with the published ones.
@@ -570,7 +570,7 @@ fn layout_index(dir: &Path, name: &str) -> Result<Option<(String, Value)>> {
         .as_str()
         .with_context(|| format!("the layout {} lists no image", layout.display()))?
         .to_owned();
-    crate::registry::check_digest(&digest)?;
+    crate::oci::check_digest(&digest)?;
     let index = read(&format!(
         "blobs/sha256/{}",
         digest.trim_start_matches("sha256:")
@@ -596,7 +596,7 @@ fn compare_images(
             Source::Url { .. } => {
                 let host = image.repository.split('/').next().unwrap_or_default();
                 let registry = crate::registry::Registry::with_credentials(host, None);
-                let path = crate::tasks::images::repository_path(&image.repository);
+                let path = crate::registry::repository_path(&image.repository);
                 let (bytes, _, digest) = registry.get_manifest(path, tag)?;
                 Some((
                     digest,

@@ -22,6 +22,7 @@ use cargo_metadata::Package;
 use serde_json::{Value, json};
 
 use crate::artifacts::{Artifact, Kind, Metadata, OutDir};
+use crate::attestation::{license_expression, spdx_id};
 use crate::deps::{self, Graph, Key};
 use crate::dist::Definition;
 use crate::flags::OutArgs;
@@ -29,43 +30,9 @@ use crate::fsutil;
 use crate::project::Project;
 use crate::targets::{TARGETS, Target};
 
-/// An SPDX identifier: `SPDXRef-` and letters, digits, `.` and `-` only.
-pub fn spdx_id(kind: &str, parts: &[&str]) -> String {
-    let raw = parts.join("-");
-    let clean: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("SPDXRef-{kind}-{clean}")
-}
-
 /// A package URL for a crate; `+` in versions is percent-encoded as purl requires.
 pub fn purl(name: &str, version: &str) -> String {
     format!("pkg:cargo/{name}@{}", version.replace('+', "%2B"))
-}
-
-/// The declared license as a canonical SPDX expression, or `NOASSERTION`.
-pub fn license_expression(license: Option<&str>) -> String {
-    let Some(text) = license else {
-        return "NOASSERTION".to_owned();
-    };
-    let expression = match spdx::Expression::canonicalize(text) {
-        Ok(Some(canonical)) => canonical,
-        Ok(None) => text.to_owned(),
-        Err(_) => return "NOASSERTION".to_owned(),
-    };
-    // Only what parses strictly is a valid SPDX expression.
-    if spdx::Expression::parse(&expression).is_ok() {
-        expression
-    } else {
-        "NOASSERTION".to_owned()
-    }
 }
 
 /// `Cargo.lock` checksums by (name, version).

@@ -22,6 +22,8 @@
 //!
 //! One line per check, then PASSED or FAILED; exit code 0 or 1.
 
+mod image;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path};
@@ -442,7 +444,7 @@ fn verify_images(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for mut c in crate::tasks::verify_image::verify_layout(&layout, &key)? {
+        for mut c in image::verify_layout(&layout, &key)? {
             c.name = format!("image {name}: {}", c.name);
             checks.push(c);
         }
@@ -453,7 +455,7 @@ fn verify_images(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
 pub fn run(project: &Project, args: &VerifyArgs) -> Result<()> {
     let dir = project.out_dir(&args.dist);
     let checks = match &args.image {
-        Some(image) => crate::tasks::verify_image::run(image, args.key.as_deref())?,
+        Some(image) => image::run(image, args.key.as_deref())?,
         None => {
             let mut checks = verify(&dir, args.key.as_deref())?;
             checks.extend(verify_images(&dir, args.key.as_deref())?);

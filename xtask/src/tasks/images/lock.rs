@@ -331,7 +331,7 @@ mod tests {
             requirements: vec!["aiperf==0.13.0".into()],
             lock: "dist/aiperf-bench.lock".into(),
             entrypoint: "aiperf".into(),
-            platforms: wheels::platforms(),
+            platforms: crate::targets::linux_platforms(),
         }
     }
 
@@ -379,7 +379,7 @@ mod tests {
 
     #[test]
     fn reports_merge_into_one_lock() {
-        let platforms = wheels::platforms();
+        let platforms = crate::targets::linux_platforms();
         let pure = item("Pure_Lib", "pure_lib-1.0-py3-none-any.whl", &"a".repeat(64));
         let amd = report(
             "x86_64",

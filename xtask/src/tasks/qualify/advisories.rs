@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use xshell::cmd;
 
-use super::{Finding, Outcome};
 use crate::dist::Definition;
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 
 const UPSTREAM: &str = "https://github.com/rustsec/advisory-db.git";

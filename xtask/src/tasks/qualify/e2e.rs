@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use super::{Finding, Outcome};
 use crate::artifacts::{Kind, OutDir};
 use crate::dist::Definition;
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 use crate::targets::Target;
-use crate::tasks::{cross_build, release};
+use crate::tasks::{cross_build, pipeline};
 use crate::tools;
 
 /// The snapshot cross-build of the host's target the gate releases.
@@ -73,7 +73,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
     let (private, public) = crate::dsse::generate()?;
     std::fs::write(keys.join("aicr-signing.pub"), &public)?;
     let key = crate::dsse::signing_key_from_pem(&private)?;
-    let metadata = release::pipeline(project, &def, &out, &opts, Some(&key))?;
+    let metadata = pipeline::pipeline(project, &def, &out, &opts, Some(&key))?;
 
     let mut steps = 0;
     let mut findings = Vec::new();

@@ -9,9 +9,9 @@
 
 use anyhow::Result;
 
-use super::{Finding, Outcome};
 use crate::deps;
 use crate::dist::{Definition, Licenses};
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 
 /// Why a license expression is not acceptable, or `None` when it is.

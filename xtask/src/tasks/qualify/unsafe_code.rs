@@ -13,8 +13,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use toml_edit::{DocumentMut, Item};
 
-use super::{Finding, Outcome};
 use crate::deps;
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 
 fn read_manifest(path: &Path) -> Result<DocumentMut> {

@@ -9,7 +9,7 @@
 use anyhow::{Result, bail};
 use xshell::cmd;
 
-use super::{Finding, Outcome};
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 use crate::tools;
 

@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use xshell::cmd;
 
-use super::{Finding, Outcome};
+use crate::gate::{Finding, Outcome};
 use crate::project::Project;
 use crate::tools;
 

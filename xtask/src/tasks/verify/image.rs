@@ -23,10 +23,10 @@ use anyhow::{Context, Result, bail};
 use ed25519_dalek::VerifyingKey;
 use serde_json::{Value, json};
 
+use super::Check;
 use crate::image_attest::{self, BUNDLE, PREDICATE_ANNOTATION, SLSA_PREDICATE, SPDX_PREDICATE};
 use crate::oci;
 use crate::registry::{Reference, Registry};
-use crate::tasks::verify::Check;
 
 /// A blob of the layout, checked against its descriptor.
 fn blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>> {
@@ -247,12 +247,12 @@ pub fn verify_layout(dir: &Path, key: &VerifyingKey) -> Result<Vec<Check>> {
                 .or_default() += 1;
             Ok(detail)
         });
-        checks.push(super::verify::check(format!("referrer {digest}"), result));
+        checks.push(super::check(format!("referrer {digest}"), result));
     }
     for (subject, what) in &expected {
         for predicate in [SLSA_PREDICATE, SPDX_PREDICATE] {
             let present = found.contains_key(&(subject.clone(), predicate.to_owned()));
-            checks.push(super::verify::check(
+            checks.push(super::check(
                 format!("{what} {predicate}"),
                 if present {
                     Ok(format!("attached to {subject}"))
@@ -311,7 +311,7 @@ fn fetch(reference: &Reference, dir: &Path) -> Result<()> {
         let d = m["digest"]
             .as_str()
             .with_context(|| format!("the index {digest} has an entry without a digest"))?;
-        crate::registry::check_digest(d)?;
+        crate::oci::check_digest(d)?;
         subjects.push(d.to_owned());
     }
     for subject in &subjects {

@@ -15,10 +15,9 @@ use serde_json::{Value, json};
 
 use super::{Context, Publisher};
 use crate::artifacts::Kind;
-use crate::flags::ChangelogArgs;
+use crate::changelog::{self, Selection};
 use crate::github;
 use crate::project::Project;
-use crate::tasks::changelog;
 use crate::tasks::plan::Plan;
 
 #[derive(Debug)]
@@ -40,16 +39,10 @@ fn client(cx: &Context<'_>) -> Result<github::Client> {
 }
 
 fn release_notes(project: &Project, tag: &str) -> Result<String> {
-    let config = changelog::config(project)?;
-    let args = ChangelogArgs {
-        unreleased: false,
-        from: None,
-        to: None,
+    let config = crate::dist::changelog_config(project)?;
+    let args = Selection {
         tag: Some(tag.to_owned()),
-        all: false,
-        output: None,
-        json: false,
-        lint: false,
+        ..Selection::default()
     };
     let sections = changelog::sections(project, &config, &args)?;
     Ok(config.render(&sections, &project.repository()?))
