@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::artifacts::Metadata;
 use crate::attestation::{BUILD_TYPE, license_expression, spdx_id};
 use crate::dsse::{self, Envelope};
-use crate::image_contents::{self, Contents};
+use crate::image_contents::{self, Contents, DebPackage, OsRelease, PyDist};
 use crate::oci::Blob;
 
 /// The media type of a Sigstore bundle, and the `artifactType` of its referrers.
@@ -141,47 +141,57 @@ fn platform_packages(
     let os = platform.contents.os.as_ref();
     for deb in &platform.contents.debs {
         let id = q(&spdx_id("Deb", &[&deb.name, &deb.version, &deb.arch]));
-        packages.push(json!({
-            "SPDXID": id,
-            "name": deb.name,
-            "versionInfo": deb.version,
-            "supplier": format!("Organization: {}", os.map_or("Debian", |o| o.id.as_str())),
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": license_expression(deb.license.as_deref()),
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "OPERATING_SYSTEM",
-            "externalRefs": [{
-                "referenceCategory": "PACKAGE-MANAGER",
-                "referenceType": "purl",
-                "referenceLocator": image_contents::deb_purl(deb, os),
-            }],
-        }));
+        packages.push(deb_package(&id, deb, os));
         relationships.push(json!({ "spdxElementId": root, "relationshipType": "CONTAINS", "relatedSpdxElement": id }));
     }
     for dist in &platform.contents.python {
         let id = q(&spdx_id("PyPI", &[&dist.name, &dist.version]));
-        packages.push(json!({
-            "SPDXID": id,
-            "name": dist.name,
-            "versionInfo": dist.version,
-            "supplier": "NOASSERTION",
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": license_expression(dist.license.as_deref()),
-            "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "LIBRARY",
-            "externalRefs": [{
-                "referenceCategory": "PACKAGE-MANAGER",
-                "referenceType": "purl",
-                "referenceLocator": image_contents::pypi_purl(dist),
-            }],
-        }));
+        packages.push(pypi_package(&id, dist));
         relationships.push(json!({ "spdxElementId": root, "relationshipType": "CONTAINS", "relatedSpdxElement": id }));
     }
     (root, packages, relationships)
+}
+
+/// The SPDX package of a Debian package installed in an image.
+fn deb_package(id: &str, deb: &DebPackage, os: Option<&OsRelease>) -> Value {
+    json!({
+        "SPDXID": id,
+        "name": deb.name,
+        "versionInfo": deb.version,
+        "supplier": format!("Organization: {}", os.map_or("Debian", |o| o.id.as_str())),
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": license_expression(deb.license.as_deref()),
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": "OPERATING_SYSTEM",
+        "externalRefs": [{
+            "referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl",
+            "referenceLocator": image_contents::deb_purl(deb, os),
+        }],
+    })
+}
+
+/// The SPDX package of a Python distribution installed in an image.
+fn pypi_package(id: &str, dist: &PyDist) -> Value {
+    json!({
+        "SPDXID": id,
+        "name": dist.name,
+        "versionInfo": dist.version,
+        "supplier": "NOASSERTION",
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": license_expression(dist.license.as_deref()),
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": "LIBRARY",
+        "externalRefs": [{
+            "referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl",
+            "referenceLocator": image_contents::pypi_purl(dist),
+        }],
+    })
 }
 
 fn spdx_document(
