@@ -161,74 +161,8 @@ fn run_gate(
             cmd!(sh, "{cargo} fmt --all --check").run(),
             "cargo fmt --check",
         ),
-        "clippy" => match build {
-            TestBuild::Plain => command_gate(
-                project
-                    .building(cmd!(
-                        sh,
-                        "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
-                    ))
-                    .run(),
-                "cargo clippy",
-            ),
-            TestBuild::Linted { .. } => command_gate(
-                build
-                    .apply(project.building(cmd!(
-                        sh,
-                        "{cargo} test --workspace --all-targets --locked --no-run"
-                    )))
-                    .run(),
-                "cargo clippy (in the test build)",
-            ),
-        },
-        "test" => {
-            let nextest = cmd!(sh, "{cargo} nextest --version")
-                .quiet()
-                .ignore_stdout()
-                .ignore_stderr()
-                .run()
-                .is_ok();
-            if nextest {
-                // nextest does not run doctests; cargo does, for workspaces with a library.
-                let metadata = crate::deps::metadata_for(project, None)?;
-                let has_lib = metadata
-                    .workspace_packages()
-                    .iter()
-                    .any(|p| p.targets.iter().any(|t| t.is_lib()));
-                let result =
-                    build
-                        .apply(project.building(cmd!(
-                            sh,
-                            "{cargo} nextest run --workspace --locked --no-fail-fast"
-                        )))
-                        .run()
-                        .and_then(|()| {
-                            if has_lib {
-                                build
-                                    .apply(project.building(cmd!(
-                                        sh,
-                                        "{cargo} test --workspace --locked --doc"
-                                    )))
-                                    .run()
-                            } else {
-                                Ok(())
-                            }
-                        });
-                command_gate(result, "cargo nextest")
-            } else {
-                command_gate(
-                    build
-                        .apply(
-                            project.building(cmd!(
-                                sh,
-                                "{cargo} test --workspace --locked --no-fail-fast"
-                            )),
-                        )
-                        .run(),
-                    "cargo test",
-                )
-            }
-        }
+        "clippy" => clippy(project, build),
+        "test" => test(project, build),
         "unsafe" => unsafe_code::check(project),
         "headers" => headers::check_project(project, args.fix_headers),
         "yaml" => yaml::check(project),
@@ -255,6 +189,77 @@ fn run_gate(
         "coverage" => coverage(project),
         other => bail!("unknown gate '{other}'"),
     }
+}
+
+/// `cargo clippy`, or its lints on the test build (see `TestBuild`).
+fn clippy(project: &Project, build: &TestBuild) -> Result<Outcome> {
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    match build {
+        TestBuild::Plain => command_gate(
+            project
+                .building(cmd!(
+                    sh,
+                    "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
+                ))
+                .run(),
+            "cargo clippy",
+        ),
+        TestBuild::Linted { .. } => command_gate(
+            build
+                .apply(project.building(cmd!(
+                    sh,
+                    "{cargo} test --workspace --all-targets --locked --no-run"
+                )))
+                .run(),
+            "cargo clippy (in the test build)",
+        ),
+    }
+}
+
+/// The workspace's tests: `cargo nextest` and the doctests when nextest is installed,
+/// `cargo test` otherwise.
+fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
+    let sh = &project.sh;
+    let cargo = project.cargo();
+    let nextest = cmd!(sh, "{cargo} nextest --version")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok();
+    if !nextest {
+        return command_gate(
+            build
+                .apply(
+                    project.building(cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast")),
+                )
+                .run(),
+            "cargo test",
+        );
+    }
+    // nextest does not run doctests; cargo does, for workspaces with a library.
+    let metadata = crate::deps::metadata_for(project, None)?;
+    let has_lib = metadata
+        .workspace_packages()
+        .iter()
+        .any(|p| p.targets.iter().any(|t| t.is_lib()));
+    let result = build
+        .apply(project.building(cmd!(
+            sh,
+            "{cargo} nextest run --workspace --locked --no-fail-fast"
+        )))
+        .run()
+        .and_then(|()| {
+            if has_lib {
+                build
+                    .apply(project.building(cmd!(sh, "{cargo} test --workspace --locked --doc")))
+                    .run()
+            } else {
+                Ok(())
+            }
+        });
+    command_gate(result, "cargo nextest")
 }
 
 fn coverage(project: &Project) -> Result<Outcome> {
