@@ -96,18 +96,6 @@ pub struct ChangelogArgs {
     pub lint: bool,
 }
 
-impl ChangelogArgs {
-    /// The commits the flags select.
-    pub fn selection(&self) -> crate::changelog::Selection {
-        crate::changelog::Selection {
-            all: self.all,
-            from: self.from.clone(),
-            to: self.to.clone(),
-            tag: self.tag.clone(),
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct AttestArgs {
     /// The ed25519 private key (PKCS#8 PEM); default: $AICR_SIGNING_KEY (the PEM text).
@@ -435,10 +423,10 @@ pub struct BumpArgs {
     #[arg(long)]
     pub force: bool,
     /// The release branch HEAD must be on (use release/X.Y for hotfix lines).
-    #[arg(long, default_value = "main", value_name = "BRANCH")]
+    #[arg(long, default_value = crate::git::RELEASE_BRANCH, value_name = "BRANCH")]
     pub branch: String,
     /// The remote to check against and push the tag to.
-    #[arg(long, default_value = "origin", value_name = "REMOTE")]
+    #[arg(long, default_value = crate::git::RELEASE_REMOTE, value_name = "REMOTE")]
     pub remote: String,
     /// Check everything and print the plan, but create and push nothing.
     #[arg(long)]

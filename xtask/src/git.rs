@@ -9,6 +9,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
+/// The branch releases are tagged on (hotfix lines use `release/X.Y`).
+pub const RELEASE_BRANCH: &str = "main";
+/// The remote release tags are checked against and pushed to.
+pub const RELEASE_REMOTE: &str = "origin";
+
 /// A tag and the commit it points at (peeled for annotated tags).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagRef {

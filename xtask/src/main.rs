@@ -54,9 +54,9 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
     let project = project::Project::open(flags.directory.as_deref())?;
     match flags.task {
         flags::Task::Build(args) => tasks::build::run(&project, &args),
-        flags::Task::Qualify(args) => tasks::qualify::run(&project, &args),
+        flags::Task::Qualify(args) => tasks::qualify::run(&project, &(&args).into()),
         flags::Task::Headers(args) => tasks::headers::run(&project, &args),
-        flags::Task::Bump(args) => tasks::bump::run(&project, &args),
+        flags::Task::Bump(args) => tasks::bump::run(&project, &(&args).into()),
         flags::Task::Version(args) => tasks::version::run(&project, &args),
         flags::Task::CrossBuild(args) => tasks::cross_build::run(&project, &args),
         flags::Task::Package(args) => tasks::package::run(&project, &args),
@@ -66,7 +66,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Images(args) => tasks::images::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),
-        flags::Task::Changelog(args) => tasks::changelog::run(&project, &args),
+        flags::Task::Changelog(args) => tasks::changelog::run(&project, &(&args).into()),
         flags::Task::Attest(args) => tasks::attest::run(&project, &args),
         flags::Task::Keygen(args) => tasks::keygen::run(&project, &args),
         flags::Task::Verify(args) => tasks::verify::run(&project, &args),

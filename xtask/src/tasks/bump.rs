@@ -25,10 +25,67 @@ use serde::Serialize;
 use xshell::cmd;
 
 use crate::flags::{BumpArgs, BumpKind};
-use crate::git::Git;
+use crate::git::{self, Git};
 use crate::history::{ReleaseHistory, ReleaseTag, remote_release_tags};
 use crate::project::Project;
 use crate::version::ReleaseVersion;
+
+/// What `bump` is asked to do; the `bump` flags map onto it, and `release` builds it
+/// with [`Options::new`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Which version to tag next.
+    pub kind: BumpKind,
+    /// With `rc`: a patch release candidate instead of a minor one.
+    pub patch: bool,
+    /// With `promote`: the release candidate to promote.
+    pub tag: Option<String>,
+    /// A major bump is confirmed.
+    pub yes: bool,
+    /// With `promote`: promote even though a newer candidate exists.
+    pub force: bool,
+    /// The release branch HEAD must be on.
+    pub branch: String,
+    /// The remote to check against and push the tag to.
+    pub remote: String,
+    /// Check and print the plan, create and push nothing.
+    pub dry_run: bool,
+    /// Print the plan (or the result) as JSON.
+    pub json: bool,
+}
+
+impl Options {
+    /// A bump of `kind` on the release branch, pushed to the release remote.
+    pub fn new(kind: BumpKind) -> Options {
+        Options {
+            kind,
+            patch: false,
+            tag: None,
+            yes: false,
+            force: false,
+            branch: git::RELEASE_BRANCH.to_owned(),
+            remote: git::RELEASE_REMOTE.to_owned(),
+            dry_run: false,
+            json: false,
+        }
+    }
+}
+
+impl From<&BumpArgs> for Options {
+    fn from(args: &BumpArgs) -> Options {
+        Options {
+            kind: args.kind,
+            patch: args.patch,
+            tag: args.tag.clone(),
+            yes: args.yes,
+            force: args.force,
+            branch: args.branch.clone(),
+            remote: args.remote.clone(),
+            dry_run: args.dry_run,
+            json: args.json,
+        }
+    }
+}
 
 /// What the user asked for, checked for consistency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +210,7 @@ fn resolve_auto(project: &Project) -> Result<BumpKind> {
 }
 
 /// Turns flags into a [`Request`], refusing inconsistent combinations.
-pub fn request(kind: BumpKind, args: &BumpArgs) -> Result<Request> {
+pub fn request(kind: BumpKind, args: &Options) -> Result<Request> {
     if args.tag.is_some() && kind != BumpKind::Promote {
         bail!("--tag only goes with promote; hint: cargo xtask bump promote --tag v1.3.0-rc1");
     }
@@ -465,7 +522,7 @@ struct Report<'a> {
     pushed: bool,
 }
 
-pub fn run(project: &Project, args: &BumpArgs) -> Result<()> {
+pub fn run(project: &Project, args: &Options) -> Result<()> {
     let kind = if args.kind == BumpKind::Auto {
         resolve_auto(project)?
     } else {

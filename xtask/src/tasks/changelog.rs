@@ -18,9 +18,11 @@
 //! `--output FILE` writes the Markdown through a temporary file; `--json` prints the
 //! sections instead.
 
+use std::path::PathBuf;
+
 use anyhow::{Result, bail};
 
-use crate::changelog::{Section, log, sections};
+use crate::changelog::{Section, Selection, log, sections};
 use crate::dist::changelog_config;
 use crate::flags::ChangelogArgs;
 use crate::fsutil;
@@ -28,11 +30,40 @@ use crate::git::Git;
 use crate::history::ReleaseHistory;
 use crate::project::Project;
 
-fn lint(project: &Project, args: &ChangelogArgs) -> Result<()> {
+/// What `changelog` is asked to do; the `changelog` flags map onto it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The commits to describe (or, with `lint`, to check: `from` and `to`).
+    pub selection: Selection,
+    /// Write the Markdown here instead of stdout.
+    pub output: Option<PathBuf>,
+    /// Print the sections as JSON.
+    pub json: bool,
+    /// Check the commit subjects instead of writing notes.
+    pub lint: bool,
+}
+
+impl From<&ChangelogArgs> for Options {
+    fn from(args: &ChangelogArgs) -> Options {
+        Options {
+            selection: Selection {
+                all: args.all,
+                from: args.from.clone(),
+                to: args.to.clone(),
+                tag: args.tag.clone(),
+            },
+            output: args.output.clone(),
+            json: args.json,
+            lint: args.lint,
+        }
+    }
+}
+
+fn lint(project: &Project, selection: &Selection) -> Result<()> {
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
-    let to = args.to.clone().unwrap_or_else(|| "HEAD".to_owned());
-    let range = match &args.from {
+    let to = selection.to.clone().unwrap_or_else(|| "HEAD".to_owned());
+    let range = match &selection.from {
         Some(from) => format!("{from}..{to}"),
         None => match ReleaseHistory::read(git)?.latest_stable("HEAD")? {
             Some(tag) => format!("{}..{to}", tag.commit),
@@ -62,12 +93,12 @@ fn lint(project: &Project, args: &ChangelogArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn run(project: &Project, args: &ChangelogArgs) -> Result<()> {
+pub fn run(project: &Project, args: &Options) -> Result<()> {
     if args.lint {
-        return lint(project, args);
+        return lint(project, &args.selection);
     }
     let config = changelog_config(project)?;
-    let sections = sections(project, &config, &args.selection())?;
+    let sections = sections(project, &config, &args.selection)?;
     let other: usize = sections.iter().map(Section::other_count).sum();
     let total: usize = sections.iter().map(|s| s.entries.len()).sum();
     if args.json {

@@ -53,6 +53,36 @@ use crate::gate::{Finding, Outcome, Status};
 use crate::project::Project;
 use crate::tasks::headers;
 
+/// What `qualify` is asked to do; the `qualify` flags map onto it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Run only these gates (none: all of them).
+    pub only: Vec<String>,
+    /// Skip these gates.
+    pub skip: Vec<String>,
+    /// Stop at the first failing gate.
+    pub fail_fast: bool,
+    /// Add missing license headers before the headers gate runs.
+    pub fix_headers: bool,
+    /// Print the report as JSON.
+    pub json: bool,
+    /// The RustSec advisory database; default: $AICR_ADVISORY_DB, else ~/.cargo/advisory-db.
+    pub advisory_db: Option<PathBuf>,
+}
+
+impl From<&QualifyArgs> for Options {
+    fn from(args: &QualifyArgs) -> Options {
+        Options {
+            only: args.only.clone(),
+            skip: args.skip.clone(),
+            fail_fast: args.fail_fast,
+            fix_headers: args.fix_headers,
+            json: args.json,
+            advisory_db: args.advisory_db.clone(),
+        }
+    }
+}
+
 /// The gates, in the order they run.
 pub const GATES: &[&str] = &[
     "fmt",
@@ -148,12 +178,7 @@ impl TestBuild {
     }
 }
 
-fn run_gate(
-    project: &Project,
-    gate: &str,
-    args: &QualifyArgs,
-    build: &TestBuild,
-) -> Result<Outcome> {
+fn run_gate(project: &Project, gate: &str, args: &Options, build: &TestBuild) -> Result<Outcome> {
     let sh = &project.sh;
     let cargo = project.cargo();
     match gate {
@@ -315,7 +340,7 @@ struct Report {
     gates: Vec<GateReport>,
 }
 
-pub fn run(project: &Project, args: &QualifyArgs) -> Result<()> {
+pub fn run(project: &Project, args: &Options) -> Result<()> {
     let gates = select(&args.only, &args.skip)?;
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut build = TestBuild::choose(project, &gates);

@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 
 use crate::artifacts::{Kind, Metadata, OutDir};
 use crate::dist::Definition;
-use crate::flags::{BumpArgs, BumpKind, QualifyArgs, ReleaseArgs};
+use crate::flags::{BumpKind, ReleaseArgs};
 use crate::git::Git;
 use crate::project::Project;
 use crate::targets::Target;
@@ -116,16 +116,10 @@ fn local_entry(project: &Project, args: &ReleaseArgs) -> Result<()> {
             "a major release needs team agreement and advance communication; hint: once agreed, add --yes"
         );
     }
-    let bump_args = BumpArgs {
-        kind,
-        patch: false,
-        tag: None,
+    let bump_options = bump::Options {
         yes: args.yes,
-        force: false,
-        branch: "main".into(),
-        remote: "origin".into(),
         dry_run: args.dry_run,
-        json: false,
+        ..bump::Options::new(kind)
     };
     if args.dry_run {
         let gates = if args.gates.is_empty() {
@@ -137,18 +131,15 @@ fn local_entry(project: &Project, args: &ReleaseArgs) -> Result<()> {
             "plan: qualify ({gates}), then bump {}",
             format!("{kind:?}").to_lowercase()
         )?;
-        return bump::run(project, &bump_args);
+        return bump::run(project, &bump_options);
     }
-    let qualify_args = QualifyArgs {
+    let qualify_options = qualify::Options {
         only: args.gates.clone(),
-        skip: Vec::new(),
         fail_fast: true,
-        fix_headers: false,
-        json: false,
-        advisory_db: None,
+        ..qualify::Options::default()
     };
-    qualify::run(project, &qualify_args).context("qualify failed; nothing was tagged")?;
-    bump::run(project, &bump_args)?;
+    qualify::run(project, &qualify_options).context("qualify failed; nothing was tagged")?;
+    bump::run(project, &bump_options)?;
     eprintln!("release: the tag is pushed; the on-tag workflow builds, attests and publishes it");
     Ok(())
 }
