@@ -44,7 +44,7 @@ pub enum Task {
     Package(OutArgs),
     /// Write the checksum file of every release asset.
     Checksum(OutArgs),
-    /// Release: --snapshot locally, --rc/--patch/--minor/--major to tag, --tag T --publish in CI.
+    /// Release: --snapshot locally, --bump rc|patch|minor|major to tag, --tag T --publish in CI.
     Release(ReleaseArgs),
     /// Print the steps, artifacts and publish actions of a release.
     Plan(PlanArgs),
@@ -218,8 +218,9 @@ pub struct CrossBuildArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("mode").required(true).args(["snapshot", "tag", "rc", "patch", "minor", "major"])))]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["snapshot", "tag", "bump", "rc", "patch", "minor", "major"])))]
 #[command(after_long_help = RELEASE_HELP)]
+#[command(override_usage = "cargo xtask release [OPTIONS] <--snapshot|--tag <TAG>|--bump <KIND>>")]
 pub struct ReleaseArgs {
     /// Build a local snapshot of the working tree: no tag needed, nothing published.
     #[arg(long)]
@@ -227,17 +228,20 @@ pub struct ReleaseArgs {
     /// Build the release of an existing tag from a clean worktree of it (CI, re-runs).
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
-    /// Qualify, then tag the next release candidate and push it (CI takes over).
-    #[arg(long)]
+    /// Qualify, then tag the next release of this kind and push it (CI takes over).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub bump: Option<ReleaseBump>,
+    /// --bump rc.
+    #[arg(long, hide = true)]
     pub rc: bool,
-    /// Qualify, then tag the next patch release and push it.
-    #[arg(long)]
+    /// --bump patch.
+    #[arg(long, hide = true)]
     pub patch: bool,
-    /// Qualify, then tag the next minor release and push it.
-    #[arg(long)]
+    /// --bump minor.
+    #[arg(long, hide = true)]
     pub minor: bool,
-    /// Qualify, then tag the next major release and push it (needs --yes).
-    #[arg(long)]
+    /// --bump major.
+    #[arg(long, hide = true)]
     pub major: bool,
     /// Confirm a major release.
     #[arg(long)]
@@ -262,7 +266,7 @@ pub struct ReleaseArgs {
     #[arg(
         long = "target",
         value_name = "TRIPLE",
-        conflicts_with_all = ["publish", "snapshot", "rc", "patch", "minor", "major"]
+        conflicts_with_all = ["publish", "snapshot", "bump", "rc", "patch", "minor", "major"]
     )]
     pub targets: Vec<String>,
     /// Write placeholder scripts instead of compiling (fast tests of later steps).
@@ -278,10 +282,58 @@ pub struct ReleaseArgs {
     pub out: OutArgs,
 }
 
+impl ReleaseArgs {
+    /// The kind of the local entry's bump: `--bump KIND` or one of its aliases
+    /// (`--rc`, `--patch`, `--minor`, `--major`); none for a snapshot or a tag.
+    pub fn bump_kind(&self) -> anyhow::Result<Option<ReleaseBump>> {
+        let aliases = [
+            (self.rc, ReleaseBump::Rc),
+            (self.patch, ReleaseBump::Patch),
+            (self.minor, ReleaseBump::Minor),
+            (self.major, ReleaseBump::Major),
+        ];
+        let mut kinds = self.bump.into_iter().chain(
+            aliases
+                .into_iter()
+                .filter(|(set, _)| *set)
+                .map(|(_, kind)| kind),
+        );
+        let kind = kinds.next();
+        if kinds.next().is_some() {
+            anyhow::bail!("release takes one kind of bump; hint: give --bump KIND once");
+        }
+        Ok(kind)
+    }
+}
+
+/// The kinds of release the local entry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReleaseBump {
+    /// The next release candidate (v1.2.3 -> v1.3.0-rc1, v1.3.0-rc1 -> v1.3.0-rc2)
+    Rc,
+    /// v1.2.3 -> v1.2.4
+    Patch,
+    /// v1.2.3 -> v1.3.0
+    Minor,
+    /// v1.2.3 -> v2.0.0 (needs --yes)
+    Major,
+}
+
+impl From<ReleaseBump> for BumpKind {
+    fn from(kind: ReleaseBump) -> BumpKind {
+        match kind {
+            ReleaseBump::Rc => BumpKind::Rc,
+            ReleaseBump::Patch => BumpKind::Patch,
+            ReleaseBump::Minor => BumpKind::Minor,
+            ReleaseBump::Major => BumpKind::Major,
+        }
+    }
+}
+
 const RELEASE_HELP: &str = "\
 Entry points:
   cargo xtask release --snapshot             local build of the working tree, nothing published
-  cargo xtask release --rc|--patch|--minor   qualify, then bump (tag + push); CI takes over
+  cargo xtask release --bump rc|patch|minor  qualify, then bump (tag + push); CI takes over
   cargo xtask release --tag v1.2.3 --publish build the tag from a clean worktree and publish
 
 Publishing executes the steps of `cargo xtask plan --tag T` in order. A preflight checks
@@ -469,3 +521,49 @@ Examples:
   cargo xtask bump rc
   cargo xtask bump promote --tag v1.3.0-rc2
   cargo xtask bump patch --branch release/1.2";
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{ReleaseBump, Task, Xtask};
+
+    fn release_bump(args: &[&str]) -> Result<Option<ReleaseBump>, String> {
+        let flags = Xtask::try_parse_from(["xtask", "release"].iter().chain(args))
+            .map_err(|e| e.kind().to_string())?;
+        let Task::Release(release) = flags.task else {
+            return Err("not the release task".into());
+        };
+        release.bump_kind().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn each_release_alias_is_its_bump_kind() {
+        for (alias, kind) in [
+            ("--rc", ReleaseBump::Rc),
+            ("--patch", ReleaseBump::Patch),
+            ("--minor", ReleaseBump::Minor),
+            ("--major", ReleaseBump::Major),
+        ] {
+            let value = alias.trim_start_matches("--");
+            assert_eq!(release_bump(&[alias]), Ok(Some(kind)), "{alias}");
+            assert_eq!(release_bump(&["--bump", value]), Ok(Some(kind)), "{value}");
+        }
+        assert_eq!(release_bump(&["--snapshot"]), Ok(None));
+        assert_eq!(release_bump(&["--tag", "v1.2.3"]), Ok(None));
+    }
+
+    #[test]
+    fn two_release_modes_are_refused() {
+        for args in [
+            &["--rc", "--patch"][..],
+            &["--bump", "rc", "--major"],
+            &["--snapshot", "--bump", "patch"],
+            &["--tag", "v1.2.3", "--minor"],
+            &["--bump", "promote"],
+            &[],
+        ] {
+            assert!(release_bump(args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! - `--snapshot [--all-targets]`: the working tree, built, packaged and attested into
 //!   a fresh `target/dist/` with a snapshot version (`<next patch>-snapshot+<sha>`,
 //!   `.dirty` with uncommitted changes), even on a tagged commit; nothing published.
-//! - `--rc | --patch | --minor | --major [--yes]`: the local entry: runs `qualify`
+//! - `--bump rc|patch|minor|major [--yes]` (or `--rc`, `--patch`, `--minor`, `--major`): the local entry: runs `qualify`
 //!   (`--gates` to choose), then the matching `bump` (tag + push); CI takes over.
 //! - `--tag vX.Y.Z [--publish] [--replace]`: the CI entry and the re-run of an existing
 //!   release: builds every target from a clean worktree of the tag (never the current
@@ -46,8 +46,10 @@ pub fn run(project: &Project, args: &ReleaseArgs) -> Result<()> {
         snapshot(project, args)
     } else if let Some(tag) = &args.tag {
         tagged(project, args, tag)
+    } else if let Some(kind) = args.bump_kind()? {
+        local_entry(project, args, kind.into())
     } else {
-        local_entry(project, args)
+        bail!("release needs a mode; hint: --snapshot, --tag TAG or --bump rc|patch|minor|major")
     }
 }
 
@@ -103,14 +105,8 @@ fn summary(out: &OutDir, metadata: &Metadata, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `--rc | --patch | --minor | --major`: qualify, then bump.
-fn local_entry(project: &Project, args: &ReleaseArgs) -> Result<()> {
-    let kind = match (args.rc, args.patch, args.minor, args.major) {
-        (true, ..) => BumpKind::Rc,
-        (_, true, ..) => BumpKind::Patch,
-        (_, _, true, _) => BumpKind::Minor,
-        _ => BumpKind::Major,
-    };
+/// `--bump rc|patch|minor|major`: qualify, then bump.
+fn local_entry(project: &Project, args: &ReleaseArgs, kind: BumpKind) -> Result<()> {
     if kind == BumpKind::Major && !args.yes {
         bail!(
             "a major release needs team agreement and advance communication; hint: once agreed, add --yes"
