@@ -48,6 +48,8 @@ pub enum Task {
     Release(ReleaseArgs),
     /// Print the steps, artifacts and publish actions of a release.
     Plan(PlanArgs),
+    /// The end-to-end test on a Kind cluster: plan it, run it (CI), assert its verdicts.
+    KindE2e(KindE2eArgs),
     /// Build OCI image layouts of the built binaries (and with --push, push them).
     Images(ImagesArgs),
     /// Write THIRD_PARTY_NOTICES.md (or with --check, fail when it is out of date).
@@ -385,6 +387,47 @@ pub struct ImagesArgs {
     pub lock: Option<String>,
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KindE2eArgs {
+    #[command(subcommand)]
+    pub action: KindE2eAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KindE2eAction {
+    /// Print what a recipe deploys, which checks run and the verdict each must give.
+    Plan {
+        /// The recipe (`aicr recipe -t json`, the criteria of dist/kind-e2e.toml).
+        #[arg(long, value_name = "FILE")]
+        recipe: PathBuf,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the test on an existing Kind cluster, with the binaries and images of
+    /// `cargo xtask release --snapshot` (needs kind, kubectl, helm, skopeo, docker).
+    Run {
+        /// The Kind cluster's name.
+        #[arg(long, value_name = "NAME")]
+        cluster: String,
+        /// The release output directory holding the binaries and image layouts.
+        #[arg(long, value_name = "DIR", default_value = "target/dist")]
+        dist: PathBuf,
+        /// Where the recipe, bundle, manifests and results go.
+        #[arg(long, value_name = "DIR", default_value = "target/kind-e2e")]
+        out: PathBuf,
+        /// How long the validator Jobs may take, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Check the verdicts a run collected in DIR against its plan.
+    Assert {
+        /// The directory of a run (plan.json, results/, pods.json, validate.json).
+        #[arg(long, value_name = "DIR", default_value = "target/kind-e2e")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

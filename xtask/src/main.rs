@@ -63,6 +63,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Checksum(args) => tasks::checksum::run(&project, &args),
         flags::Task::Release(args) => tasks::release::run(&project, &args),
         flags::Task::Plan(args) => tasks::plan::run(&project, &args),
+        flags::Task::KindE2e(args) => tasks::kind_e2e::run(&project, &args),
         flags::Task::Images(args) => tasks::images::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),

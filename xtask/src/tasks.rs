@@ -13,6 +13,7 @@ pub mod cross_build;
 pub mod headers;
 pub mod images;
 pub mod keygen;
+pub mod kind_e2e;
 pub mod notices;
 pub mod package;
 pub mod pipeline;

@@ -214,3 +214,71 @@ fn miswired_calls_are_reported() {
         ]
     );
 }
+
+/// The SHA a `uses:` pins, when it is 40 hex digits.
+fn pinned_sha(uses: &str) -> Option<&str> {
+    let sha = uses.split('@').nth(1)?;
+    (sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
+}
+
+#[test]
+fn the_kind_e2e_gates_pull_requests_of_the_product_and_publishing() {
+    let kind = read_local(".github/workflows/kind-e2e.yaml").unwrap();
+    let steps = kind["jobs"]["kind-e2e"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    let cluster = uses
+        .iter()
+        .find(|u| u.starts_with("helm/kind-action@"))
+        .unwrap();
+    assert!(pinned_sha(cluster).is_some(), "{cluster}");
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let build = runs
+        .iter()
+        .position(|r| r.contains("cargo xtask release --snapshot"))
+        .unwrap();
+    let test = runs
+        .iter()
+        .position(|r| r.contains("cargo xtask kind-e2e run --cluster aicr-e2e"))
+        .unwrap();
+    assert!(build < test);
+    assert_eq!(
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str() == Some(*cluster))
+            .unwrap()["with"]["cluster_name"],
+        "aicr-e2e"
+    );
+    assert_eq!(kind["permissions"]["contents"], "read");
+
+    let qualification = read_local(".github/workflows/qualification.yaml").unwrap();
+    let job = &qualification["jobs"]["kind-e2e"];
+    assert_eq!(job["uses"], "./.github/workflows/kind-e2e.yaml");
+    assert_eq!(job["if"], "needs.changes.outputs.product == 'true'");
+    let diff = qualification["jobs"]["changes"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "diff")
+        .unwrap();
+    assert!(
+        diff["run"].as_str().unwrap().contains("-- crates/"),
+        "{diff}"
+    );
+    assert_eq!(
+        qualification["jobs"]["changes"]["if"],
+        "github.event_name == 'pull_request'"
+    );
+
+    let on_tag = read_local(".github/workflows/on-tag.yaml").unwrap();
+    assert_eq!(
+        on_tag["jobs"]["kind-e2e"]["uses"],
+        "./.github/workflows/kind-e2e.yaml"
+    );
+    let needs: Vec<&str> = on_tag["jobs"]["publish"]["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(needs.contains(&"kind-e2e"), "{needs:?}");
+}
