@@ -282,3 +282,42 @@ fn the_kind_e2e_gates_pull_requests_of_the_product_and_publishing() {
         .collect();
     assert!(needs.contains(&"kind-e2e"), "{needs:?}");
 }
+
+#[test]
+fn qualification_enforces_coverage_with_a_pinned_cargo_llvm_cov() {
+    let qualification = read_local(".github/workflows/qualification.yaml").unwrap();
+    let steps = qualification["jobs"]["coverage"]["steps"]
+        .as_array()
+        .unwrap();
+    let install = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("taiki-e/install-action@"))
+        })
+        .unwrap();
+    assert!(pinned_sha(install["uses"].as_str().unwrap()).is_some());
+    let tool = install["with"]["tool"].as_str().unwrap();
+    let version = tool.strip_prefix("cargo-llvm-cov@").unwrap();
+    assert!(
+        semver::Version::parse(version).is_ok(),
+        "an exact version, not a range: {tool}"
+    );
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert!(
+        runs.contains(&"cargo xtask qualify --only coverage"),
+        "{runs:?}"
+    );
+    // The gate runs once: the qualify job leaves it to this job.
+    let qualify: Vec<&str> = qualification["jobs"]["qualify"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert!(
+        qualify.contains(&"cargo xtask qualify --skip coverage"),
+        "{qualify:?}"
+    );
+}
