@@ -219,7 +219,8 @@ fn default_formula_path() -> String {
 }
 
 /// `[publish]`: commands run for stable releases after the GitHub release (argv lists,
-/// run from the project root; empty means not configured).
+/// run from the project root; empty means not configured), and the publish steps that
+/// jobs of `.github/workflows/on-tag.yaml` perform instead.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Publish {
@@ -227,6 +228,21 @@ pub struct Publish {
     pub site: Vec<String>,
     #[serde(default)]
     pub demo: Vec<String>,
+    /// Steps (`site`, `demo`, `notify`) that the on-tag job of the same name performs
+    /// after the `publish` job, when the plan runs them; `release --publish` leaves them
+    /// to that job.
+    #[serde(default)]
+    pub jobs: Vec<String>,
+}
+
+impl Publish {
+    /// The steps a workflow job may perform.
+    pub const JOB_STEPS: [&str; 3] = ["site", "demo", "notify"];
+
+    /// Whether the on-tag job of that name performs the step `name`.
+    pub fn by_job(&self, name: &str) -> bool {
+        self.jobs.iter().any(|j| j == name)
+    }
 }
 
 /// `[licenses]`: the licenses shipped crates may carry.
@@ -494,6 +510,22 @@ impl Definition {
                 );
             }
             image.base_image()?;
+        }
+        for job in &raw.publish.jobs {
+            if !Publish::JOB_STEPS.contains(&job.as_str()) {
+                bail!(
+                    "publish.jobs: '{job}' is no publish step a job performs; hint: one of {}",
+                    Publish::JOB_STEPS.join(", ")
+                );
+            }
+            let command = match job.as_str() {
+                "site" => &raw.publish.site,
+                "demo" => &raw.publish.demo,
+                _ => continue,
+            };
+            if !command.is_empty() {
+                bail!("publish: {job} has a command and is in jobs; hint: keep one of them");
+            }
         }
         Ok(Definition {
             project: raw.project.name,

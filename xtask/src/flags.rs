@@ -50,6 +50,8 @@ pub enum Task {
     Plan(PlanArgs),
     /// The end-to-end test on a Kind cluster: plan it, run it (CI), assert its verdicts.
     KindE2e(KindE2eArgs),
+    /// Write the documentation site (READMEs, RELEASING.md, the aicrd API) as HTML pages.
+    Site(SiteArgs),
     /// Build OCI image layouts of the built binaries (and with --push, push them).
     Images(ImagesArgs),
     /// Write THIRD_PARTY_NOTICES.md (or with --check, fail when it is out of date).
@@ -390,6 +392,13 @@ pub struct ImagesArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The directory the site is written to (replaced).
+    #[arg(long, value_name = "DIR", default_value = "target/site")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
 pub struct KindE2eArgs {
     #[command(subcommand)]
     pub action: KindE2eAction,
@@ -442,6 +451,10 @@ pub struct PlanArgs {
     /// (target/dist/release-state.json).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Print `<job>=true|false` for each on-tag publish job (site, demo, notify): whether
+    /// the release runs it ($GITHUB_OUTPUT lines).
+    #[arg(long, conflicts_with_all = ["json", "journal"])]
+    pub jobs: bool,
 }
 
 #[derive(Debug, Args)]

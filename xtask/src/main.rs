@@ -64,6 +64,7 @@ fn run(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Task::Release(args) => tasks::release::run(&project, &args),
         flags::Task::Plan(args) => tasks::plan::run(&project, &args),
         flags::Task::KindE2e(args) => tasks::kind_e2e::run(&project, &args),
+        flags::Task::Site(args) => tasks::site::run(&project, &args),
         flags::Task::Images(args) => tasks::images::run(&project, &args),
         flags::Task::Notices(args) => tasks::notices::run(&project, &args),
         flags::Task::Sbom(args) => tasks::sbom::run(&project, &args),

@@ -22,5 +22,6 @@ pub mod qualify;
 pub mod rebuild;
 pub mod release;
 pub mod sbom;
+pub mod site;
 pub mod verify;
 pub mod version;

@@ -46,6 +46,7 @@ pub enum Action {
     Homebrew,
     Site,
     Demo,
+    Notify,
 }
 
 impl Action {
@@ -65,6 +66,7 @@ impl Action {
             Action::Homebrew => "homebrew",
             Action::Site => "site",
             Action::Demo => "demo",
+            Action::Notify => "notify",
         }
     }
 
@@ -92,6 +94,10 @@ pub struct Step {
     pub runs: bool,
     /// Runs for stable releases only.
     pub stable_only: bool,
+    /// Performed by the on-tag workflow job of the step's name (`[publish] jobs`), not
+    /// by `release --publish`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_job: bool,
     pub detail: String,
     /// The assets, image references and tags the step writes or publishes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -277,6 +283,7 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
         action,
         runs,
         stable_only: false,
+        by_job: false,
         detail,
         touches,
     };
@@ -422,19 +429,48 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
             .map(|(h, tap)| vec![format!("{tap}:{}", h.path)])
             .unwrap_or_default(),
     ));
-    publishes.push(latest_only(
-        Action::Site,
-        (!def.publish.site.is_empty()).then(|| def.publish.site.join(" ")),
-        Vec::new(),
-    ));
-    publishes.push(latest_only(
-        Action::Demo,
-        (!def.publish.demo.is_empty()).then(|| def.publish.demo.join(" ")),
-        Vec::new(),
-    ));
+    let job = |name: &str, what: &str| format!("the on-tag job {name}: {what}");
+    for (action, command, what) in [
+        (
+            Action::Site,
+            &def.publish.site,
+            "the documentation site to GitHub Pages",
+        ),
+        (
+            Action::Demo,
+            &def.publish.demo,
+            "aicrd's released image to Cloud Run",
+        ),
+    ] {
+        let by_job = def.publish.by_job(action.name());
+        let configured = if by_job {
+            Some(job(action.name(), what))
+        } else {
+            (!command.is_empty()).then(|| command.join(" "))
+        };
+        publishes.push(Step {
+            by_job,
+            ..latest_only(action, configured, Vec::new())
+        });
+    }
+    // Every tagged release, candidates included, is announced.
+    let notify = def.publish.by_job("notify");
+    publishes.push(Step {
+        by_job: notify,
+        ..step(
+            Action::Notify,
+            notify,
+            if notify {
+                job("notify", "the release's outcome to Slack")
+            } else {
+                "not configured in dist/release.toml".to_owned()
+            },
+            Vec::new(),
+        )
+    });
     let needs: Vec<String> = publishes
         .iter()
-        .filter(|s| s.runs)
+        .filter(|s| s.runs && !s.by_job)
         .flat_map(|s| needs(def, s.action, &images))
         .collect();
     steps.push(step(
@@ -499,8 +535,26 @@ pub fn latest(project: &Project, tag: Option<&str>) -> Result<Latest> {
     Ok(Latest::of(tag, &history.versions()))
 }
 
+/// The `<job>=<true|false>` lines of `plan --jobs`: whether each on-tag publish job runs
+/// for this release, for `$GITHUB_OUTPUT`. Pure.
+pub fn job_outputs(plan: &Plan) -> String {
+    crate::dist::Publish::JOB_STEPS
+        .iter()
+        .map(|name| {
+            let runs = plan
+                .steps
+                .iter()
+                .any(|s| s.name == *name && s.by_job && s.runs);
+            format!("{name}={runs}\n")
+        })
+        .collect()
+}
+
 /// What a journal says of a step: `done`, or why it did not run.
 fn outcome(step: &Step, journal: Option<&Value>) -> String {
+    if step.by_job && step.runs {
+        return format!("the {} job", step.name);
+    }
     // The build steps are recorded together, as `build`.
     let key = if step.action.builds() {
         "build"
@@ -586,6 +640,9 @@ pub fn run(project: &Project, args: &PlanArgs) -> Result<()> {
             ),
             None => None,
         };
+    if args.jobs {
+        return outln!("{}", job_outputs(&plan).trim_end());
+    }
     if args.json {
         let mut value = serde_json::to_value(&plan)?;
         if let Some(journal) = &journal {
@@ -623,7 +680,65 @@ mod tests {
         let mut def = Definition::load(&crate::project::workspace_root()).unwrap();
         def.publish.site = vec!["mkdocs".into(), "gh-deploy".into()];
         def.publish.demo = vec!["deploy-demo".into()];
+        def.publish.jobs.clear();
         def
+    }
+
+    #[test]
+    fn the_publish_jobs_run_as_the_plan_says_and_release_leaves_them_to_the_workflow() {
+        // dist/release.toml: site, demo and notify are on-tag jobs.
+        let mut def = Definition::load(&crate::project::workspace_root()).unwrap();
+        let stable = plan(&def, "1.3.0", Some("v1.3.0"), Latest::Moves);
+        assert_eq!(job_outputs(&stable), "site=true\ndemo=true\nnotify=true\n");
+        let site = stable.step("site").unwrap();
+        assert!(site.by_job && site.stable_only, "{site:?}");
+        assert_eq!(
+            site.detail,
+            "the on-tag job site: the documentation site to GitHub Pages"
+        );
+        let notify = stable.step("notify").unwrap();
+        assert!(notify.by_job && !notify.stable_only, "{notify:?}");
+        // The preflight checks nothing of what the jobs need.
+        let preflight = stable.step("preflight").unwrap();
+        assert!(
+            !preflight
+                .touches
+                .iter()
+                .any(|t| t.contains("site") || t.contains("demo")),
+            "{preflight:?}"
+        );
+        let rc = plan(&def, "1.3.0-rc1", Some("v1.3.0-rc1"), Latest::Never);
+        assert_eq!(job_outputs(&rc), "site=false\ndemo=false\nnotify=true\n");
+        let hotfix = plan(
+            &def,
+            "1.2.4",
+            Some("v1.2.4"),
+            Latest::Stays {
+                newest: "v1.3.0".into(),
+            },
+        );
+        assert_eq!(
+            job_outputs(&hotfix),
+            "site=false\ndemo=false\nnotify=true\n"
+        );
+        assert_eq!(
+            markdown(&stable, Some(&serde_json::json!({"steps": {}})))
+                .lines()
+                .find(|l| l.starts_with("| notify |")),
+            Some(
+                "| notify | the notify job |  | the on-tag job notify: the release's outcome to Slack |"
+            )
+        );
+        def.publish.jobs.clear();
+        let unconfigured = plan(&def, "1.3.0", Some("v1.3.0"), Latest::Moves);
+        assert_eq!(
+            job_outputs(&unconfigured),
+            "site=false\ndemo=false\nnotify=false\n"
+        );
+        assert_eq!(
+            unconfigured.step("notify").unwrap().detail,
+            "not configured in dist/release.toml"
+        );
     }
 
     fn v(tag: &str) -> ReleaseVersion {

@@ -274,7 +274,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     let publishing: Vec<_> = plan.steps.iter().filter(|s| !s.action.builds()).collect();
     for (done, step) in publishing.iter().enumerate() {
         let count = format!("[{}/{}]", done + 1, publishing.len());
-        if !step.runs {
+        if !step.runs || step.by_job {
             eprintln!("release: {count} {}: {}", step.name, step.detail);
             continue;
         }

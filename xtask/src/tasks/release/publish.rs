@@ -76,7 +76,7 @@ pub fn publisher(action: Action) -> Option<&'static dyn Publisher> {
 pub fn preflight(cx: &Context<'_>) -> Result<Value> {
     let mut problems = Vec::new();
     let mut checked = Vec::new();
-    for step in cx.plan.running() {
+    for step in cx.plan.running().filter(|s| !s.by_job) {
         let Some(target) = publisher(step.action) else {
             continue;
         };
