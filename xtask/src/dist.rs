@@ -936,6 +936,27 @@ formats = ["tar.gz"]
     }
 
     #[test]
+    fn publish_jobs_are_known_steps_without_a_command() {
+        let with = |publish: &str| format!("{GOOD}\n[publish]\n{publish}\n");
+        let def = Definition::parse(&with("jobs = [\"site\", \"notify\"]")).unwrap();
+        assert!(def.publish.by_job("site") && def.publish.by_job("notify"));
+        assert!(!def.publish.by_job("demo"));
+        for (publish, needle) in [
+            (
+                "jobs = [\"homebrew\"]",
+                "publish.jobs: 'homebrew' is no publish step a job performs; hint: one of site, demo, notify",
+            ),
+            (
+                "demo = [\"deploy\"]\njobs = [\"demo\"]",
+                "publish: demo has a command and is in jobs; hint: keep one of them",
+            ),
+        ] {
+            let err = format!("{:#}", Definition::parse(&with(publish)).unwrap_err());
+            assert!(err.contains(needle), "{needle:?} not in {err:?}");
+        }
+    }
+
+    #[test]
     fn image_bases_are_static_or_references_pinned_by_digest() {
         let image = |base: &str| {
             format!(
