@@ -14,6 +14,10 @@
 //!   versioned assets and images and says which "latest" actions it leaves out.
 //! - With `--journal target/dist/release-state.json` the plan reports what a release
 //!   run did for each step (GitHub job summaries print this).
+//! - The steps `[publish] jobs` names (`site`, `demo`, `notify`) are performed by the
+//!   on-tag workflow's job of that name, not by `release --publish`; `--jobs` prints
+//!   `<job>=true|false` for `$GITHUB_OUTPUT`, which gates those jobs. `notify` runs for
+//!   every tagged release, candidates included.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
