@@ -582,7 +582,7 @@ fn an_ungated_job_and_an_unconfigured_deploy_are_caught() {
     assert_eq!(
         problems,
         [
-            "job demo: google-github-actions/deploy-cloudrun@33553064113a37d688aa6937bacbdc481580be17 runs while its configuration is unset",
+            "job demo: google-github-actions/deploy-cloudrun@2028e2d7d30a78c6910e0632e48dd561b064884d runs while its configuration is unset",
             "job demo: no step writes \"not configured\" to $GITHUB_STEP_SUMMARY",
             "job docs-mirror publishes (contents: write) but no plan step gates it",
             "job site runs for v99.0.0-rc1 but the plan skips site (skipped: pre-release)",

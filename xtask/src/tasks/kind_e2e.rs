@@ -1266,6 +1266,28 @@ mod tests {
     }
 
     #[test]
+    fn a_run_without_the_snapshot_build_stops_before_touching_anything() {
+        let project = Project::open(Some(&root())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("earlier"), "kept").unwrap();
+        let err = execute(&project, "aicr-e2e", &dir.path().join("dist"), &out, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("/aicr is missing; hint: cargo xtask release --snapshot builds it"),
+            "{err}"
+        );
+        assert!(out.join("earlier").exists());
+        let err = format!("{:#}", assert_dir(&out).unwrap_err());
+        assert!(
+            err.contains("plan.json; hint: cargo xtask kind-e2e run writes it"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn jobs_are_finished_when_complete_or_failed() {
         let jobs = json!({"items": [
             {"status": {"conditions": [{"type": "Complete", "status": "True"}]}},

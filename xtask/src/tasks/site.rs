@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
 
 use crate::flags::SiteArgs;
@@ -93,7 +93,69 @@ fn rewrite(source: &str, url: &str) -> String {
     }
 }
 
-/// Markdown as HTML, links rewritten for the site.
+/// The anchor GitHub gives a heading: lowercase, spaces as `-`, punctuation other than
+/// `-` and `_` dropped.
+fn slug(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Gives every heading without an id GitHub's anchor (`-1`, `-2`… for repeats), so that
+/// links to `page#section` land.
+fn with_heading_ids(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ids = Vec::new();
+    let mut text: Option<String> = None;
+    for event in &events {
+        match event {
+            Event::Start(Tag::Heading { id: None, .. }) => text = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(text) = text.as_mut() {
+                    text.push_str(t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(done) = text.take() {
+                    let base = slug(&done);
+                    let count = seen.entry(base.clone()).or_insert(0);
+                    ids.push(if *count == 0 {
+                        base
+                    } else {
+                        format!("{base}-{count}")
+                    });
+                    *count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ids = ids.into_iter();
+    events
+        .into_iter()
+        .map(|event| match event {
+            Event::Start(Tag::Heading {
+                level,
+                id: None,
+                classes,
+                attrs,
+            }) => Event::Start(Tag::Heading {
+                level,
+                id: ids.next().map(CowStr::from),
+                classes,
+                attrs,
+            }),
+            other => other,
+        })
+        .collect()
+}
+
+/// Markdown as HTML, links rewritten for the site, headings with their anchors.
 pub fn markdown(source: &str, text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(text, options).map(|event| match event {
@@ -111,7 +173,7 @@ pub fn markdown(source: &str, text: &str) -> String {
         other => other,
     });
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events);
+    pulldown_cmark::html::push_html(&mut html, with_heading_ids(events.collect()).into_iter());
     html
 }
 
@@ -330,13 +392,27 @@ mod tests {
             "README.md",
             "# Title\n\nSee [releasing](RELEASING.md) and `<b>`.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
         );
-        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("<h1 id=\"title\">Title</h1>"), "{html}");
         assert!(
             html.contains("<a href=\"releasing.html\">releasing</a>"),
             "{html}"
         );
         assert!(html.contains("<code>&lt;b&gt;</code>"), "{html}");
         assert!(html.contains("<table>"), "{html}");
+    }
+
+    #[test]
+    fn headings_get_githubs_anchors() {
+        let html = markdown(
+            "README.md",
+            "## Quality gates: `cargo xtask qualify`\n\n## Usage\n\n## Usage\n",
+        );
+        assert!(
+            html.contains("<h2 id=\"quality-gates-cargo-xtask-qualify\">"),
+            "{html}"
+        );
+        assert!(html.contains("<h2 id=\"usage\">Usage</h2>"), "{html}");
+        assert!(html.contains("<h2 id=\"usage-1\">Usage</h2>"), "{html}");
     }
 
     #[test]
