@@ -849,18 +849,7 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
     )
     .run()?;
 
-    for image in &plan.images {
-        step(&format!("load {} into {cluster}", image.reference));
-        let single = out.join("images").join(&image.name);
-        single_image_layout(&dist.join("images").join(&image.name), &single)?;
-        let archive = out.join("images").join(format!("{}.tar", image.name));
-        let (source, target) = (
-            format!("oci:{}:{IMAGE_TAG}", single.display()),
-            format!("docker-archive:{}:{}", archive.display(), image.reference),
-        );
-        cmd!(sh, "skopeo copy {source} {target}").run()?;
-        cmd!(sh, "kind load image-archive {archive} --name {cluster}").run()?;
-    }
+    load_images(sh, &plan, dist, out, cluster)?;
 
     step("deploy.sh");
     let deploy = bundle.join("deploy.sh");
@@ -906,6 +895,38 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
     cmd!(sh, "kubectl apply -f {manifests_path}").run()?;
 
     step("waiting for the Jobs");
+    wait_for_jobs(sh, &plan, timeout)?;
+    step("collecting logs and pods");
+    collect(sh, &plan, out)?;
+
+    assert_and_report(project, out)
+}
+
+/// Loads each validator image of the plan, from the release's layouts, into the cluster.
+fn load_images(
+    sh: &xshell::Shell,
+    plan: &Plan,
+    dist: &Path,
+    out: &Path,
+    cluster: &str,
+) -> Result<()> {
+    for image in &plan.images {
+        eprintln!("kind-e2e: load {} into {cluster}", image.reference);
+        let single = out.join("images").join(&image.name);
+        single_image_layout(&dist.join("images").join(&image.name), &single)?;
+        let archive = out.join("images").join(format!("{}.tar", image.name));
+        let (source, target) = (
+            format!("oci:{}:{IMAGE_TAG}", single.display()),
+            format!("docker-archive:{}:{}", archive.display(), image.reference),
+        );
+        cmd!(sh, "skopeo copy {source} {target}").run()?;
+        cmd!(sh, "kind load image-archive {archive} --name {cluster}").run()?;
+    }
+    Ok(())
+}
+
+/// Waits until every Job of the plan finished, or `timeout` seconds passed.
+fn wait_for_jobs(sh: &xshell::Shell, plan: &Plan, timeout: u64) -> Result<()> {
     let started = Instant::now();
     let selector = format!("app.kubernetes.io/part-of={PART_OF}");
     loop {
@@ -916,18 +937,22 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
         )?;
         let (done, total) = finished(&jobs);
         if total == plan.checks.len() && done == total {
-            break;
+            return Ok(());
         }
         if started.elapsed() > Duration::from_secs(timeout) {
             eprintln!(
                 "kind-e2e: {done} of {total} Jobs finished after {timeout}s; collecting what there is"
             );
-            break;
+            return Ok(());
         }
         std::thread::sleep(Duration::from_secs(5));
     }
+}
 
-    step("collecting logs and pods");
+/// Writes each check's Job log to `out/results/<phase>/<check>.log` and the pods to
+/// `out/pods.json`, for the assertions.
+fn collect(sh: &xshell::Shell, plan: &Plan, out: &Path) -> Result<()> {
+    let selector = format!("app.kubernetes.io/part-of={PART_OF}");
     for check in &plan.checks {
         let dir = out.join("results").join(&check.phase);
         std::fs::create_dir_all(&dir)?;
@@ -942,9 +967,7 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
     let pods = cmd!(sh, "kubectl get pods -n {NAMESPACE} -l {selector} -o json")
         .quiet()
         .read()?;
-    write_atomically(&out.join("pods.json"), pods.as_bytes())?;
-
-    assert_and_report(project, out)
+    write_atomically(&out.join("pods.json"), pods.as_bytes())
 }
 
 pub fn run(project: &Project, args: &KindE2eArgs) -> Result<()> {
