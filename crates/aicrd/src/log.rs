@@ -4,6 +4,7 @@
 //! One-line JSON log records on stderr, filtered by `LOG_LEVEL` (`debug`, `info`,
 //! `warn`, `error`; `info` by default). Requests are logged at `debug`.
 
+use std::io::Write;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
@@ -34,7 +35,8 @@ pub fn enabled(level: &str) -> bool {
     rank(level) >= threshold()
 }
 
-/// Writes `{"time":…,"level":…,"msg":…, fields…}` as one line on stderr.
+/// Writes `{"time":…,"level":…,"msg":…, fields…}` as one line on stderr; a line
+/// stderr does not take is dropped.
 pub fn record(level: &str, msg: &str, fields: &[(&str, Value)]) {
     if enabled(level) {
         write(level, msg, fields);
@@ -49,7 +51,9 @@ fn write(level: &str, msg: &str, fields: &[(&str, Value)]) {
     for (key, value) in fields {
         line.insert((*key).into(), value.clone());
     }
-    eprintln!("{}", Value::Object(line));
+    // A record that cannot be written (the log's reader gone, a full disk) is lost;
+    // the server keeps serving. `eprintln!` would panic the task that logs instead.
+    let _ = writeln!(std::io::stderr().lock(), "{}", Value::Object(line));
 }
 
 /// Writes a record whatever `LOG_LEVEL` says: for the one line operators (and tests)
