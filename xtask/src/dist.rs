@@ -366,17 +366,6 @@ pub struct Binary {
     pub files: Vec<String>,
 }
 
-/// One archive of a release: a binary for a target in a format.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArchivePlan {
-    /// `<binary>_<version>_<os>_<arch>.<ext>`
-    pub name: String,
-    pub binary: String,
-    pub target: Target,
-    pub format: Format,
-    pub files: Vec<String>,
-}
-
 impl Definition {
     /// Reads and validates `dist/release.toml` below `root`.
     pub fn load(root: &Path) -> Result<Definition> {
@@ -542,37 +531,6 @@ impl Definition {
         })
     }
 
-    /// Every archive of a release of `version`, restricted to `only` targets when given,
-    /// sorted by name.
-    pub fn archives(&self, version: &str, only: Option<&[Target]>) -> Vec<ArchivePlan> {
-        let mut plans: Vec<ArchivePlan> = self
-            .binaries
-            .iter()
-            .flat_map(|bin| {
-                bin.targets
-                    .iter()
-                    .filter(move |t| only.is_none_or(|only| only.contains(t)))
-                    .flat_map(move |target| {
-                        bin.formats.iter().map(move |format| ArchivePlan {
-                            name: format!(
-                                "{}_{version}_{}_{}.{}",
-                                bin.name,
-                                target.os,
-                                target.arch,
-                                format.extension()
-                            ),
-                            binary: bin.name.clone(),
-                            target: *target,
-                            format: *format,
-                            files: bin.files.clone(),
-                        })
-                    })
-            })
-            .collect();
-        plans.sort_by(|a, b| a.name.cmp(&b.name));
-        plans
-    }
-
     /// The (binary, target) pairs to build, restricted to `only` targets when given.
     pub fn builds(&self, only: Option<&[Target]>) -> Vec<(&Binary, Target)> {
         self.binaries
@@ -735,22 +693,6 @@ formats = ["tar.gz"]
     fn the_workspace_definition_is_valid() {
         let def = Definition::load(&crate::project::workspace_root()).unwrap();
         assert_eq!(def.checksums, "aicr_checksums.txt");
-        let names: Vec<_> = def
-            .archives("1.2.3", None)
-            .into_iter()
-            .map(|a| a.name)
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "aicr_1.2.3_darwin_amd64.tar.gz",
-                "aicr_1.2.3_darwin_arm64.tar.gz",
-                "aicr_1.2.3_linux_amd64.tar.gz",
-                "aicr_1.2.3_linux_arm64.tar.gz",
-                "aicrd_1.2.3_linux_amd64.tar.gz",
-                "aicrd_1.2.3_linux_arm64.tar.gz",
-            ]
-        );
         // The three validator images run one binary, each with its phase.
         let validators: Vec<(&str, &str, Vec<String>)> = def
             .images
@@ -822,22 +764,9 @@ formats = ["tar.gz"]
     }
 
     #[test]
-    fn archives_follow_targets_and_formats() {
+    fn builds_follow_targets() {
         let def = Definition::parse(GOOD).unwrap();
         let linux = [Target::parse("x86_64-unknown-linux-musl").unwrap()];
-        let names: Vec<_> = def
-            .archives("0.1.0", Some(&linux))
-            .into_iter()
-            .map(|a| a.name)
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "aicr_0.1.0_linux_amd64.tar.gz",
-                "aicr_0.1.0_linux_amd64.zip",
-                "aicrd_0.1.0_linux_amd64.tar.gz"
-            ]
-        );
         assert_eq!(def.builds(Some(&linux)).len(), 2);
         assert_eq!(def.all_targets().len(), 2);
     }

@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result, bail};
 use xshell::cmd;
 
-use crate::dist::Homebrew;
+use crate::assets::ArchivePlan;
+use crate::dist::{Format, Homebrew};
 use crate::project::Project;
 
 /// One platform's archive in the formula.
@@ -89,32 +90,28 @@ pub fn render(hb: &Homebrew, version: &str, homepage: &str, bottles: &[Bottle]) 
     Ok(out)
 }
 
-/// The bottles of `binary` from the checksum entries, with download URLs of the tag.
+/// The bottles of `binary` from the checksum entries: its `tar.gz` archives among
+/// `archives`, with download URLs of the tag.
 pub fn bottles(
     binary: &str,
-    version: &str,
+    archives: &[ArchivePlan],
     tag: &str,
     repository: &str,
     sums: &BTreeMap<String, String>,
 ) -> Vec<Bottle> {
-    let mut out = Vec::new();
-    for (os, arch) in [
-        ("darwin", "amd64"),
-        ("darwin", "arm64"),
-        ("linux", "amd64"),
-        ("linux", "arm64"),
-    ] {
-        let name = format!("{binary}_{version}_{os}_{arch}.tar.gz");
-        if let Some(digest) = sums.get(&name) {
-            out.push(Bottle {
-                os: os.into(),
-                arch: arch.into(),
-                url: format!("{repository}/releases/download/{tag}/{name}"),
+    archives
+        .iter()
+        .filter(|a| a.binary == binary && a.format == Format::TarGz)
+        .filter_map(|a| {
+            let digest = sums.get(&a.name)?;
+            Some(Bottle {
+                os: a.target.os.into(),
+                arch: a.target.arch.into(),
+                url: format!("{repository}/releases/download/{tag}/{}", a.name),
                 sha256: digest.clone(),
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// What publishing to the tap did.
@@ -307,9 +304,11 @@ mod tests {
             )
         })
         .collect();
+        let def = crate::dist::Definition::load(&crate::project::workspace_root()).unwrap();
+        let archives = crate::assets::Assets::new(&def, "1.2.3").archives(None);
         let bottles = bottles(
             "aicr",
-            "1.2.3",
+            &archives,
             "v1.2.3",
             "https://github.com/NVIDIA/aicr",
             &sums,

@@ -12,6 +12,7 @@ mod output;
 
 mod archive;
 mod artifacts;
+mod assets;
 mod attestation;
 mod changelog;
 mod deps;

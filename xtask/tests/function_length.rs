@@ -21,12 +21,10 @@ const NOT_YET_SPLIT: &[&str] = &[
     "tasks/images.rs:pull_base",
     "tasks/images.rs:build",
     "tasks/images.rs:push_image",
-    "tasks/plan.rs:plan",
     "tasks/qualify/e2e.rs:check",
     "tasks/rebuild/compare.rs:fmt",
     "tasks/rebuild.rs:run",
     "tasks/release.rs:tagged",
-    "tasks/verify.rs:verify",
     "wheels.rs:add_checked",
 ];
 

@@ -27,18 +27,13 @@ use serde_json::{Value, json};
 use xshell::cmd;
 
 use crate::artifacts::{Artifact, Kind, Metadata, OutDir};
+use crate::assets::Assets;
 use crate::attestation::{BUILD_TYPE, LOCAL_BUILDER};
 use crate::dist::{DEFINITION, Definition};
 use crate::dsse::{self, Envelope};
 use crate::flags::AttestArgs;
 use crate::fsutil;
 use crate::project::Project;
-
-/// The file names of the bundle and the public key.
-pub fn bundle_names(metadata: &Metadata) -> (String, String) {
-    let stem = format!("{}_{}", metadata.project, metadata.version);
-    (format!("{stem}.intoto.jsonl"), format!("{stem}.pub"))
-}
 
 /// The signing key from `--key` or `$AICR_SIGNING_KEY`, if any.
 pub fn signing_key(project: &Project, flag: Option<&Path>) -> Result<Option<SigningKey>> {
@@ -181,14 +176,7 @@ pub fn attest(
 ) -> Result<Vec<Artifact>> {
     let now = crate::version::rfc3339(jiff::Timestamp::now().as_second())?;
     let metadata = out.metadata()?;
-    let sums_path = out.join(&def.checksums);
-    let sums = std::fs::read_to_string(&sums_path).with_context(|| {
-        format!(
-            "{} is missing; hint: run cargo xtask checksum first",
-            sums_path.display()
-        )
-    })?;
-    let subjects = crate::tasks::checksum::parse(&sums)?;
+    let subjects = crate::tasks::checksum::read(def, out)?;
     let manifest = out.manifest()?;
     let mut targets: Vec<String> = manifest
         .artifacts
@@ -220,34 +208,28 @@ pub fn attest(
     let statement = statement(&subjects, &ctx);
     let payload = serde_json::to_vec(&statement)?;
     let envelope = Envelope::new(dsse::IN_TOTO, &payload, key)?;
-    let (bundle, public) = bundle_names(&metadata);
+    let assets = Assets::new(def, &metadata.version);
+    let (bundle, public) = (assets.provenance(), assets.public_key());
     let mut line = serde_json::to_string(&envelope)?;
     line.push('\n');
-    fsutil::write_atomically(&out.join(&bundle), line.as_bytes())?;
-    let mut artifacts = vec![Artifact::of_file(
-        &out.path,
-        &bundle,
-        Kind::Provenance,
-        None,
-    )?];
+    fsutil::write_atomically(&out.join(&bundle.path), line.as_bytes())?;
+    let mut artifacts = vec![bundle.artifact(out)?];
     match key {
         Some(key) => {
             let pem = dsse::public_pem(&key.verifying_key())?;
-            fsutil::write_atomically(&out.join(&public), pem.as_bytes())?;
-            artifacts.push(Artifact::of_file(
-                &out.path,
-                &public,
-                Kind::Provenance,
-                None,
-            )?);
+            fsutil::write_atomically(&out.join(&public.path), pem.as_bytes())?;
+            artifacts.push(public.artifact(out)?);
             eprintln!(
-                "attest: {bundle} signed by key {} ({} subjects); public key in {public}",
+                "attest: {} signed by key {} ({} subjects); public key in {}",
+                bundle.name,
                 dsse::keyid(&key.verifying_key())?,
-                subjects.len()
+                subjects.len(),
+                public.name
             );
         }
         None => eprintln!(
-            "attest: {bundle} written UNSIGNED ({} subjects); hint: pass --key FILE or set AICR_SIGNING_KEY (cargo xtask keygen makes one)",
+            "attest: {} written UNSIGNED ({} subjects); hint: pass --key FILE or set AICR_SIGNING_KEY (cargo xtask keygen makes one)",
+            bundle.name,
             subjects.len()
         ),
     }

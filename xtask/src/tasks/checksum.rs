@@ -13,7 +13,8 @@ use std::thread;
 
 use anyhow::{Context, Result, bail};
 
-use crate::artifacts::{Artifact, Kind, OutDir};
+use crate::artifacts::{Artifact, OutDir};
+use crate::assets;
 use crate::dist::Definition;
 use crate::flags::OutArgs;
 use crate::fsutil;
@@ -73,6 +74,18 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// Reads the checksum file of the output directory into `(name, digest)` pairs.
+pub fn read(def: &Definition, out: &OutDir) -> Result<Vec<(String, String)>> {
+    let path = out.join(&assets::checksum_file(def).path);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{} is missing; hint: run cargo xtask checksum first",
+            path.display()
+        )
+    })?;
+    parse(&text)
+}
+
 /// Writes the checksum file; returns its artifact.
 pub fn checksum(def: &Definition, out: &OutDir) -> Result<Artifact> {
     let manifest = out.manifest()?;
@@ -106,15 +119,12 @@ pub fn checksum(def: &Definition, out: &OutDir) -> Result<Artifact> {
         entries.push((asset.name.clone(), digest));
     }
     let text = render(&entries);
-    fsutil::write_atomically(&out.join(&def.checksums), text.as_bytes())
-        .with_context(|| format!("cannot write {}", def.checksums))?;
-    let artifact = Artifact::of_file(&out.path, &def.checksums, Kind::Checksum, None)?;
+    let file = assets::checksum_file(def);
+    fsutil::write_atomically(&out.join(&file.path), text.as_bytes())
+        .with_context(|| format!("cannot write {}", file.path))?;
+    let artifact = file.artifact(out)?;
     out.record(vec![artifact.clone()])?;
-    eprintln!(
-        "checksum: {} lists {} asset(s)",
-        def.checksums,
-        entries.len()
-    );
+    eprintln!("checksum: {} lists {} asset(s)", file.name, entries.len());
     Ok(artifact)
 }
 

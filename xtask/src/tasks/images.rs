@@ -625,7 +625,8 @@ pub fn build(
             .collect();
         // The index's SBOM as a plain file too, for attestation services that take a
         // file (the on-tag workflow's attest-sbom); it is what the signed referrer holds.
-        let sbom_path = format!("images/{}.spdx.json", image.name);
+        let sbom_name = crate::assets::image_sbom_name(&image.name);
+        let sbom_path = format!("images/{sbom_name}");
         crate::fsutil::write_atomically(
             &out.join(&sbom_path),
             &(serde_json::to_string_pretty(&image_attest::index_sbom(
@@ -634,7 +635,7 @@ pub fn build(
                 .into_bytes(),
         )?;
         let mut sbom_artifact = Artifact::of_file(&out.path, &sbom_path, Kind::ImageSbom, None)?;
-        sbom_artifact.name = format!("{}.spdx.json", image.name);
+        sbom_artifact.name = sbom_name;
         let (extra, referrers) = match key {
             Some(key) => attach(&attested, &index, &platforms, &definition_entry(image), key)?,
             None => (Vec::new(), Vec::new()),
@@ -1216,7 +1217,9 @@ pub fn listing(def: &Definition, out: &OutDir, host: Option<&str>) -> Result<Val
         let sbom = manifest
             .artifacts
             .iter()
-            .find(|a| a.kind == Kind::ImageSbom && a.name == format!("{}.spdx.json", image.name))
+            .find(|a| {
+                a.kind == Kind::ImageSbom && a.name == crate::assets::image_sbom_name(&image.name)
+            })
             .with_context(|| {
                 format!(
                     "{} lists image {} without its SBOM; hint: cargo xtask images",

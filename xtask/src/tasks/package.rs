@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::archive::{self, Entry};
 use crate::artifacts::{Artifact, Kind, OutDir};
+use crate::assets::Assets;
 use crate::dist::{Definition, Format};
 use crate::flags::OutArgs;
 use crate::fsutil;
@@ -37,7 +38,7 @@ pub fn package(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<
     let mtime =
         u64::try_from(metadata.source_date_epoch).context("SOURCE_DATE_EPOCH before 1970")?;
     let mut artifacts = Vec::new();
-    for plan in def.archives(&metadata.version, None) {
+    for plan in Assets::new(def, &metadata.version).archives(None) {
         let Some(binary) = built
             .iter()
             .find(|a| a.name == plan.binary && a.target.as_deref() == Some(plan.target.triple))
@@ -72,7 +73,7 @@ pub fn package(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<
                 Format::Zip => archive::write_zip(BufWriter::new(file), &entries, mtime),
             }
         })?;
-        let artifact = Artifact::of_file(&out.path, &plan.name, Kind::Archive, Some(plan.target))?;
+        let artifact = plan.asset().artifact(out)?;
         eprintln!("package: {} ({} bytes)", plan.name, artifact.size);
         artifacts.push(artifact);
     }

@@ -23,6 +23,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::assets::Assets;
 use crate::dist::{Definition, Format};
 use crate::flags::PlanArgs;
 use crate::git::Git;
@@ -30,7 +31,6 @@ use crate::history::ReleaseHistory;
 use crate::project::Project;
 use crate::registry::repository_path;
 use crate::targets::Target;
-use crate::tasks::sbom::sbom_name;
 use crate::version::{BuildStamp, ReleaseVersion};
 
 /// What a step does; the release executor dispatches on it.
@@ -182,7 +182,7 @@ impl Plan {
     /// the selected linux targets, and nothing published.
     pub fn restricted(mut self, def: &Definition, only: &[Target]) -> Plan {
         let all = self.assets.clone();
-        self.assets = assets_of(def, &self.version, Some(only));
+        self.assets = Assets::new(def, &self.version).names(Some(only));
         let images = def.images.iter().any(|image| {
             def.builds(Some(only)).iter().any(|(bin, target)| {
                 image.binary() == Some(bin.name.as_str()) && target.os == "linux"
@@ -237,26 +237,46 @@ pub fn image_tags(version: &str, tag: Option<&str>, latest: &Latest) -> Vec<Stri
     tags
 }
 
-/// The release assets of `version`, in upload order: archives and their SBOMs and the
-/// notices (sorted), then the checksum file, the provenance and its public key.
-pub fn assets(def: &Definition, version: &str) -> Vec<String> {
-    assets_of(def, version, None)
+/// A step that runs for every kind of release.
+fn step(action: Action, runs: bool, detail: String, touches: Vec<String>) -> Step {
+    Step {
+        name: action.name(),
+        action,
+        runs,
+        stable_only: false,
+        by_job: false,
+        detail,
+        touches,
+    }
 }
 
-/// The release assets of `version` made for `only` targets (all when `None`), in upload
-/// order (see [`assets`]).
-pub fn assets_of(def: &Definition, version: &str, only: Option<&[Target]>) -> Vec<String> {
-    let archives = def.archives(version, only);
-    let mut assets: Vec<String> = archives.iter().map(|a| a.name.clone()).collect();
-    assets.extend(archives.iter().map(|a| sbom_name(&a.name)));
-    if let Some(notices) = &def.notices {
-        assets.push(notices.clone());
+/// A step that moves a "latest" pointer: it runs for the highest stable release only,
+/// and when `configured` says what it does.
+fn latest_only(
+    latest: &Latest,
+    stable: bool,
+    action: Action,
+    configured: Option<String>,
+    touches: Vec<String>,
+) -> Step {
+    let (runs, detail) = match (latest, configured) {
+        (_, _) if !stable => (false, "skipped: pre-release".to_owned()),
+        (Latest::Stays { newest }, _) => (
+            false,
+            format!("skipped: {newest} is the newest stable release and stays the latest"),
+        ),
+        (_, None) => (false, "not configured in dist/release.toml".to_owned()),
+        (_, Some(detail)) => (true, detail),
+    };
+    Step {
+        stable_only: true,
+        ..step(
+            action,
+            runs,
+            detail,
+            if runs { touches } else { Vec::new() },
+        )
     }
-    assets.sort();
-    assets.push(def.checksums.clone());
-    assets.push(format!("{}_{version}.intoto.jsonl", def.project));
-    assets.push(format!("{}_{version}.pub", def.project));
-    assets
 }
 
 /// The plan of a release of `version` (`tag` is `None` for a snapshot). Pure.
@@ -264,9 +284,7 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
     let prerelease = tag
         .and_then(ReleaseVersion::from_tag)
         .is_some_and(|v| v.is_rc());
-    let stable = tag.is_some() && !prerelease;
-    let archives = def.archives(version, None);
-    let assets = assets(def, version);
+    let assets = Assets::new(def, version).names(None);
     let images: Vec<ImagePush> = def
         .images
         .iter()
@@ -276,21 +294,45 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
             tags: image_tags(version, tag, &latest),
         })
         .collect();
+    let mut steps = build_steps(def, version, &images);
+    if let Some(tag) = tag {
+        let release = Release {
+            def,
+            version,
+            tag,
+            prerelease,
+            latest: &latest,
+            assets: &assets,
+            images: &images,
+        };
+        let publishes = release.publish_steps();
+        steps.push(preflight(def, &publishes, &images));
+        steps.extend(publishes);
+    }
+    Plan {
+        tag: tag.map(str::to_owned),
+        version: version.to_owned(),
+        prerelease,
+        latest,
+        steps,
+        assets,
+        images,
+    }
+}
+
+/// The steps that write the release into the output directory, in order.
+fn build_steps(def: &Definition, version: &str, images: &[ImagePush]) -> Vec<Step> {
+    let assets = Assets::new(def, version);
+    let archives = assets.archives(None);
     let targets: Vec<&str> = def.all_targets().iter().map(|t| t.triple).collect();
     let formats: Vec<&str> = [Format::TarGz, Format::Zip]
         .iter()
         .filter(|f| def.binaries.iter().any(|b| b.formats.contains(f)))
         .map(|f| f.extension())
         .collect();
-    let step = |action: Action, runs: bool, detail: String, touches: Vec<String>| Step {
-        name: action.name(),
-        action,
-        runs,
-        stable_only: false,
-        by_job: false,
-        detail,
-        touches,
-    };
+    let notices = assets.notices().map(|n| n.name);
+    let checksums = assets.checksum_file().name;
+    let provenance = assets.provenance().name;
     let mut steps = vec![
         step(
             Action::CrossBuild,
@@ -304,11 +346,9 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
         ),
         step(
             Action::Notices,
-            def.notices.is_some(),
-            def.notices
-                .clone()
-                .unwrap_or_else(|| "not configured".into()),
-            def.notices.iter().cloned().collect(),
+            notices.is_some(),
+            notices.clone().unwrap_or_else(|| "not configured".into()),
+            notices.into_iter().collect(),
         ),
         step(
             Action::Package,
@@ -320,22 +360,14 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
             Action::Sbom,
             true,
             format!("{} SPDX 2.3 document(s)", archives.len()),
-            archives.iter().map(|a| sbom_name(&a.name)).collect(),
+            archives.iter().map(|a| a.sbom().name).collect(),
         ),
-        step(
-            Action::Checksum,
-            true,
-            def.checksums.clone(),
-            vec![def.checksums.clone()],
-        ),
+        step(Action::Checksum, true, checksums.clone(), vec![checksums]),
         step(
             Action::Attest,
             true,
-            format!(
-                "{}_{version}.intoto.jsonl (SLSA v1 provenance, DSSE)",
-                def.project
-            ),
-            assets[assets.len() - 2..].to_vec(),
+            format!("{provenance} (SLSA v1 provenance, DSSE)"),
+            vec![provenance, assets.public_key().name],
         ),
     ];
     if !images.is_empty() {
@@ -356,110 +388,149 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
                 .collect(),
         ));
     }
-    let Some(tag) = tag else {
-        return Plan {
-            tag: None,
-            version: version.to_owned(),
-            prerelease,
-            latest,
-            steps,
-            assets,
-            images,
-        };
-    };
-    let stays = match &latest {
-        Latest::Stays { newest } => format!("; latest stays on {newest}"),
-        _ => String::new(),
-    };
-    let homebrew = def
-        .homebrew
-        .as_ref()
-        .and_then(|h| h.tap.as_ref().map(|tap| (h, tap)));
-    let mut publishes = Vec::new();
-    if !images.is_empty() {
-        publishes.push(step(
+    steps
+}
+
+/// What the publish steps of a tagged release are planned from.
+struct Release<'a> {
+    def: &'a Definition,
+    version: &'a str,
+    tag: &'a str,
+    prerelease: bool,
+    latest: &'a Latest,
+    assets: &'a [String],
+    images: &'a [ImagePush],
+}
+
+impl Release<'_> {
+    /// "; latest stays on vX" for a hotfix of an older line.
+    fn stays(&self) -> String {
+        match self.latest {
+            Latest::Stays { newest } => format!("; latest stays on {newest}"),
+            _ => String::new(),
+        }
+    }
+
+    /// A step that runs for the highest stable release only.
+    fn latest_only(
+        &self,
+        action: Action,
+        configured: Option<String>,
+        touches: Vec<String>,
+    ) -> Step {
+        let stable = !self.prerelease;
+        latest_only(self.latest, stable, action, configured, touches)
+    }
+
+    /// The steps that publish, in order (the preflight goes before them).
+    fn publish_steps(&self) -> Vec<Step> {
+        let mut publishes = Vec::new();
+        if !self.images.is_empty() {
+            publishes.push(self.images_push());
+        }
+        publishes.push(self.github_release());
+        publishes.push(self.homebrew());
+        publishes.extend(self.by_job_or_command());
+        publishes.push(notify(self.def));
+        publishes
+    }
+
+    fn images_push(&self) -> Step {
+        step(
             Action::ImagesPush,
             true,
             format!(
-                "{} image(s), tagged {}{stays}",
-                images.len(),
-                image_tags(version, Some(tag), &latest).join(" and ")
+                "{} image(s), tagged {}{}",
+                self.images.len(),
+                image_tags(self.version, Some(self.tag), self.latest).join(" and "),
+                self.stays()
             ),
-            images
+            self.images
                 .iter()
                 .flat_map(|i| i.tags.iter().map(move |t| format!("{}:{t}", i.repository)))
                 .collect(),
-        ));
+        )
     }
-    publishes.push(step(
-        Action::GithubRelease,
-        true,
-        format!(
-            "{tag}{}: changelog as body, {} asset(s), then published{}",
-            if prerelease { " as a pre-release" } else { "" },
-            assets.len(),
-            if latest.moves() {
-                " as the latest release".to_owned()
-            } else {
-                format!(" with make_latest false{stays}")
-            }
-        ),
-        assets.clone(),
-    ));
-    let latest_only = |action: Action, configured: Option<String>, touches: Vec<String>| {
-        let (runs, detail) = match (&latest, configured) {
-            (_, _) if !stable => (false, "skipped: pre-release".to_owned()),
-            (Latest::Stays { newest }, _) => (
-                false,
-                format!("skipped: {newest} is the newest stable release and stays the latest"),
+
+    fn github_release(&self) -> Step {
+        step(
+            Action::GithubRelease,
+            true,
+            format!(
+                "{}{}: changelog as body, {} asset(s), then published{}",
+                self.tag,
+                if self.prerelease {
+                    " as a pre-release"
+                } else {
+                    ""
+                },
+                self.assets.len(),
+                if self.latest.moves() {
+                    " as the latest release".to_owned()
+                } else {
+                    format!(" with make_latest false{}", self.stays())
+                }
             ),
-            (_, None) => (false, "not configured in dist/release.toml".to_owned()),
-            (_, Some(detail)) => (true, detail),
-        };
-        Step {
-            stable_only: true,
-            ..step(
-                action,
-                runs,
-                detail,
-                if runs { touches } else { Vec::new() },
-            )
-        }
-    };
-    publishes.push(latest_only(
-        Action::Homebrew,
-        homebrew.map(|(h, tap)| format!("{} in {tap}", h.path)),
-        homebrew
-            .map(|(h, tap)| vec![format!("{tap}:{}", h.path)])
-            .unwrap_or_default(),
-    ));
-    let job = |name: &str, what: &str| format!("the on-tag job {name}: {what}");
-    for (action, command, what) in [
-        (
-            Action::Site,
-            &def.publish.site,
-            "the documentation site to GitHub Pages",
-        ),
-        (
-            Action::Demo,
-            &def.publish.demo,
-            "aicrd's released image to Cloud Run",
-        ),
-    ] {
-        let by_job = def.publish.by_job(action.name());
-        let configured = if by_job {
-            Some(job(action.name(), what))
-        } else {
-            (!command.is_empty()).then(|| command.join(" "))
-        };
-        publishes.push(Step {
-            by_job,
-            ..latest_only(action, configured, Vec::new())
-        });
+            self.assets.to_vec(),
+        )
     }
-    // Every tagged release, candidates included, is announced.
+
+    fn homebrew(&self) -> Step {
+        let homebrew = self
+            .def
+            .homebrew
+            .as_ref()
+            .and_then(|h| h.tap.as_ref().map(|tap| (h, tap)));
+        self.latest_only(
+            Action::Homebrew,
+            homebrew.map(|(h, tap)| format!("{} in {tap}", h.path)),
+            homebrew
+                .map(|(h, tap)| vec![format!("{tap}:{}", h.path)])
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The site and the demo: each by its on-tag job or by its command.
+    fn by_job_or_command(&self) -> Vec<Step> {
+        let publish = &self.def.publish;
+        [
+            (
+                Action::Site,
+                &publish.site,
+                "the documentation site to GitHub Pages",
+            ),
+            (
+                Action::Demo,
+                &publish.demo,
+                "aicrd's released image to Cloud Run",
+            ),
+        ]
+        .into_iter()
+        .map(|(action, command, what)| {
+            let by_job = publish.by_job(action.name());
+            let configured = if by_job {
+                Some(job(action.name(), what))
+            } else {
+                (!command.is_empty()).then(|| command.join(" "))
+            };
+            Step {
+                by_job,
+                ..self.latest_only(action, configured, Vec::new())
+            }
+        })
+        .collect()
+    }
+}
+
+/// The detail of a step an on-tag job performs.
+fn job(name: &str, what: &str) -> String {
+    format!("the on-tag job {name}: {what}")
+}
+
+/// The announcement: every tagged release, candidates included.
+fn notify(def: &Definition) -> Step {
     let notify = def.publish.by_job("notify");
-    publishes.push(Step {
+    Step {
         by_job: notify,
         ..step(
             Action::Notify,
@@ -471,13 +542,17 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
             },
             Vec::new(),
         )
-    });
+    }
+}
+
+/// The preflight: what the publish steps that run here (not by a job) need.
+fn preflight(def: &Definition, publishes: &[Step], images: &[ImagePush]) -> Step {
     let needs: Vec<String> = publishes
         .iter()
         .filter(|s| s.runs && !s.by_job)
-        .flat_map(|s| needs(def, s.action, &images))
+        .flat_map(|s| needs(def, s.action, images))
         .collect();
-    steps.push(step(
+    step(
         Action::Preflight,
         true,
         format!(
@@ -485,17 +560,7 @@ pub fn plan(def: &Definition, version: &str, tag: Option<&str>, latest: Latest) 
             needs.len()
         ),
         needs,
-    ));
-    steps.extend(publishes);
-    Plan {
-        tag: Some(tag.to_owned()),
-        version: version.to_owned(),
-        prerelease,
-        latest,
-        steps,
-        assets,
-        images,
-    }
+    )
 }
 
 /// What a publish step needs, for the preflight's list. Pure.

@@ -39,6 +39,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::artifacts::OutDir;
+use crate::assets::{self, ArchivePlan, Assets};
 use crate::dist::Definition;
 use crate::flags::RebuildArgs;
 use crate::fsutil;
@@ -107,14 +108,14 @@ impl Source {
     fn checksums(&self, def: &Definition) -> Result<(String, BTreeMap<String, String>)> {
         let (name, bytes) = match self {
             Source::Dir(dir) => {
-                let bytes = self.fetch(&def.checksums)?.with_context(|| {
+                let name = assets::checksum_file(def).name;
+                let bytes = self.fetch(&name)?.with_context(|| {
                     format!(
-                        "{} has no {}; hint: download the release's checksum file too",
+                        "{} has no {name}; hint: download the release's checksum file too",
                         dir.display(),
-                        def.checksums
                     )
                 })?;
-                (def.checksums.clone(), bytes)
+                (name, bytes)
             }
             Source::Url { file, .. } => {
                 let bytes = self.fetch(file)?.with_context(|| {
@@ -238,7 +239,7 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
         None => format!(
             "{}/releases/download/{tag}/{}",
             project.repository()?,
-            def.checksums
+            assets::checksum_file(&def).name
         ),
     };
     let source = Source::parse(project, &against)?;
@@ -298,7 +299,7 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
 
     // Pair the rebuilt assets with the published ones.
     let manifest = out.manifest()?;
-    let archives = def.archives(&version, None);
+    let archives = Assets::new(&def, &version).archives(None);
     let renamed = |name: &str| -> String {
         if published_version == version {
             return name.to_owned();
@@ -319,10 +320,12 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
             sha256: a.sha256.clone(),
         })
         .collect();
-    let in_scope: BTreeSet<String> = plan::assets_of(&def, &published_version, Some(&selected))
+    let in_scope: BTreeSet<String> = Assets::new(&def, &published_version)
+        .names(Some(&selected))
         .into_iter()
         .collect();
-    let out_of_scope: BTreeSet<String> = plan::assets_of(&def, &published_version, None)
+    let out_of_scope: BTreeSet<String> = Assets::new(&def, &published_version)
+        .names(None)
         .into_iter()
         .filter(|a| !in_scope.contains(a))
         .collect();
@@ -452,8 +455,8 @@ fn candidate(
             "--expect-promotion: {tag} is a release candidate; hint: pass the stable tag the candidate was promoted to"
         );
     }
-    let templates: Vec<(String, String)> = def
-        .archives("{}", None)
+    let templates: Vec<(String, String)> = Assets::new(def, "{}")
+        .archives(None)
         .iter()
         .filter_map(|a| {
             a.name
@@ -490,7 +493,7 @@ fn explain(
     source: &Source,
     out: &OutDir,
     report: &mut AssetReport,
-    archives: &[crate::dist::ArchivePlan],
+    archives: &[ArchivePlan],
     stamps: &Stamps,
     replacements: &[(String, String)],
     promotion: bool,

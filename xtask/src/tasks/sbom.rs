@@ -22,6 +22,7 @@ use cargo_metadata::Package;
 use serde_json::{Value, json};
 
 use crate::artifacts::{Artifact, Kind, Metadata, OutDir};
+use crate::assets::{sbom_name, sbom_stem};
 use crate::attestation::{license_expression, spdx_id};
 use crate::deps::{self, Graph, Key};
 use crate::dist::Definition;
@@ -197,13 +198,13 @@ pub fn document(
     for (from, to) in edges {
         relationships.push(json!({ "spdxElementId": from, "relationshipType": "DEPENDS_ON", "relatedSpdxElement": to }));
     }
-    let stem = sbom_name(&subject.archive.name);
+    let stem = sbom_stem(&subject.archive.name);
     Ok(json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
-        "name": stem.trim_end_matches(".spdx.json"),
-        "documentNamespace": format!("{}/spdx/{}/{}", subject.repository, stem.trim_end_matches(".spdx.json"), subject.archive.sha256),
+        "name": stem,
+        "documentNamespace": format!("{}/spdx/{}/{}", subject.repository, stem, subject.archive.sha256),
         "creationInfo": {
             "created": subject.metadata.date,
             "creators": [format!("Tool: aicr-xtask-{version}"), "Organization: NVIDIA"],
@@ -211,14 +212,6 @@ pub fn document(
         "packages": packages,
         "relationships": relationships,
     }))
-}
-
-/// The SBOM file name of an archive.
-pub fn sbom_name(archive: &str) -> String {
-    format!(
-        "{}.spdx.json",
-        archive.strip_suffix(".tar.gz").unwrap_or(archive)
-    )
 }
 
 /// The crate graph of each target's build, each computed once, and the lock file's

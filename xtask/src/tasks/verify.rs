@@ -31,7 +31,9 @@ use std::path::{Component, Path};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::artifacts::{ARTIFACTS, METADATA, Manifest};
+use crate::artifacts::{ARTIFACTS, JOURNAL, METADATA, Manifest};
+use crate::assets::{Role, public_key_of};
+use crate::dist::Format;
 use crate::dsse::{self, Envelope};
 use crate::flags::VerifyArgs;
 use crate::fsutil;
@@ -96,10 +98,6 @@ fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn is_archive(name: &str) -> bool {
-    name.ends_with(".tar.gz") || name.ends_with(".zip")
-}
-
 /// Whether a path inside an archive stays inside it.
 fn safe_path(path: &Path) -> bool {
     !path.as_os_str().is_empty()
@@ -112,7 +110,7 @@ fn safe_path(path: &Path) -> bool {
 pub fn inspect_archive(path: &Path, file: fs::File) -> Result<usize> {
     let name = path.display();
     let mut count = 0;
-    if path.to_string_lossy().ends_with(".zip") {
+    if Role::of(&path.to_string_lossy()) == Role::Archive(Format::Zip) {
         let mut zip =
             zip::ZipArchive::new(file).with_context(|| format!("{name} is not a zip archive"))?;
         for i in 0..zip.len() {
@@ -164,19 +162,7 @@ pub fn inspect_archive(path: &Path, file: fs::File) -> Result<usize> {
 
 pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
     let (names, strange) = files(dir)?;
-    let sums_name = names
-        .iter()
-        .find(|n| n.ends_with("_checksums.txt"))
-        .cloned()
-        .with_context(
-            || match strange.iter().find(|s| s.contains("_checksums.txt")) {
-                Some(what) => format!("the checksum file {what} is not a regular file; refused"),
-                None => format!(
-                    "no *_checksums.txt in {}; hint: point --dist at a release directory",
-                    dir.display()
-                ),
-            },
-        )?;
+    let sums_name = checksum_file_in(dir, &names, &strange)?;
     let mut checks = vec![check(
         "the directory holds only regular files and directories",
         if strange.is_empty() {
@@ -185,15 +171,7 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
             Err(anyhow::anyhow!("refused: {}", strange.join(", ")))
         },
     )];
-    let text = String::from_utf8(read(dir, &sums_name)?)
-        .with_context(|| format!("{sums_name} is not UTF-8"))?;
-    let sums = parse_checksums(&text).and_then(|sums| {
-        if sums.is_empty() {
-            bail!("it lists no file, so it verifies nothing");
-        }
-        Ok(sums)
-    });
-    let sums = match sums {
+    let sums = match read_checksums(dir, &sums_name)? {
         Ok(s) => s,
         Err(err) => {
             checks.push(check(format!("{sums_name} is well-formed"), Err(err)));
@@ -201,190 +179,31 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         }
     };
     let listed: BTreeMap<&str, &str> = sums.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
-
     checks.push(check(
         format!("{sums_name} matches every file it lists"),
-        (|| {
-            for (name, digest) in &sums {
-                let (actual, _) = sha256_of(dir, name)
-                    .with_context(|| format!("{name} is listed but not verifiable"))?;
-                if &actual != digest {
-                    bail!("{name}: SHA-256 {actual} does not match the listed {digest}");
-                }
-            }
-            Ok(format!("{} file(s)", sums.len()))
-        })(),
+        sums_match(dir, &sums),
     ));
-
-    let unlisted: Vec<&String> = names
-        .iter()
-        .filter(|n| {
-            **n != sums_name
-                && *n != ARTIFACTS
-                && *n != METADATA
-                && *n != crate::artifacts::JOURNAL
-                && !n.ends_with(".intoto.jsonl")
-                && !n.ends_with(".pub")
-                && !listed.contains_key(n.as_str())
-        })
-        .collect();
     checks.push(check(
         format!("{sums_name} lists every release asset"),
-        if unlisted.is_empty() {
-            Ok(format!("{} asset(s)", listed.len()))
-        } else {
-            Err(anyhow::anyhow!(
-                "not listed: {}",
-                unlisted
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        },
+        lists_every_asset(&names, &sums_name, &listed),
     ));
-
     if names.iter().any(|n| n == ARTIFACTS) {
         checks.push(check(
             format!("{ARTIFACTS} matches the files"),
-            (|| {
-                let manifest: Manifest = serde_json::from_slice(&read(dir, ARTIFACTS)?)?;
-                for a in &manifest.artifacts {
-                    let (digest, size) = sha256_of(dir, &a.path)
-                        .with_context(|| format!("{} is recorded but not verifiable", a.path))?;
-                    if size != a.size {
-                        bail!(
-                            "{}: size {size} does not match the recorded {}",
-                            a.path,
-                            a.size
-                        );
-                    }
-                    if digest != a.sha256 {
-                        bail!(
-                            "{}: SHA-256 {digest} does not match the recorded {}",
-                            a.path,
-                            a.sha256
-                        );
-                    }
-                }
-                Ok(format!("{} artifact(s)", manifest.artifacts.len()))
-            })(),
+            manifest_matches(dir),
         ));
     }
-
-    for sbom in names.iter().filter(|n| n.ends_with(".spdx.json")) {
+    for sbom in names.iter().filter(|n| Role::of(n) == Role::Sbom) {
         checks.push(check(
             format!("{sbom} describes its archive"),
-            (|| {
-                let doc: serde_json::Value = serde_json::from_slice(&read(dir, sbom)?)?;
-                let root = doc["packages"]
-                    .as_array()
-                    .and_then(|p| {
-                        p.iter()
-                            .find(|p| p["primaryPackagePurpose"] == "APPLICATION")
-                    })
-                    .context("no APPLICATION package")?;
-                let archive = root["packageFileName"]
-                    .as_str()
-                    .context("the root package names no file")?;
-                let claimed = root["checksums"][0]["checksumValue"]
-                    .as_str()
-                    .context("the root package has no checksum")?;
-                let (actual, _) = sha256_of(dir, archive)
-                    .with_context(|| format!("{archive} is not verifiable"))?;
-                if claimed != actual {
-                    bail!("the root checksum {claimed} is not the SHA-256 of {archive} ({actual})");
-                }
-                Ok(archive.to_owned())
-            })(),
+            sbom_describes_its_archive(dir, sbom),
         ));
     }
-
-    let bundles: Vec<&String> = names
+    checks.extend(provenance_checks(dir, key, &names, &sums_name, &listed));
+    for archive in names
         .iter()
-        .filter(|n| n.ends_with(".intoto.jsonl"))
-        .collect();
-    if bundles.is_empty() {
-        checks.push(check(
-            "provenance",
-            Err(anyhow::anyhow!("no *.intoto.jsonl bundle")),
-        ));
-    }
-    for bundle in bundles {
-        let bundled_key = bundle.replace(".intoto.jsonl", ".pub");
-        let detail_key = if key.is_some() {
-            "the given key"
-        } else {
-            "the bundled key (integrity only; pass --key to check origin)"
-        };
-        checks.push(check(
-            format!("{bundle} is signed by {detail_key}"),
-            (|| {
-                let pem = match key {
-                    Some(k) => fs::read_to_string(k)
-                        .with_context(|| format!("cannot read the key {}", k.display()))?,
-                    None => String::from_utf8(
-                        read(dir, &bundled_key)
-                            .with_context(|| format!("cannot read the key {bundled_key}"))?,
-                    )
-                    .with_context(|| format!("the key {bundled_key} is not UTF-8"))?,
-                };
-                let public = dsse::verifying_key_from_pem(&pem)?;
-                let text = String::from_utf8(read(dir, bundle)?)
-                    .with_context(|| format!("{bundle} is not UTF-8"))?;
-                let mut envelopes = 0;
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let envelope: Envelope =
-                        serde_json::from_str(line).context("a line is not a DSSE envelope")?;
-                    envelope.verify(&public)?;
-                    envelopes += 1;
-                }
-                Ok(format!(
-                    "{envelopes} envelope(s), key id {}",
-                    dsse::keyid(&public)?
-                ))
-            })(),
-        ));
-        checks.push(check(
-            format!("{bundle} subjects equal {sums_name}"),
-            (|| {
-                let text = String::from_utf8(read(dir, bundle)?)
-                    .with_context(|| format!("{bundle} is not UTF-8"))?;
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let envelope: Envelope = serde_json::from_str(line)?;
-                    let statement: serde_json::Value =
-                        serde_json::from_slice(&envelope.payload_bytes()?)?;
-                    let subjects: BTreeMap<String, String> = statement["subject"]
-                        .as_array()
-                        .context("the statement has no subjects")?
-                        .iter()
-                        .filter_map(|s| {
-                            Some((
-                                s["name"].as_str()?.to_owned(),
-                                s["digest"]["sha256"].as_str()?.to_owned(),
-                            ))
-                        })
-                        .collect();
-                    for (name, digest) in &listed {
-                        match subjects.get(*name) {
-                            Some(d) if d == digest => {}
-                            Some(d) => bail!(
-                                "subject {name} has digest {d}, the checksum file says {digest}"
-                            ),
-                            None => bail!("{name} is not a subject of the provenance"),
-                        }
-                    }
-                    if let Some(extra) = subjects.keys().find(|n| !listed.contains_key(n.as_str()))
-                    {
-                        bail!("subject {extra} is not in the checksum file");
-                    }
-                }
-                Ok(format!("{} subject(s)", listed.len()))
-            })(),
-        ));
-    }
-
-    for archive in names.iter().filter(|n| is_archive(n)) {
+        .filter(|n| matches!(Role::of(n), Role::Archive(_)))
+    {
         checks.push(check(
             format!("{archive} extracts safely"),
             fsutil::open_regular(dir, archive)
@@ -393,6 +212,230 @@ pub fn verify(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
         ));
     }
     Ok(checks)
+}
+
+/// The name of the checksum file among the directory's files.
+fn checksum_file_in(dir: &Path, names: &[String], strange: &[String]) -> Result<String> {
+    names
+        .iter()
+        .find(|n| Role::of(n) == Role::ChecksumFile)
+        .cloned()
+        .with_context(|| {
+            match strange.iter().find(|s| {
+                s.split(" (")
+                    .next()
+                    .is_some_and(|n| Role::of(n) == Role::ChecksumFile)
+            }) {
+                Some(what) => format!("the checksum file {what} is not a regular file; refused"),
+                None => format!(
+                    "no *_checksums.txt in {}; hint: point --dist at a release directory",
+                    dir.display()
+                ),
+            }
+        })
+}
+
+/// The entries of the checksum file: the outer error stops the verification, the
+/// inner one is the failed check that it is well-formed and lists something.
+fn read_checksums(dir: &Path, sums_name: &str) -> Result<Result<Vec<(String, String)>>> {
+    let text = String::from_utf8(read(dir, sums_name)?)
+        .with_context(|| format!("{sums_name} is not UTF-8"))?;
+    Ok(parse_checksums(&text).and_then(|sums| {
+        if sums.is_empty() {
+            bail!("it lists no file, so it verifies nothing");
+        }
+        Ok(sums)
+    }))
+}
+
+/// Every file the checksum file lists has its digest.
+fn sums_match(dir: &Path, sums: &[(String, String)]) -> Result<String> {
+    for (name, digest) in sums {
+        let (actual, _) =
+            sha256_of(dir, name).with_context(|| format!("{name} is listed but not verifiable"))?;
+        if &actual != digest {
+            bail!("{name}: SHA-256 {actual} does not match the listed {digest}");
+        }
+    }
+    Ok(format!("{} file(s)", sums.len()))
+}
+
+/// Every file of the directory that is a release asset is listed.
+fn lists_every_asset(
+    names: &[String],
+    sums_name: &str,
+    listed: &BTreeMap<&str, &str>,
+) -> Result<String> {
+    let unlisted: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| {
+            *n != sums_name
+                && *n != ARTIFACTS
+                && *n != METADATA
+                && *n != JOURNAL
+                && !matches!(Role::of(n), Role::Provenance | Role::PublicKey)
+                && !listed.contains_key(n)
+        })
+        .collect();
+    if unlisted.is_empty() {
+        Ok(format!("{} asset(s)", listed.len()))
+    } else {
+        bail!("not listed: {}", unlisted.join(", "))
+    }
+}
+
+/// Every artifact of `artifacts.json` has its recorded size and digest.
+fn manifest_matches(dir: &Path) -> Result<String> {
+    let manifest: Manifest = serde_json::from_slice(&read(dir, ARTIFACTS)?)?;
+    for a in &manifest.artifacts {
+        let (digest, size) = sha256_of(dir, &a.path)
+            .with_context(|| format!("{} is recorded but not verifiable", a.path))?;
+        if size != a.size {
+            bail!(
+                "{}: size {size} does not match the recorded {}",
+                a.path,
+                a.size
+            );
+        }
+        if digest != a.sha256 {
+            bail!(
+                "{}: SHA-256 {digest} does not match the recorded {}",
+                a.path,
+                a.sha256
+            );
+        }
+    }
+    Ok(format!("{} artifact(s)", manifest.artifacts.len()))
+}
+
+/// The SBOM's root package carries the digest of its archive.
+fn sbom_describes_its_archive(dir: &Path, sbom: &str) -> Result<String> {
+    let doc: serde_json::Value = serde_json::from_slice(&read(dir, sbom)?)?;
+    let root = doc["packages"]
+        .as_array()
+        .and_then(|p| {
+            p.iter()
+                .find(|p| p["primaryPackagePurpose"] == "APPLICATION")
+        })
+        .context("no APPLICATION package")?;
+    let archive = root["packageFileName"]
+        .as_str()
+        .context("the root package names no file")?;
+    let claimed = root["checksums"][0]["checksumValue"]
+        .as_str()
+        .context("the root package has no checksum")?;
+    let (actual, _) =
+        sha256_of(dir, archive).with_context(|| format!("{archive} is not verifiable"))?;
+    if claimed != actual {
+        bail!("the root checksum {claimed} is not the SHA-256 of {archive} ({actual})");
+    }
+    Ok(archive.to_owned())
+}
+
+/// The signature and the subjects of every provenance bundle (a failed check when
+/// there is none).
+fn provenance_checks(
+    dir: &Path,
+    key: Option<&Path>,
+    names: &[String],
+    sums_name: &str,
+    listed: &BTreeMap<&str, &str>,
+) -> Vec<Check> {
+    let bundles: Vec<&String> = names
+        .iter()
+        .filter(|n| Role::of(n) == Role::Provenance)
+        .collect();
+    if bundles.is_empty() {
+        return vec![check(
+            "provenance",
+            Err(anyhow::anyhow!("no *.intoto.jsonl bundle")),
+        )];
+    }
+    let detail_key = if key.is_some() {
+        "the given key"
+    } else {
+        "the bundled key (integrity only; pass --key to check origin)"
+    };
+    let mut checks = Vec::new();
+    for bundle in bundles {
+        checks.push(check(
+            format!("{bundle} is signed by {detail_key}"),
+            bundle_is_signed(dir, key, bundle),
+        ));
+        checks.push(check(
+            format!("{bundle} subjects equal {sums_name}"),
+            subjects_are_listed(dir, bundle, listed),
+        ));
+    }
+    checks
+}
+
+/// Every envelope of the bundle is signed by `key` (or the public key beside it).
+fn bundle_is_signed(dir: &Path, key: Option<&Path>, bundle: &str) -> Result<String> {
+    let pem = match key {
+        Some(k) => {
+            fs::read_to_string(k).with_context(|| format!("cannot read the key {}", k.display()))?
+        }
+        None => {
+            let bundled_key = public_key_of(bundle);
+            String::from_utf8(
+                read(dir, &bundled_key)
+                    .with_context(|| format!("cannot read the key {bundled_key}"))?,
+            )
+            .with_context(|| format!("the key {bundled_key} is not UTF-8"))?
+        }
+    };
+    let public = dsse::verifying_key_from_pem(&pem)?;
+    let mut envelopes = 0;
+    for envelope in envelopes_of(dir, bundle)? {
+        envelope.verify(&public)?;
+        envelopes += 1;
+    }
+    Ok(format!(
+        "{envelopes} envelope(s), key id {}",
+        dsse::keyid(&public)?
+    ))
+}
+
+/// The DSSE envelopes of a bundle, one a line.
+fn envelopes_of(dir: &Path, bundle: &str) -> Result<Vec<Envelope>> {
+    let text =
+        String::from_utf8(read(dir, bundle)?).with_context(|| format!("{bundle} is not UTF-8"))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| serde_json::from_str(line).context("a line is not a DSSE envelope"))
+        .collect()
+}
+
+/// The subjects of every statement of the bundle are exactly the checksum file's
+/// entries.
+fn subjects_are_listed(dir: &Path, bundle: &str, listed: &BTreeMap<&str, &str>) -> Result<String> {
+    for envelope in envelopes_of(dir, bundle)? {
+        let statement: serde_json::Value = serde_json::from_slice(&envelope.payload_bytes()?)?;
+        let subjects: BTreeMap<String, String> = statement["subject"]
+            .as_array()
+            .context("the statement has no subjects")?
+            .iter()
+            .filter_map(|s| {
+                Some((
+                    s["name"].as_str()?.to_owned(),
+                    s["digest"]["sha256"].as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        for (name, digest) in listed {
+            match subjects.get(*name) {
+                Some(d) if d == digest => {}
+                Some(d) => bail!("subject {name} has digest {d}, the checksum file says {digest}"),
+                None => bail!("{name} is not a subject of the provenance"),
+            }
+        }
+        if let Some(extra) = subjects.keys().find(|n| !listed.contains_key(n.as_str())) {
+            bail!("subject {extra} is not in the checksum file");
+        }
+    }
+    Ok(format!("{} subject(s)", listed.len()))
 }
 
 #[derive(Debug, Serialize)]
@@ -423,7 +466,11 @@ fn verify_images(dir: &Path, key: Option<&Path>) -> Result<Vec<Check>> {
     }
     let key = match key {
         Some(key) => key.to_path_buf(),
-        None => match files(dir)?.0.into_iter().find(|n| n.ends_with(".pub")) {
+        None => match files(dir)?
+            .0
+            .into_iter()
+            .find(|n| Role::of(n) == Role::PublicKey)
+        {
             Some(name) => dir.join(name),
             None => {
                 return Ok(vec![check(

@@ -87,7 +87,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
 
     step(
         "sha256sum -c --strict",
-        verify_in(&out.path, &def.checksums),
+        verify_in(&out.path, &crate::assets::checksum_file(&def).name),
     );
     step(
         "cargo xtask verify --key",
@@ -98,7 +98,9 @@ pub fn check(project: &Project) -> Result<Outcome> {
             },
         ),
     );
-    let (bundle, _) = crate::tasks::attest::bundle_names(&metadata);
+    let bundle = crate::assets::Assets::new(&def, &metadata.version)
+        .provenance()
+        .path;
     step(
         "an independent DSSE verifier (python cryptography) accepts the provenance",
         tools::python_with_cryptography(project).and_then(|python| {

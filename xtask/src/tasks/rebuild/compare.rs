@@ -25,6 +25,9 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::assets::Role;
+use crate::dist::Format;
+
 /// The strings a build stamps into what it makes, on each side.
 #[derive(Debug, Clone, Default)]
 pub struct Stamps {
@@ -259,7 +262,7 @@ pub struct Entry {
 
 /// The entries of a `.tar.gz` or `.zip` archive (by its name), in archive order.
 pub fn read_archive(name: &str, bytes: &[u8]) -> Result<Vec<Entry>> {
-    if name.ends_with(".zip") {
+    if Role::of(name) == Role::Archive(Format::Zip) {
         return read_zip(bytes).with_context(|| format!("{name} is not a readable zip archive"));
     }
     read_tar_gz(bytes).with_context(|| format!("{name} is not a readable tar.gz archive"))
@@ -775,12 +778,10 @@ pub enum AssetKind {
 }
 
 pub fn kind_of(name: &str) -> AssetKind {
-    if name.ends_with(".spdx.json") {
-        AssetKind::Sbom
-    } else if name.ends_with(".tar.gz") || name.ends_with(".zip") {
-        AssetKind::Archive
-    } else {
-        AssetKind::Other
+    match Role::of(name) {
+        Role::Sbom => AssetKind::Sbom,
+        Role::Archive(_) => AssetKind::Archive,
+        _ => AssetKind::Other,
     }
 }
 

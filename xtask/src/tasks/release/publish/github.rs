@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{Context, Publisher};
 use crate::artifacts::Kind;
+use crate::assets::Role;
 use crate::changelog::{self, Selection};
 use crate::github;
 use crate::project::Project;
@@ -65,7 +66,7 @@ fn assets(cx: &Context<'_>) -> Result<Vec<(String, PathBuf, u64, String)>> {
                             || matches!(a.kind, Kind::Checksum | Kind::Provenance))
                 })
                 .with_context(|| {
-                    let why = if name.ends_with(".pub") {
+                    let why = if Role::of(name) == Role::PublicKey {
                         " (the provenance is unsigned)"
                     } else {
                         ""

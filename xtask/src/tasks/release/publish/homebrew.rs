@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{Context, Publisher};
 use crate::artifacts::{Artifact, Kind};
+use crate::assets::Assets;
 use crate::homebrew;
 
 #[derive(Debug)]
@@ -36,12 +37,12 @@ impl Publisher for Tap {
             .as_ref()
             .context("no [homebrew] in dist/release.toml")?;
         let metadata = cx.out.metadata()?;
-        let sums_text = std::fs::read_to_string(cx.out.join(&cx.def.checksums))?;
-        let sums: BTreeMap<String, String> = crate::tasks::checksum::parse(&sums_text)?
+        let sums: BTreeMap<String, String> = crate::tasks::checksum::read(cx.def, cx.out)?
             .into_iter()
             .collect();
         let repository = cx.project.repository()?;
-        let bottles = homebrew::bottles(&hb.binary, &metadata.version, cx.tag, &repository, &sums);
+        let archives = Assets::new(cx.def, &metadata.version).archives(None);
+        let bottles = homebrew::bottles(&hb.binary, &archives, cx.tag, &repository, &sums);
         let formula = homebrew::render(hb, &metadata.version, &repository, &bottles)?;
         let relative = format!("homebrew/{}.rb", hb.binary);
         let file = cx.out.join(&relative);
