@@ -23,13 +23,13 @@ use crate::dist::{Definition, Format};
 use crate::targets::Target;
 
 /// The extension of an SPDX SBOM, of an archive or of an image.
-const SBOM: &str = ".spdx.json";
+pub const SBOM_EXTENSION: &str = ".spdx.json";
 /// The extension of a provenance bundle (DSSE envelopes, one a line).
-const PROVENANCE: &str = ".intoto.jsonl";
+pub const PROVENANCE_EXTENSION: &str = ".intoto.jsonl";
 /// The extension of the public key beside the provenance.
-const PUBLIC_KEY: &str = ".pub";
+pub const PUBLIC_KEY_EXTENSION: &str = ".pub";
 /// How the name of a checksum file ends, as `verify` finds it in a release directory.
-const CHECKSUM_FILE: &str = "_checksums.txt";
+pub const CHECKSUM_FILE_SUFFIX: &str = "_checksums.txt";
 
 /// One release asset: its file name, what it is, the target it was made for (archives
 /// and SBOMs), and its path relative to the output directory.
@@ -100,12 +100,12 @@ pub fn sbom_stem(archive: &str) -> &str {
 
 /// The SBOM file name of an archive.
 pub fn sbom_name(archive: &str) -> String {
-    format!("{}{SBOM}", sbom_stem(archive))
+    format!("{}{SBOM_EXTENSION}", sbom_stem(archive))
 }
 
 /// The SBOM file name of the image `image`.
 pub fn image_sbom_name(image: &str) -> String {
-    format!("{image}{SBOM}")
+    format!("{image}{SBOM_EXTENSION}")
 }
 
 /// The checksum file of the definition: `sha256sum` lines for every release asset.
@@ -165,7 +165,10 @@ impl<'a> Assets<'a> {
     /// The provenance bundle.
     pub fn provenance(&self) -> Asset {
         Asset::new(
-            format!("{}_{}{PROVENANCE}", self.def.project, self.version),
+            format!(
+                "{}_{}{PROVENANCE_EXTENSION}",
+                self.def.project, self.version
+            ),
             Kind::Provenance,
             None,
         )
@@ -174,7 +177,10 @@ impl<'a> Assets<'a> {
     /// The public key of the provenance's signature.
     pub fn public_key(&self) -> Asset {
         Asset::new(
-            format!("{}_{}{PUBLIC_KEY}", self.def.project, self.version),
+            format!(
+                "{}_{}{PUBLIC_KEY_EXTENSION}",
+                self.def.project, self.version
+            ),
             Kind::Provenance,
             None,
         )
@@ -216,13 +222,13 @@ pub enum Role {
 impl Role {
     pub fn of(name: &str) -> Role {
         let ext = |format: Format| name.ends_with(&format!(".{}", format.extension()));
-        if name.ends_with(SBOM) {
+        if name.ends_with(SBOM_EXTENSION) {
             Role::Sbom
-        } else if name.ends_with(CHECKSUM_FILE) {
+        } else if name.ends_with(CHECKSUM_FILE_SUFFIX) {
             Role::ChecksumFile
-        } else if name.ends_with(PROVENANCE) {
+        } else if name.ends_with(PROVENANCE_EXTENSION) {
             Role::Provenance
-        } else if name.ends_with(PUBLIC_KEY) {
+        } else if name.ends_with(PUBLIC_KEY_EXTENSION) {
             Role::PublicKey
         } else if ext(Format::TarGz) {
             Role::Archive(Format::TarGz)
@@ -237,8 +243,8 @@ impl Role {
 /// The public key beside a provenance bundle.
 pub fn public_key_of(bundle: &str) -> String {
     format!(
-        "{}{PUBLIC_KEY}",
-        bundle.strip_suffix(PROVENANCE).unwrap_or(bundle)
+        "{}{PUBLIC_KEY_EXTENSION}",
+        bundle.strip_suffix(PROVENANCE_EXTENSION).unwrap_or(bundle)
     )
 }
 

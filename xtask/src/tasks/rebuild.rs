@@ -300,15 +300,12 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
     // Pair the rebuilt assets with the published ones.
     let manifest = out.manifest()?;
     let archives = Assets::new(&def, &version).archives(None);
+    let published_names = published_names(&def, &version, &published_version);
     let renamed = |name: &str| -> String {
-        if published_version == version {
-            return name.to_owned();
-        }
-        name.replacen(
-            &format!("_{version}_"),
-            &format!("_{published_version}_"),
-            1,
-        )
+        published_names
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
     };
     let rebuilt: Vec<Rebuilt> = manifest
         .artifacts
@@ -486,6 +483,27 @@ fn candidate(
         version,
         commit: theirs,
     })
+}
+
+/// The name each archive and SBOM of the rebuilt `version` has in the published
+/// `published_version` (a promoted candidate's assets carry the candidate's version).
+fn published_names(
+    def: &Definition,
+    version: &str,
+    published_version: &str,
+) -> BTreeMap<String, String> {
+    let published = Assets::new(def, published_version).archives(None);
+    let mut names = BTreeMap::new();
+    for ours in Assets::new(def, version).archives(None) {
+        let Some(theirs) = published.iter().find(|p| {
+            p.binary == ours.binary && p.target == ours.target && p.format == ours.format
+        }) else {
+            continue;
+        };
+        names.insert(ours.sbom().name, theirs.sbom().name);
+        names.insert(ours.name, theirs.name.clone());
+    }
+    names
 }
 
 /// Fetches the published copy of a differing asset and explains the difference.

@@ -32,7 +32,7 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::artifacts::{ARTIFACTS, JOURNAL, METADATA, Manifest};
-use crate::assets::{Role, public_key_of};
+use crate::assets::{CHECKSUM_FILE_SUFFIX, PROVENANCE_EXTENSION, Role, public_key_of};
 use crate::dist::Format;
 use crate::dsse::{self, Envelope};
 use crate::flags::VerifyArgs;
@@ -228,7 +228,7 @@ fn checksum_file_in(dir: &Path, names: &[String], strange: &[String]) -> Result<
             }) {
                 Some(what) => format!("the checksum file {what} is not a regular file; refused"),
                 None => format!(
-                    "no *_checksums.txt in {}; hint: point --dist at a release directory",
+                    "no *{CHECKSUM_FILE_SUFFIX} in {}; hint: point --dist at a release directory",
                     dir.display()
                 ),
             }
@@ -349,7 +349,7 @@ fn provenance_checks(
     if bundles.is_empty() {
         return vec![check(
             "provenance",
-            Err(anyhow::anyhow!("no *.intoto.jsonl bundle")),
+            Err(anyhow::anyhow!("no *{PROVENANCE_EXTENSION} bundle")),
         )];
     }
     let detail_key = if key.is_some() {
