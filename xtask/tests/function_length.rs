@@ -21,7 +21,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "tasks/images.rs:pull_base",
     "tasks/images.rs:build",
     "tasks/images.rs:push_image",
-    "tasks/qualify/e2e.rs:check",
     "tasks/rebuild/compare.rs:fmt",
     "tasks/rebuild.rs:run",
     "tasks/release.rs:tagged",

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::artifacts::{Kind, OutDir};
+use crate::artifacts::{Kind, Manifest, Metadata, OutDir};
 use crate::dist::Definition;
 use crate::gate::{Finding, Outcome};
 use crate::project::Project;
@@ -54,6 +54,9 @@ pub fn prebuild(project: &Project) -> Result<cross_build::Prebuild> {
     )
 }
 
+/// Releases a snapshot of the host target into `target/e2e/dist/`, signed with a fresh
+/// key, then runs every step on it: checksums and signatures, SBOMs, image referrers,
+/// skopeo copies, the unpacked archives and the images' entrypoints.
 pub fn check(project: &Project) -> Result<Outcome> {
     let def = Definition::load(&project.root)?;
     let e2e_dir = project.root.join("target/e2e");
@@ -66,49 +69,120 @@ pub fn check(project: &Project) -> Result<Outcome> {
         .context("the e2e build selects no target")?;
     // A fresh key, so the release is signed as in CI.
     let keys = e2e_dir.join("keys");
-    if keys.exists() {
-        std::fs::remove_dir_all(&keys)?;
-    }
-    std::fs::create_dir_all(&keys)?;
-    let (private, public) = crate::dsse::generate()?;
-    std::fs::write(keys.join("aicr-signing.pub"), &public)?;
-    let key = crate::dsse::signing_key_from_pem(&private)?;
+    let key = fresh_signing_key(&keys)?;
     let metadata = pipeline::pipeline(project, &def, &out, &opts, Some(&key))?;
-
-    let mut steps = 0;
-    let mut findings = Vec::new();
-    let mut step = |name: &str, result: Result<()>| {
-        steps += 1;
-        match result {
-            Ok(()) => eprintln!("  e2e: {name}: ok"),
-            Err(err) => findings.push(Finding::new(format!("{name}: {err:#}"))),
-        }
+    let release = Release {
+        project,
+        def: &def,
+        out: &out,
+        e2e_dir: &e2e_dir,
+        public_key: keys.join("aicr-signing.pub"),
+        metadata: &metadata,
     };
 
-    step(
+    let mut steps = Steps::default();
+    check_signatures(&release, &mut steps);
+    let manifest = out.manifest()?;
+    let pyspdxtools = tools::pyspdxtools(project);
+    check_sboms(&release, &manifest, &pyspdxtools, &mut steps);
+    check_image_referrers(&release, &manifest, &pyspdxtools, &mut steps)?;
+    check_skopeo_copies(&release, &manifest, &mut steps)?;
+    check_archives(&release, &manifest, &mut steps)?;
+    check_images(&release, target.arch, &mut steps)?;
+    Ok(steps.outcome(target.triple))
+}
+
+/// What the steps check: the released snapshot and where the gate works.
+struct Release<'a> {
+    project: &'a Project,
+    def: &'a Definition,
+    /// The release's output directory, `target/e2e/dist/`.
+    out: &'a OutDir,
+    /// The gate's working directory, `target/e2e/`.
+    e2e_dir: &'a Path,
+    /// The PEM public key of the release's signing key.
+    public_key: PathBuf,
+    metadata: &'a Metadata,
+}
+
+/// The steps run so far: how many, and a finding for each that failed.
+#[derive(Default)]
+struct Steps {
+    count: usize,
+    findings: Vec<Finding>,
+}
+
+impl Steps {
+    /// Records step `name`: printed when it passed, a finding when it failed.
+    fn record(&mut self, name: &str, result: Result<()>) {
+        self.count += 1;
+        match result {
+            Ok(()) => eprintln!("  e2e: {name}: ok"),
+            Err(err) => self.findings.push(Finding::new(format!("{name}: {err:#}"))),
+        }
+    }
+
+    /// The gate's outcome: how many steps passed on `triple`, or how many failed.
+    fn outcome(self, triple: &str) -> Outcome {
+        let summary = if self.findings.is_empty() {
+            format!("{} end-to-end step(s) passed on {triple}", self.count)
+        } else {
+            format!(
+                "{} of {} end-to-end step(s) failed",
+                self.findings.len(),
+                self.count
+            )
+        };
+        Outcome::from_findings(summary, self.findings)
+    }
+}
+
+/// `dir` emptied: removed when it exists, then created.
+fn fresh_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// A new ed25519 signing key, its PEM public key written to `keys/aicr-signing.pub`
+/// (`keys` emptied first).
+fn fresh_signing_key(keys: &Path) -> Result<ed25519_dalek::SigningKey> {
+    fresh_dir(keys)?;
+    let (private, public) = crate::dsse::generate()?;
+    std::fs::write(keys.join("aicr-signing.pub"), &public)?;
+    crate::dsse::signing_key_from_pem(&private)
+}
+
+/// The checksum file with `sha256sum`, the release with `cargo xtask verify --key`, and
+/// the provenance bundle with an independent DSSE verifier.
+fn check_signatures(release: &Release<'_>, steps: &mut Steps) {
+    let out = release.out;
+    steps.record(
         "sha256sum -c --strict",
-        verify_in(&out.path, &crate::assets::checksum_file(&def).name),
+        verify_in(&out.path, &crate::assets::checksum_file(release.def).name),
     );
-    step(
+    steps.record(
         "cargo xtask verify --key",
-        crate::tasks::verify::verify(&out.path, Some(&keys.join("aicr-signing.pub"))).and_then(
-            |checks| match checks.iter().find(|c| !c.ok) {
+        crate::tasks::verify::verify(&out.path, Some(&release.public_key)).and_then(|checks| {
+            match checks.iter().find(|c| !c.ok) {
                 Some(failed) => bail!("{}: {}", failed.name, failed.detail),
                 None => Ok(()),
-            },
-        ),
+            }
+        }),
     );
-    let bundle = crate::assets::Assets::new(&def, &metadata.version)
+    let bundle = crate::assets::Assets::new(release.def, &release.metadata.version)
         .provenance()
         .path;
-    step(
+    steps.record(
         "an independent DSSE verifier (python cryptography) accepts the provenance",
-        tools::python_with_cryptography(project).and_then(|python| {
+        tools::python_with_cryptography(release.project).and_then(|python| {
             let out = Command::new(python)
                 .arg("-c")
                 .arg(DSSE_VERIFY_PY)
                 .arg(out.join(&bundle))
-                .arg(keys.join("aicr-signing.pub"))
+                .arg(&release.public_key)
                 .output()?;
             if !out.status.success() {
                 bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
@@ -116,48 +190,61 @@ pub fn check(project: &Project) -> Result<Outcome> {
             Ok(())
         }),
     );
+}
 
-    let manifest = out.manifest()?;
-    let pyspdxtools = tools::pyspdxtools(project);
+/// `pyspdxtools` (or why it is missing) validates the SPDX 2.3 document `sbom`: it
+/// fails, or says anything, and the step fails.
+fn pyspdxtools_validates(pyspdxtools: &Result<PathBuf>, sbom: &Path) -> Result<()> {
+    let bin = pyspdxtools.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let out = Command::new(bin)
+        .arg("-i")
+        .arg(sbom)
+        .args(["--version", "SPDX-2.3"])
+        .output()?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() || !said.trim().is_empty() {
+        bail!("{}", said.trim());
+    }
+    Ok(())
+}
+
+/// Every SBOM of the release validated by `pyspdxtools`.
+fn check_sboms(
+    release: &Release<'_>,
+    manifest: &Manifest,
+    pyspdxtools: &Result<PathBuf>,
+    steps: &mut Steps,
+) {
     for sbom in manifest.artifacts.iter().filter(|a| a.kind == Kind::Sbom) {
-        let name = format!("pyspdxtools validates {}", sbom.name);
-        let result = pyspdxtools
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-            .and_then(|bin| {
-                let out = Command::new(bin)
-                    .arg("-i")
-                    .arg(out.join(&sbom.path))
-                    .args(["--version", "SPDX-2.3"])
-                    .output()?;
-                let said = format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                if !out.status.success() || !said.trim().is_empty() {
-                    bail!("{}", said.trim());
-                }
-                Ok(())
-            });
-        step(&name, result);
+        steps.record(
+            &format!("pyspdxtools validates {}", sbom.name),
+            pyspdxtools_validates(pyspdxtools, &release.out.join(&sbom.path)),
+        );
     }
+}
 
-    // Every image referrer: its DSSE signature checked independently, its SPDX
-    // predicate written out and validated by pyspdxtools.
-    let predicates = e2e_dir.join("image-sboms");
-    if predicates.exists() {
-        std::fs::remove_dir_all(&predicates)?;
-    }
-    std::fs::create_dir_all(&predicates)?;
+/// Every image referrer: its DSSE signature checked independently, its SPDX predicate
+/// written out to `target/e2e/image-sboms/` and validated by `pyspdxtools`.
+fn check_image_referrers(
+    release: &Release<'_>,
+    manifest: &Manifest,
+    pyspdxtools: &Result<PathBuf>,
+    steps: &mut Steps,
+) -> Result<()> {
+    let predicates = release.e2e_dir.join("image-sboms");
+    fresh_dir(&predicates)?;
     for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
-        let layout = out.join(&format!("images/{}", image.name));
-        let written = tools::python_with_cryptography(project).and_then(|python| {
+        let layout = release.out.join(&format!("images/{}", image.name));
+        let written = tools::python_with_cryptography(release.project).and_then(|python| {
             let out = Command::new(python)
                 .arg("-c")
                 .arg(REFERRERS_VERIFY_PY)
                 .arg(&layout)
-                .arg(keys.join("aicr-signing.pub"))
+                .arg(&release.public_key)
                 .arg(&predicates)
                 .output()?;
             if !out.status.success() {
@@ -166,7 +253,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
         });
         let count = written.as_ref().map_or(0, |w| w.lines().count());
-        step(
+        steps.record(
             &format!(
                 "an independent DSSE verifier accepts every referrer of image {} ({count} SBOMs)",
                 image.name
@@ -177,37 +264,29 @@ pub fn check(project: &Project) -> Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("{e:#}")),
         );
         for file in written.iter().flat_map(|w| w.lines()) {
-            let name = format!("pyspdxtools validates the image SBOM {file}");
-            let result = pyspdxtools
-                .as_ref()
-                .map_err(|e| anyhow::anyhow!("{e:#}"))
-                .and_then(|bin| {
-                    let out = Command::new(bin)
-                        .arg("-i")
-                        .arg(predicates.join(file))
-                        .args(["--version", "SPDX-2.3"])
-                        .output()?;
-                    let said = format!(
-                        "{}{}",
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                    if !out.status.success() || !said.trim().is_empty() {
-                        bail!("{}", said.trim());
-                    }
-                    Ok(())
-                });
-            step(&name, result);
+            steps.record(
+                &format!("pyspdxtools validates the image SBOM {file}"),
+                pyspdxtools_validates(pyspdxtools, &predicates.join(file)),
+            );
         }
     }
+    Ok(())
+}
 
-    // skopeo (Debian's, when installed) re-checks every digest while copying a layout.
+/// Every image layout copied by skopeo (Debian's, when installed), which re-checks
+/// every digest while copying; skipped with a note when skopeo is not installed.
+fn check_skopeo_copies(
+    release: &Release<'_>,
+    manifest: &Manifest,
+    steps: &mut Steps,
+) -> Result<()> {
     let skopeo = Command::new("skopeo")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
+    let version = &release.metadata.version;
     for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
-        let layout = out.join(&format!("images/{}", image.name));
+        let layout = release.out.join(&format!("images/{}", image.name));
         if !skopeo {
             eprintln!(
                 "  e2e: skopeo is not installed; {} is checked by the image tests only",
@@ -215,17 +294,17 @@ pub fn check(project: &Project) -> Result<Outcome> {
             );
             continue;
         }
-        let copy = e2e_dir.join("skopeo").join(&image.name);
+        let copy = release.e2e_dir.join("skopeo").join(&image.name);
         let _ = std::fs::remove_dir_all(&copy);
-        std::fs::create_dir_all(e2e_dir.join("skopeo"))?;
-        step(
+        std::fs::create_dir_all(release.e2e_dir.join("skopeo"))?;
+        steps.record(
             &format!("skopeo copy --all of the {} layout", image.name),
             (|| {
                 let out = Command::new("skopeo")
                     .args(["copy", "--all", "--quiet"])
                     // By its tag: the referrers listed beside it are other manifests.
-                    .arg(format!("oci:{}:{}", layout.display(), metadata.version))
-                    .arg(format!("oci:{}:{}", copy.display(), metadata.version))
+                    .arg(format!("oci:{}:{version}", layout.display()))
+                    .arg(format!("oci:{}:{version}", copy.display()))
                     .output()?;
                 if !out.status.success() {
                     bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
@@ -234,8 +313,13 @@ pub fn check(project: &Project) -> Result<Outcome> {
             })(),
         );
     }
+    Ok(())
+}
 
-    let unpacked = e2e_dir.join("unpacked");
+/// Every `.tar.gz` archive unpacked into `target/e2e/unpacked/` and its binary's
+/// `--version` run; the unpacked `aicrd` served, driven over HTTP and stopped.
+fn check_archives(release: &Release<'_>, manifest: &Manifest, steps: &mut Steps) -> Result<()> {
+    let unpacked = release.e2e_dir.join("unpacked");
     if unpacked.exists() {
         std::fs::remove_dir_all(&unpacked)?;
     }
@@ -245,34 +329,38 @@ pub fn check(project: &Project) -> Result<Outcome> {
         .filter(|a| a.kind == Kind::Archive && a.name.ends_with(".tar.gz"))
     {
         let dir = unpacked.join(archive.name.trim_end_matches(".tar.gz"));
-        let path = out.join(&archive.path);
+        let path = release.out.join(&archive.path);
         let binary = archive
             .name
             .split('_')
             .next()
             .unwrap_or_default()
             .to_owned();
-        step(
+        steps.record(
             &format!("unpack {} and run {binary} --version", archive.name),
-            unpack_and_version(&path, &dir, &binary, &metadata.version),
+            unpack_and_version(&path, &dir, &binary, &release.metadata.version),
         );
         if binary == "aicrd" {
-            step(
+            steps.record(
                 "aicrd serves /health, /ready and / and stops on SIGTERM",
                 serve(&dir.join("aicrd")),
             );
         }
     }
+    Ok(())
+}
 
-    // The images as a container runtime would start them: the entrypoint's binary out of
-    // the image's last layer, with the entrypoint's arguments.
-    let images = e2e_dir.join("images");
+/// The images as a container runtime would start them: the entrypoint's binary out of
+/// the image's last layer (of platform `arch`), with the entrypoint's arguments; then
+/// that the images of one binary share its layer.
+fn check_images(release: &Release<'_>, arch: &str, steps: &mut Steps) -> Result<()> {
+    let images = release.e2e_dir.join("images");
     if images.exists() {
         std::fs::remove_dir_all(&images)?;
     }
     let mut binary_layers: BTreeMap<&str, Vec<(&str, String)>> = BTreeMap::new();
-    for image in &def.images {
-        let layout = out.join(&format!("images/{}", image.name));
+    for image in &release.def.images {
+        let layout = release.out.join(&format!("images/{}", image.name));
         // A Python image's entrypoint is a script for the base's interpreter, which
         // only a container runtime starts; its layer is checked by the image tests.
         let Some(binary) = image.binary() else {
@@ -281,10 +369,10 @@ pub fn check(project: &Project) -> Result<Outcome> {
         if !layout.join("index.json").is_file() {
             continue;
         }
-        let started = match entrypoint_of(&layout, target.arch, &images.join(&image.name)) {
+        let started = match entrypoint_of(&layout, arch, &images.join(&image.name)) {
             Ok(started) => started,
             Err(err) => {
-                step(&format!("image {}: its entrypoint", image.name), Err(err));
+                steps.record(&format!("image {}: its entrypoint", image.name), Err(err));
                 continue;
             }
         };
@@ -292,17 +380,17 @@ pub fn check(project: &Project) -> Result<Outcome> {
             .entry(binary)
             .or_default()
             .push((image.name.as_str(), started.layer.clone()));
-        step(
+        steps.record(
             &format!(
                 "image {}: {} --version",
                 image.name,
                 started.entrypoint.join(" ")
             ),
-            image_version(&started, &metadata.version),
+            image_version(&started, &release.metadata.version),
         );
         // The images with arguments are the validator's phases.
         if !image.args.is_empty() {
-            step(
+            steps.record(
                 &format!(
                     "image {}: --list, an unknown check, --rbac, every check without an answering API server, and the same through a link named {}",
                     image.name, image.args[0]
@@ -313,26 +401,24 @@ pub fn check(project: &Project) -> Result<Outcome> {
     }
     for (binary, layers) in &binary_layers {
         if layers.len() > 1 {
-            step(
+            steps.record(
                 &format!("the images of {binary} share its layer"),
-                match layers.iter().find(|(_, l)| *l != layers[0].1) {
-                    None => Ok(()),
-                    Some((name, layer)) => Err(anyhow::anyhow!(
-                        "{name} has layer {layer}, {} has {}",
-                        layers[0].0,
-                        layers[0].1
-                    )),
-                },
+                shared_layer(layers),
             );
         }
     }
+    Ok(())
+}
 
-    let summary = if findings.is_empty() {
-        format!("{steps} end-to-end step(s) passed on {}", target.triple)
-    } else {
-        format!("{} of {steps} end-to-end step(s) failed", findings.len())
+/// That every image of `layers` (`(image, layer digest)`) has the first one's layer.
+fn shared_layer(layers: &[(&str, String)]) -> Result<()> {
+    let Some((first, first_layer)) = layers.first() else {
+        return Ok(());
     };
-    Ok(Outcome::from_findings(summary, findings))
+    match layers.iter().find(|(_, l)| l != first_layer) {
+        None => Ok(()),
+        Some((name, layer)) => bail!("{name} has layer {layer}, {first} has {first_layer}"),
+    }
 }
 
 /// Verifies every envelope of a DSSE bundle with a PEM public key, written from the DSSE
@@ -732,6 +818,38 @@ mod tests {
         )
         .unwrap();
         digest
+    }
+
+    #[test]
+    fn the_images_of_a_binary_share_its_layer_or_the_odd_one_is_named() {
+        let same = [("a", "sha256:1".to_owned()), ("b", "sha256:1".to_owned())];
+        assert!(shared_layer(&same).is_ok());
+        assert!(shared_layer(&[]).is_ok());
+        let odd = [
+            ("a", "sha256:1".to_owned()),
+            ("b", "sha256:1".to_owned()),
+            ("c", "sha256:2".to_owned()),
+        ];
+        assert_eq!(
+            shared_layer(&odd).unwrap_err().to_string(),
+            "c has layer sha256:2, a has sha256:1"
+        );
+    }
+
+    #[test]
+    fn steps_count_every_result_and_keep_each_failure_as_a_finding() {
+        assert_eq!(
+            Steps::default().outcome("x86_64-unknown-linux-gnu").summary,
+            "0 end-to-end step(s) passed on x86_64-unknown-linux-gnu"
+        );
+        let mut steps = Steps::default();
+        steps.record("one", Ok(()));
+        steps.record("two", Err(anyhow::anyhow!("broke")));
+        steps.record("three", Ok(()));
+        let outcome = steps.outcome("x86_64-unknown-linux-gnu");
+        assert_eq!(outcome.summary, "1 of 3 end-to-end step(s) failed");
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!(outcome.findings[0].message, "two: broke");
     }
 
     #[test]
