@@ -44,7 +44,7 @@ use serde_json::Value;
 
 use ed25519_dalek::SigningKey;
 
-use crate::artifacts::{Artifact, Kind, OutDir};
+use crate::artifacts::{Artifact, Kind, Manifest, Metadata, OutDir};
 use crate::dist::{App, BaseImage, Definition};
 use crate::flags::ImagesArgs;
 use crate::image_attest::{self, Image, Platform};
@@ -108,18 +108,8 @@ pub fn pull_base(
     push_hosts: &[&str],
 ) -> Result<PathBuf> {
     let repo = &reference.repository;
-    let safe: String = format!("{}/{repo}/{}", reference.host, reference.reference())
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "./-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     let bases = crate::tools::dir(project).join("bases");
-    let dir = bases.join(safe);
+    let dir = bases.join(base_cache_name(reference));
     if dir.join("index.json").is_file() {
         match pin {
             None => return Ok(dir),
@@ -152,29 +142,7 @@ pub fn pull_base(
     let top_value: Value = serde_json::from_slice(&top_bytes)
         .with_context(|| format!("base {shown}: its manifest is not JSON"))?;
     let top_type = media_type_of(&top_type, &top_value)?;
-    let platform_digests: Vec<String> =
-        if top_type == oci::INDEX || top_type == crate::registry::DOCKER_LIST {
-            let wanted: Vec<String> = top_value["manifests"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .filter(|d| {
-                    d["platform"]["os"] == "linux"
-                        && matches!(
-                            d["platform"]["architecture"].as_str(),
-                            Some("amd64" | "arm64")
-                        )
-                })
-                .filter_map(|d| d["digest"].as_str().map(str::to_owned))
-                .collect();
-            if wanted.is_empty() {
-                bail!("base {shown} has no linux/amd64 or linux/arm64 image");
-            }
-            wanted
-        } else {
-            vec![top_digest.clone()]
-        };
+    let wanted = platform_digests(&shown, top_type, &top_value, &top_digest)?;
     std::fs::create_dir_all(&bases)
         .with_context(|| format!("cannot create {}", bases.display()))?;
     let tmp = tempfile::Builder::new()
@@ -182,10 +150,92 @@ pub fn pull_base(
         .tempdir_in(&bases)
         .with_context(|| format!("cannot create a directory in {}", bases.display()))?;
     let layout = tmp.path().join("layout");
+    let top = Blob::new(top_type, top_bytes);
+    let manifests = pull_manifests(&registry, repo, &shown, &wanted, &top, &top_digest)?;
+    let small: Vec<&Blob> = manifests
+        .iter()
+        .map(|(b, _)| b)
+        .filter(|b| b.digest != top.digest)
+        .collect();
+    oci::write_layout(&layout, &small, &[], &top, reference.reference())?;
+    let size = pull_blobs(&registry, repo, &shown, &layout, &manifests)?;
+    install_pulled(&layout, &dir)?;
+    eprintln!("images: pulled base {shown} ({top_digest}, {size} bytes of blobs)");
+    Ok(dir)
+}
+
+/// The directory name, under `target/tools/bases/`, of the cached layout of
+/// `reference`: `host/repository/reference` with every character but ASCII letters,
+/// digits and `./-_` made `_`.
+fn base_cache_name(reference: &Reference) -> String {
+    format!(
+        "{}/{}/{}",
+        reference.host,
+        reference.repository,
+        reference.reference()
+    )
+    .chars()
+    .map(|c| {
+        if c.is_ascii_alphanumeric() || "./-_".contains(c) {
+            c
+        } else {
+            '_'
+        }
+    })
+    .collect()
+}
+
+/// The digests of the manifests to pull for base `shown`, whose top manifest is
+/// `top_value` (of media type `top_type`, digest `top_digest`): an index's linux/amd64
+/// and linux/arm64 manifests (an error when it has neither), or the manifest itself.
+fn platform_digests(
+    shown: &str,
+    top_type: &str,
+    top_value: &Value,
+    top_digest: &str,
+) -> Result<Vec<String>> {
+    if top_type != oci::INDEX && top_type != crate::registry::DOCKER_LIST {
+        return Ok(vec![top_digest.to_owned()]);
+    }
+    let wanted: Vec<String> = top_value["manifests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|d| {
+            d["platform"]["os"] == "linux"
+                && matches!(
+                    d["platform"]["architecture"].as_str(),
+                    Some("amd64" | "arm64")
+                )
+        })
+        .filter_map(|d| d["digest"].as_str().map(str::to_owned))
+        .collect();
+    if wanted.is_empty() {
+        bail!("base {shown} has no linux/amd64 or linux/arm64 image");
+    }
+    Ok(wanted)
+}
+
+/// The platform manifests `digests` of base `shown`, each as a blob of its media type
+/// and its JSON: the top manifest `top` (digest `top_digest`) as it is, any other got
+/// from the registry.
+fn pull_manifests(
+    registry: &Registry,
+    repo: &str,
+    shown: &str,
+    digests: &[String],
+    top: &Blob,
+    top_digest: &str,
+) -> Result<Vec<(Blob, Value)>> {
     let mut manifests = Vec::new();
-    for digest in &platform_digests {
-        let (bytes, said, _) = if *digest == top_digest {
-            (top_bytes.clone(), top_type.to_owned(), top_digest.clone())
+    for digest in digests {
+        let (bytes, said, _) = if digest == top_digest {
+            (
+                top.bytes.clone(),
+                top.media_type.to_owned(),
+                top_digest.to_owned(),
+            )
         } else {
             registry.get_manifest(repo, digest)?
         };
@@ -194,20 +244,25 @@ pub fn pull_base(
         let media_type = media_type_of(&said, &value)?;
         manifests.push((Blob::new(media_type, bytes), value));
     }
-    let top = Blob::new(top_type, top_bytes);
-    let small: Vec<&Blob> = manifests
-        .iter()
-        .map(|(b, _)| b)
-        .filter(|b| b.digest != top.digest)
-        .collect();
-    oci::write_layout(&layout, &small, &[], &top, reference.reference())?;
+    Ok(manifests)
+}
+
+/// Downloads into `layout` every blob (config and layers) of `manifests` it lacks,
+/// saying which; the bytes downloaded.
+fn pull_blobs(
+    registry: &Registry,
+    repo: &str,
+    shown: &str,
+    layout: &Path,
+    manifests: &[(Blob, Value)],
+) -> Result<u64> {
     let mut size = 0;
     let wanted: Vec<String> = manifests
         .iter()
         .flat_map(|(_, manifest)| oci::blob_digests(manifest))
         .collect();
     for (done, digest) in wanted.iter().enumerate() {
-        let path = oci::blob_path(&layout, digest)?;
+        let path = oci::blob_path(layout, digest)?;
         if !path.exists() {
             eprintln!(
                 "images: pulling base {shown}: blob {}/{} {digest}",
@@ -217,17 +272,20 @@ pub fn pull_base(
             size += registry.download_blob(repo, digest, &path)?;
         }
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clean {}", dir.display()))?;
+    Ok(size)
+}
+
+/// Moves the pulled layout `from` to the cache directory `to`, replacing what was there.
+fn install_pulled(from: &Path, to: &Path) -> Result<()> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).with_context(|| format!("cannot clean {}", to.display()))?;
     }
-    if let Some(parent) = dir.parent() {
+    if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    std::fs::rename(&layout, &dir)
-        .with_context(|| format!("cannot move the pulled base into {}", dir.display()))?;
-    eprintln!("images: pulled base {shown} ({top_digest}, {size} bytes of blobs)");
-    Ok(dir)
+    std::fs::rename(from, to)
+        .with_context(|| format!("cannot move the pulled base into {}", to.display()))
 }
 
 /// Reads the base for `arch` from a local OCI layout; its layers stay files.
@@ -403,63 +461,136 @@ pub fn build(
     pull: bool,
     key: Option<&SigningKey>,
 ) -> Result<Vec<Artifact>> {
-    let metadata = out.metadata()?;
-    let manifest = out.manifest()?;
-    let mut graphs = crate::tasks::sbom::Graphs::new(project)?;
-    let builder = crate::tasks::attest::builder_id(project);
-    if key.is_none() {
-        eprintln!(
-            "images: no SBOM or provenance referrers are attached without a signing key; hint: pass --key FILE or set AICR_SIGNING_KEY"
-        );
-    }
-    let bases = parse_bases(base_args)?;
-    let mtime = u64::try_from(metadata.source_date_epoch)?;
-    let tagged = metadata.tag.is_some() && !metadata.snapshot;
-    let repository = project.repository()?;
+    let mut build = Build::new(project, def, out, base_args, pull, key)?;
     let mut artifacts = Vec::new();
-    // The binary layer of each built binary, shared by the images that run it.
-    let mut app_layers: BTreeMap<PathBuf, Layer> = BTreeMap::new();
-    let mut docs = BTreeMap::new();
-    for doc in [
-        "LICENSE",
-        def.notices.as_deref().unwrap_or("THIRD_PARTY_NOTICES.md"),
-    ] {
-        if let Ok(bytes) = std::fs::read(project.root.join(doc)) {
-            docs.insert(doc.to_owned(), bytes);
-        }
-    }
-    let fetcher = wheels::Fetcher::new(wheels::cache_dir(project));
     for image in &def.images {
+        artifacts.extend(build.image(image)?);
+    }
+    out.record(artifacts.clone())?;
+    Ok(artifacts)
+}
+
+/// What the images of one build share: the release they are built from, the bases
+/// given, and what is made once for all of them.
+struct Build<'a> {
+    project: &'a Project,
+    def: &'a Definition,
+    out: &'a OutDir,
+    key: Option<&'a SigningKey>,
+    metadata: Metadata,
+    manifest: Manifest,
+    graphs: crate::tasks::sbom::Graphs<'a>,
+    builder: String,
+    /// The base layouts given with `--base`, by image name.
+    bases: BTreeMap<String, PathBuf>,
+    /// The time of every file of a layer: the commit's.
+    mtime: u64,
+    pull: bool,
+    tagged: bool,
+    /// The source repository URL.
+    repository: String,
+    /// The binary layer of each built binary, shared by the images that run it.
+    app_layers: BTreeMap<PathBuf, Layer>,
+    /// The license and notices put beside each binary, by path in the repository.
+    docs: BTreeMap<String, Vec<u8>>,
+    fetcher: wheels::Fetcher,
+}
+
+/// One image about to be built: what its platforms share.
+struct ImagePlan<'i> {
+    image: &'i crate::dist::Image,
+    /// A Python image's lock.
+    lock: Option<wheels::Lock>,
+    /// The layout of a registry base (none for `static`).
+    base_dir: Option<PathBuf>,
+    /// A Python image's wheels, by file name.
+    wheel_files: BTreeMap<String, PathBuf>,
+    labels: BTreeMap<String, String>,
+    /// The package of a binary image's binary.
+    package: Option<String>,
+    /// The program's path in the image, without the leading `/`.
+    exe: String,
+}
+
+/// One platform of an image, built.
+struct PlatformImage {
+    arch: &'static str,
+    /// The blobs in memory: the built base layers, the program layer, the config.
+    blobs: Vec<Blob>,
+    /// The base layers kept as files.
+    stored: Vec<StoredBlob>,
+    manifest: Blob,
+    /// The crates of its binary and the contents of its layers, when signing.
+    sbom: Option<(Value, image_contents::Contents)>,
+}
+
+impl<'a> Build<'a> {
+    /// Reads the release of `out` and what every image shares; says when no referrers
+    /// are attached for want of a key.
+    fn new(
+        project: &'a Project,
+        def: &'a Definition,
+        out: &'a OutDir,
+        base_args: &[String],
+        pull: bool,
+        key: Option<&'a SigningKey>,
+    ) -> Result<Build<'a>> {
+        let metadata = out.metadata()?;
+        let manifest = out.manifest()?;
+        let graphs = crate::tasks::sbom::Graphs::new(project)?;
+        let builder = crate::tasks::attest::builder_id(project);
+        if key.is_none() {
+            eprintln!(
+                "images: no SBOM or provenance referrers are attached without a signing key; hint: pass --key FILE or set AICR_SIGNING_KEY"
+            );
+        }
+        let bases = parse_bases(base_args)?;
+        let mtime = u64::try_from(metadata.source_date_epoch)?;
+        let tagged = metadata.tag.is_some() && !metadata.snapshot;
+        let repository = project.repository()?;
+        let mut docs = BTreeMap::new();
+        for doc in [
+            "LICENSE",
+            def.notices.as_deref().unwrap_or("THIRD_PARTY_NOTICES.md"),
+        ] {
+            if let Ok(bytes) = std::fs::read(project.root.join(doc)) {
+                docs.insert(doc.to_owned(), bytes);
+            }
+        }
+        Ok(Build {
+            project,
+            def,
+            out,
+            key,
+            metadata,
+            manifest,
+            graphs,
+            builder,
+            bases,
+            mtime,
+            pull,
+            tagged,
+            repository,
+            app_layers: BTreeMap::new(),
+            docs,
+            fetcher: wheels::Fetcher::new(wheels::cache_dir(project)),
+        })
+    }
+
+    /// Builds `image` into `images/<name>/` of the output directory, with its index SBOM
+    /// beside it: the image and SBOM artifacts, or none when a snapshot skips it.
+    fn image(&mut self, image: &crate::dist::Image) -> Result<Vec<Artifact>> {
         // A Python image's lock, checked against its definition before anything else.
         let lock = match &image.app {
-            App::Python(python) => Some(wheels::Lock::load(&project.root, &image.name, python)?),
+            App::Python(python) => {
+                Some(wheels::Lock::load(&self.project.root, &image.name, python)?)
+            }
             App::Binary(_) => None,
         };
-        // Each architecture and, for a binary image, the built binary.
-        let built: Vec<(&str, Option<PathBuf>)> = match &image.app {
-            App::Binary(binary) => TARGETS
-                .iter()
-                .filter(|t| t.os == "linux")
-                .filter_map(|t| {
-                    manifest
-                        .artifacts
-                        .iter()
-                        .find(|a| {
-                            a.kind == Kind::Binary
-                                && a.name == *binary
-                                && a.target.as_deref() == Some(t.triple)
-                        })
-                        .map(|a| (t.arch, Some(out.join(&a.path))))
-                })
-                .collect(),
-            App::Python(python) => python_arches(python)
-                .into_iter()
-                .map(|a| (a, None))
-                .collect(),
-        };
+        let built = linux_builds(&self.manifest, self.out, image);
         if built.is_empty() {
             let binary = image.binary().unwrap_or_default();
-            if !metadata.snapshot {
+            if !self.metadata.snapshot {
                 bail!(
                     "images: {}: no linux build of {binary}; a tagged release ships every image of dist/release.toml",
                     image.name,
@@ -469,46 +600,33 @@ pub fn build(
                 "images: {}: skipped, no linux build of {binary}",
                 image.name
             );
-            continue;
+            return Ok(Vec::new());
         }
-        let push_hosts: Vec<&str> = def
+        let push_hosts: Vec<&str> = self
+            .def
             .images
             .iter()
             .filter_map(|i| i.repository.split('/').next())
             .collect();
         let base_dir = registry_base(
-            project,
+            self.project,
             image,
-            bases.get(&image.name),
-            (pull || tagged, tagged),
+            self.bases.get(&image.name),
+            (self.pull || self.tagged, self.tagged),
             &push_hosts,
         )?;
         if image.base != "static" && base_dir.is_none() {
-            continue;
+            return Ok(Vec::new());
         }
         // A Python image's wheels, fetched once for all its platforms.
         let wheel_files = match &lock {
-            Some(lock) => fetch_wheels(&fetcher, &image.name, lock)?,
+            Some(lock) => fetch_wheels(&self.fetcher, &image.name, lock)?,
             None => BTreeMap::new(),
         };
-        let labels: BTreeMap<String, String> = [
-            ("org.opencontainers.image.title", image.name.clone()),
-            ("org.opencontainers.image.version", metadata.version.clone()),
-            ("org.opencontainers.image.revision", metadata.commit.clone()),
-            ("org.opencontainers.image.source", repository.clone()),
-            ("org.opencontainers.image.created", metadata.date.clone()),
-            ("org.opencontainers.image.licenses", "Apache-2.0".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let mut blobs: Vec<Blob> = Vec::new();
-        let mut stored: Vec<StoredBlob> = Vec::new();
-        let mut manifests = Vec::new();
-        let mut sboms = Vec::new();
         let package = match &image.app {
             App::Binary(binary) => Some(
-                def.binaries
+                self.def
+                    .binaries
                     .iter()
                     .find(|b| b.name == *binary)
                     .map(|b| b.package.clone())
@@ -516,144 +634,181 @@ pub fn build(
             ),
             App::Python(_) => None,
         };
-        let exe = image.program();
+        let plan = ImagePlan {
+            image,
+            lock,
+            base_dir,
+            wheel_files,
+            labels: image_labels(&image.name, &self.metadata, &self.repository),
+            package,
+            exe: image.program(),
+        };
+        let mut platforms = Vec::new();
         for (arch, binary) in &built {
-            let base = if image.base == "static" {
-                let ca = std::fs::read(project.root.join(&image.ca_bundle))
-                    .with_context(|| format!("cannot read the CA bundle {}", image.ca_bundle))?;
-                let layer = oci::static_base(&ca, mtime)?;
-                Base {
-                    layers: vec![layer.info()],
-                    built: vec![layer.blob],
-                    stored: Vec::new(),
-                    env: Vec::new(),
+            platforms.push(self.platform(&plan, arch, binary.as_deref())?);
+        }
+        self.write(&plan, &platforms)
+    }
+
+    /// The base of `plan`'s image for `arch`: the static base built here, or read from
+    /// the image's base layout.
+    fn base(&self, plan: &ImagePlan<'_>, arch: &str) -> Result<Base> {
+        let image = plan.image;
+        if image.base != "static" {
+            return layout_base(plan.base_dir.as_deref().context("a base layout")?, arch);
+        }
+        let ca = std::fs::read(self.project.root.join(&image.ca_bundle))
+            .with_context(|| format!("cannot read the CA bundle {}", image.ca_bundle))?;
+        let layer = oci::static_base(&ca, self.mtime)?;
+        Ok(Base {
+            layers: vec![layer.info()],
+            built: vec![layer.blob],
+            stored: Vec::new(),
+            env: Vec::new(),
+        })
+    }
+
+    /// The program layer of `plan`'s image for `arch`: the binary's (`binary`, built
+    /// once per binary), or the Python application's wheels installed (its base's
+    /// Python, of `base_env`, checked first).
+    fn program_layer(
+        &mut self,
+        plan: &ImagePlan<'_>,
+        arch: &str,
+        binary: Option<&Path>,
+        base_env: &[String],
+    ) -> Result<Layer> {
+        let image = plan.image;
+        match (&image.app, binary, &plan.lock) {
+            (App::Binary(_), Some(binary), _) => match self.app_layers.get(binary) {
+                Some(layer) => Ok(layer.clone()),
+                None => {
+                    let layer = binary_layer(&plan.exe, binary, &self.docs, self.mtime)?;
+                    self.app_layers.insert(binary.to_owned(), layer.clone());
+                    Ok(layer)
                 }
-            } else {
-                layout_base(base_dir.as_deref().context("a base layout")?, arch)?
-            };
-            let app = match (&image.app, binary, &lock) {
-                (App::Binary(_), Some(binary), _) => match app_layers.get(binary) {
-                    Some(layer) => layer.clone(),
-                    None => {
-                        let layer = binary_layer(&exe, binary, &docs, mtime)?;
-                        app_layers.insert(binary.clone(), layer.clone());
-                        layer
-                    }
-                },
-                (App::Python(python), _, Some(lock)) => {
-                    check_base_python(&image.name, arch, &python.version, &base.env)?;
-                    python_layer(python, lock, arch, &wheel_files, mtime)
-                        .with_context(|| format!("image {}: linux/{arch}", image.name))?
-                }
-                _ => bail!("internal error: image {} has no program layer", image.name),
-            };
-            let mut layers = base.layers;
-            layers.push(app.info());
-            if key.is_some() {
+            },
+            (App::Python(python), _, Some(lock)) => {
+                check_base_python(&image.name, arch, &python.version, base_env)?;
+                python_layer(python, lock, arch, &plan.wheel_files, self.mtime)
+                    .with_context(|| format!("image {}: linux/{arch}", image.name))
+            }
+            _ => bail!("internal error: image {} has no program layer", image.name),
+        }
+    }
+
+    /// Builds the `arch` platform of `plan`'s image: its base, its program layer
+    /// (`binary` for a binary image), its config and manifest, and, when signing, what
+    /// its SBOM needs.
+    fn platform(
+        &mut self,
+        plan: &ImagePlan<'_>,
+        arch: &'static str,
+        binary: Option<&Path>,
+    ) -> Result<PlatformImage> {
+        let image = plan.image;
+        let base = self.base(plan, arch)?;
+        let app = self.program_layer(plan, arch, binary, &base.env)?;
+        let mut layers = base.layers;
+        layers.push(app.info());
+        let sbom = match self.key {
+            Some(_) => {
                 let built: Vec<&Blob> = base.built.iter().chain([&app.blob]).collect();
                 let contents = contents_of(&layers, &built, &base.stored)
                     .with_context(|| format!("cannot read the layers of {}", image.name))?;
-                let crates = match (image.binary(), &package) {
-                    (Some(binary), Some(package)) => {
-                        let file = manifest
-                            .artifacts
-                            .iter()
-                            .find(|a| {
-                                a.kind == Kind::Binary
-                                    && a.name == binary
-                                    && a.arch.as_deref() == Some(*arch)
-                            })
-                            .context("the image's binary artifact")?;
-                        let target = crate::tasks::sbom::target_of(file)?;
-                        graphs.document(file, binary, package, &target, &metadata)?
-                    }
-                    // No binary: the SBOM lists what the layers install only.
-                    _ => serde_json::json!({ "packages": [], "relationships": [] }),
-                };
-                sboms.push((crates, contents));
+                Some((self.crates(plan, arch)?, contents))
             }
-            let mut env = base.env;
-            if !env.iter().any(|e| e.starts_with("PATH=")) {
-                env.push(
-                    "PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-                );
-            }
-            env.push("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".into());
-            if lock.is_some() {
-                // site-packages is root's: nonroot cannot write bytecode next to it.
-                env.push("PYTHONDONTWRITEBYTECODE=1".into());
-            }
-            let cfg = ImageConfig {
-                arch,
-                created: &metadata.date,
-                entrypoint: entrypoint(&exe, &image.args),
-                env,
-                labels: labels.clone(),
-                user: format!("{}:{}", oci::NONROOT, oci::NONROOT),
-            };
-            let (config, image_manifest) = oci::image(&cfg, &layers);
-            blobs.extend(base.built);
-            blobs.push(app.blob);
-            stored.extend(base.stored);
-            blobs.push(config);
-            manifests.push((*arch, image_manifest));
-        }
-        let index = oci::index(
-            &manifests.iter().map(|(a, m)| (*a, m)).collect::<Vec<_>>(),
-            &labels,
-        );
-        let base_digest = base_dir.as_deref().map(layout_digest).transpose()?;
-        let resolved: Vec<Value> = lock.as_ref().map(resolved_wheels).unwrap_or_default();
+            None => None,
+        };
+        let cfg = ImageConfig {
+            arch,
+            created: &self.metadata.date,
+            entrypoint: entrypoint(&plan.exe, &image.args),
+            env: image_env(base.env, plan.lock.is_some()),
+            labels: plan.labels.clone(),
+            user: format!("{}:{}", oci::NONROOT, oci::NONROOT),
+        };
+        let (config, manifest) = oci::image(&cfg, &layers);
+        let mut blobs = base.built;
+        blobs.push(app.blob);
+        blobs.push(config);
+        Ok(PlatformImage {
+            arch,
+            blobs,
+            stored: base.stored,
+            manifest,
+            sbom,
+        })
+    }
+
+    /// The SBOM of the binary `plan`'s image runs on `arch`, as `sbom` writes it for an
+    /// archive; without a binary, an SBOM of no packages (the layers' contents are
+    /// listed beside it).
+    fn crates(&mut self, plan: &ImagePlan<'_>, arch: &str) -> Result<Value> {
+        let (Some(binary), Some(package)) = (plan.image.binary(), &plan.package) else {
+            return Ok(serde_json::json!({ "packages": [], "relationships": [] }));
+        };
+        let file = self
+            .manifest
+            .artifacts
+            .iter()
+            .find(|a| a.kind == Kind::Binary && a.name == binary && a.arch.as_deref() == Some(arch))
+            .context("the image's binary artifact")?;
+        let target = crate::tasks::sbom::target_of(file)?;
+        self.graphs
+            .document(file, binary, package, &target, &self.metadata)
+    }
+
+    /// Writes `plan`'s image of `platforms` as an OCI layout under `images/<name>/`,
+    /// its referrers attached when signing, and its index SBOM as
+    /// `images/<name>.spdx.json`: the image and SBOM artifacts.
+    fn write(&self, plan: &ImagePlan<'_>, platforms: &[PlatformImage]) -> Result<Vec<Artifact>> {
+        let (image, out) = (plan.image, self.out);
+        let manifests: Vec<(&str, &Blob)> =
+            platforms.iter().map(|p| (p.arch, &p.manifest)).collect();
+        let index = oci::index(&manifests, &plan.labels);
+        let base_digest = plan.base_dir.as_deref().map(layout_digest).transpose()?;
+        let resolved: Vec<Value> = plan.lock.as_ref().map(resolved_wheels).unwrap_or_default();
         let attested = Image {
             name: &image.name,
             repository: &image.repository,
             base: (&image.base, base_digest.as_deref()),
-            metadata: &metadata,
-            source: &repository,
-            builder: &builder,
+            metadata: &self.metadata,
+            source: &self.repository,
+            builder: &self.builder,
             resolved: &resolved,
         };
-        let platforms: Vec<Platform<'_>> = manifests
+        let signed: Vec<Platform<'_>> = platforms
             .iter()
-            .zip(&sboms)
-            .map(|((arch, manifest), (crates, contents))| Platform {
-                arch,
-                manifest,
-                crates,
-                contents,
+            .filter_map(|p| {
+                let (crates, contents) = p.sbom.as_ref()?;
+                Some(Platform {
+                    arch: p.arch,
+                    manifest: &p.manifest,
+                    crates,
+                    contents,
+                })
             })
             .collect();
-        // The index's SBOM as a plain file too, for attestation services that take a
-        // file (the on-tag workflow's attest-sbom); it is what the signed referrer holds.
-        let sbom_name = crate::assets::image_sbom_name(&image.name);
-        let sbom_path = format!("images/{sbom_name}");
-        crate::fsutil::write_atomically(
-            &out.join(&sbom_path),
-            &(serde_json::to_string_pretty(&image_attest::index_sbom(
-                &attested, &index, &platforms,
-            ))? + "\n")
-                .into_bytes(),
-        )?;
-        let mut sbom_artifact = Artifact::of_file(&out.path, &sbom_path, Kind::ImageSbom, None)?;
-        sbom_artifact.name = sbom_name;
-        let (extra, referrers) = match key {
-            Some(key) => attach(&attested, &index, &platforms, &definition_entry(image), key)?,
+        let sbom_artifact = write_index_sbom(out, &attested, &index, &signed)?;
+        let (extra, referrers) = match self.key {
+            Some(key) => attach(&attested, &index, &signed, &definition_entry(image), key)?,
             None => (Vec::new(), Vec::new()),
         };
-        let all: Vec<&Blob> = blobs
+        let all: Vec<&Blob> = platforms
             .iter()
-            .chain(manifests.iter().map(|(_, m)| m))
+            .flat_map(|p| &p.blobs)
+            .chain(platforms.iter().map(|p| &p.manifest))
             .chain(&extra)
             .chain(&referrers)
             .collect();
-        let dir = out.join(&format!("images/{}", image.name));
-        let files: Vec<&StoredBlob> = stored.iter().collect();
+        let files: Vec<&StoredBlob> = platforms.iter().flat_map(|p| &p.stored).collect();
         oci::write_layout_with(
-            &dir,
+            &out.join(&format!("images/{}", image.name)),
             &all,
             &files,
             &index,
-            &metadata.version,
+            &self.metadata.version,
             &referrers.iter().collect::<Vec<_>>(),
         )?;
         let path = format!(
@@ -664,18 +819,96 @@ pub fn build(
         let mut artifact = Artifact::of_file(&out.path, &path, Kind::Image, None)?;
         artifact.name = image.name.clone();
         let size: u64 = all.iter().map(|b| b.bytes.len() as u64).sum::<u64>()
-            + stored.iter().map(|b| b.size).sum::<u64>();
+            + files.iter().map(|b| b.size).sum::<u64>();
         eprintln!(
             "images: {} {} ({} platform(s), {size} bytes of blobs)",
             image.name,
             index.digest,
-            built.len()
+            platforms.len()
         );
-        artifacts.push(artifact);
-        artifacts.push(sbom_artifact);
+        Ok(vec![artifact, sbom_artifact])
     }
-    out.record(artifacts.clone())?;
-    Ok(artifacts)
+}
+
+/// Each linux architecture `image` is built for and, for a binary image, the binary
+/// built for it in `out` (as `manifest` lists it): a Python image's architectures are
+/// its lock's platforms.
+fn linux_builds(
+    manifest: &Manifest,
+    out: &OutDir,
+    image: &crate::dist::Image,
+) -> Vec<(&'static str, Option<PathBuf>)> {
+    match &image.app {
+        App::Binary(binary) => TARGETS
+            .iter()
+            .filter(|t| t.os == "linux")
+            .filter_map(|t| {
+                manifest
+                    .artifacts
+                    .iter()
+                    .find(|a| {
+                        a.kind == Kind::Binary
+                            && a.name == *binary
+                            && a.target.as_deref() == Some(t.triple)
+                    })
+                    .map(|a| (t.arch, Some(out.join(&a.path))))
+            })
+            .collect(),
+        App::Python(python) => python_arches(python)
+            .into_iter()
+            .map(|a| (a, None))
+            .collect(),
+    }
+}
+
+/// The OCI labels of image `name` of the release `metadata` from `repository`.
+fn image_labels(name: &str, metadata: &Metadata, repository: &str) -> BTreeMap<String, String> {
+    [
+        ("org.opencontainers.image.title", name.to_owned()),
+        ("org.opencontainers.image.version", metadata.version.clone()),
+        ("org.opencontainers.image.revision", metadata.commit.clone()),
+        ("org.opencontainers.image.source", repository.to_owned()),
+        ("org.opencontainers.image.created", metadata.date.clone()),
+        ("org.opencontainers.image.licenses", "Apache-2.0".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// An image's environment: its base's `env`, a default `PATH` when the base sets none,
+/// the CA bundle for TLS, and for a Python image no bytecode writing.
+fn image_env(mut env: Vec<String>, python: bool) -> Vec<String> {
+    if !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.push("PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    }
+    env.push("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".into());
+    if python {
+        // site-packages is root's: nonroot cannot write bytecode next to it.
+        env.push("PYTHONDONTWRITEBYTECODE=1".into());
+    }
+    env
+}
+
+/// Writes the index SBOM of `image` as `images/<name>.spdx.json`, a plain file for
+/// attestation services that take a file (the on-tag workflow's attest-sbom); it is
+/// what the signed referrer holds. Its artifact.
+fn write_index_sbom(
+    out: &OutDir,
+    image: &Image<'_>,
+    index: &Blob,
+    platforms: &[Platform<'_>],
+) -> Result<Artifact> {
+    let sbom_name = crate::assets::image_sbom_name(&image.name);
+    let sbom_path = format!("images/{sbom_name}");
+    crate::fsutil::write_atomically(
+        &out.join(&sbom_path),
+        &(serde_json::to_string_pretty(&image_attest::index_sbom(image, index, platforms))? + "\n")
+            .into_bytes(),
+    )?;
+    let mut artifact = Artifact::of_file(&out.path, &sbom_path, Kind::ImageSbom, None)?;
+    artifact.name = sbom_name;
+    Ok(artifact)
 }
 
 /// What the layers of one platform install, read from memory (`built`) or from the
@@ -1052,7 +1285,6 @@ fn push_image(
     dry_run: bool,
     holders: &mut Holders,
 ) -> Result<usize> {
-    let base = crate::registry::base_url(host);
     let index_digest = layout_digest(dir)?;
     let index_bytes = oci::read_blob(dir, &index_digest)?;
     let index: Value = serde_json::from_slice(&index_bytes)
@@ -1063,17 +1295,53 @@ fn push_image(
     } else {
         Some(Registry::new(host)?)
     };
-    let mut seen = BTreeSet::new();
-    let mut uploaded = 0;
-    let entries = index["manifests"]
-        .as_array()
-        .with_context(|| format!("the index {index_digest} lists no manifests"))?;
-    let put = |registry: Option<&Registry>,
-               reference: &str,
-               media_type: &str,
-               bytes: &[u8]|
-     -> Result<bool> {
-        match registry {
+    let mut pusher = Pusher {
+        registry,
+        dir,
+        host,
+        repo,
+        base: crate::registry::base_url(host),
+        seen: BTreeSet::new(),
+        holders,
+        uploaded: 0,
+    };
+    pusher.push_platforms(&index_digest, &index)?;
+    let by_subject = pusher.push_referrers()?;
+    pusher.push_referrer_indexes(by_subject)?;
+    // The tags last: `latest` never points at an image whose attestations are missing.
+    pusher.push_tags(tags, &index_digest, &index_bytes)?;
+    if pusher.registry.is_some() {
+        eprintln!(
+            "images: pushed {host}/{repo}:{} ({index_digest})",
+            tags.join(", :")
+        );
+    }
+    Ok(pusher.uploaded)
+}
+
+/// The push of one layout to one repository: to a registry, or, without one
+/// (`--dry-run`), the requests printed.
+struct Pusher<'a> {
+    registry: Option<Registry>,
+    /// The layout.
+    dir: &'a Path,
+    host: &'a str,
+    repo: &'a str,
+    /// The registry's base URL, for the printed requests.
+    base: String,
+    /// The blobs pushed (or found) so far.
+    seen: BTreeSet<String>,
+    holders: &'a mut Holders,
+    /// How many blobs were uploaded.
+    uploaded: usize,
+}
+
+impl Pusher<'_> {
+    /// Puts manifest `bytes` of `media_type` under `reference` (or prints the request);
+    /// whether the registry indexed it as a referrer of its subject.
+    fn put(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<bool> {
+        let (base, repo) = (&self.base, self.repo);
+        match &self.registry {
             None => {
                 outln!("PUT  {base}/v2/{repo}/manifests/{reference}   ({media_type})")?;
                 Ok(false)
@@ -1082,104 +1350,122 @@ fn push_image(
                 .put_manifest(repo, reference, media_type, bytes)
                 .map(|stored| stored.subject_indexed),
         }
-    };
-    for entry in entries {
-        let digest = entry["digest"]
-            .as_str()
-            .with_context(|| format!("the index {index_digest} has an entry without a digest"))?
-            .to_owned();
-        let manifest_bytes = oci::read_blob(dir, &digest)?;
-        let manifest: Value = serde_json::from_slice(&manifest_bytes)
-            .with_context(|| format!("manifest {digest} in {} is not JSON", dir.display()))?;
-        uploaded += push_blobs(
-            registry.as_ref(),
-            (dir, host, repo),
-            &manifest,
-            &mut seen,
-            holders,
-        )?;
-        put(registry.as_ref(), &digest, oci::MANIFEST, &manifest_bytes)?;
     }
-    // The referrers: each artifact manifest by digest, then, for registries without the
-    // referrers API (they do not answer a put with `OCI-Subject`), an index of each
-    // subject's referrers under the referrers tag schema (`sha256-<hex>`), merged with
-    // what the registry already lists there.
-    let top: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json"))?)?;
-    let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for entry in top["manifests"].as_array().into_iter().flatten() {
-        if entry["artifactType"] != image_attest::BUNDLE {
-            continue;
-        }
-        let digest = entry["digest"]
-            .as_str()
-            .context("a referrer without digest")?;
-        let bytes = oci::read_blob(dir, digest)?;
-        let manifest: Value = serde_json::from_slice(&bytes)?;
-        uploaded += push_blobs(
-            registry.as_ref(),
-            (dir, host, repo),
-            &manifest,
-            &mut seen,
-            holders,
+
+    /// Pushes the blobs `manifest` needs that were not pushed yet, counting uploads.
+    fn push_blobs(&mut self, manifest: &Value) -> Result<()> {
+        self.uploaded += push_blobs(
+            self.registry.as_ref(),
+            (self.dir, self.host, self.repo),
+            manifest,
+            &mut self.seen,
+            self.holders,
         )?;
-        let indexed = put(registry.as_ref(), digest, oci::MANIFEST, &bytes)?;
-        if indexed {
-            continue;
-        }
-        let subject = manifest["subject"]["digest"]
-            .as_str()
-            .context("a referrer without subject")?
-            .to_owned();
-        let mut descriptor = entry.clone();
-        descriptor["annotations"] = manifest["annotations"].clone();
-        by_subject.entry(subject).or_default().push(descriptor);
+        Ok(())
     }
-    for (subject, mut descriptors) in by_subject {
-        let tag = subject.replacen(':', "-", 1);
-        if let Some(registry) = &registry
-            && registry.resolve(repo, &tag, Access::Push)?.is_some()
-        {
-            let (bytes, _, _) = registry.get_manifest(repo, &tag)?;
-            let existing: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            for d in existing["manifests"].as_array().into_iter().flatten() {
-                if !descriptors.iter().any(|m| m["digest"] == d["digest"]) {
-                    descriptors.push(d.clone());
+
+    /// Pushes each platform manifest of `index` (digest `index_digest`) by digest, its
+    /// blobs first.
+    fn push_platforms(&mut self, index_digest: &str, index: &Value) -> Result<()> {
+        let entries = index["manifests"]
+            .as_array()
+            .with_context(|| format!("the index {index_digest} lists no manifests"))?;
+        for entry in entries {
+            let digest = entry["digest"].as_str().with_context(|| {
+                format!("the index {index_digest} has an entry without a digest")
+            })?;
+            let manifest_bytes = oci::read_blob(self.dir, digest)?;
+            let manifest: Value = serde_json::from_slice(&manifest_bytes).with_context(|| {
+                format!("manifest {digest} in {} is not JSON", self.dir.display())
+            })?;
+            self.push_blobs(&manifest)?;
+            self.put(digest, oci::MANIFEST, &manifest_bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Pushes each referrer (artifact manifest) of the layout by digest, its blobs
+    /// first. Returns the descriptors the registry did not index as referrers (it
+    /// lacks the referrers API: it does not answer a put with `OCI-Subject`), by
+    /// subject.
+    fn push_referrers(&mut self) -> Result<BTreeMap<String, Vec<Value>>> {
+        let top: Value = serde_json::from_slice(&std::fs::read(self.dir.join("index.json"))?)?;
+        let mut by_subject: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for entry in top["manifests"].as_array().into_iter().flatten() {
+            if entry["artifactType"] != image_attest::BUNDLE {
+                continue;
+            }
+            let digest = entry["digest"]
+                .as_str()
+                .context("a referrer without digest")?;
+            let bytes = oci::read_blob(self.dir, digest)?;
+            let manifest: Value = serde_json::from_slice(&bytes)?;
+            self.push_blobs(&manifest)?;
+            if self.put(digest, oci::MANIFEST, &bytes)? {
+                continue;
+            }
+            let subject = manifest["subject"]["digest"]
+                .as_str()
+                .context("a referrer without subject")?
+                .to_owned();
+            let mut descriptor = entry.clone();
+            descriptor["annotations"] = manifest["annotations"].clone();
+            by_subject.entry(subject).or_default().push(descriptor);
+        }
+        Ok(by_subject)
+    }
+
+    /// Puts, for each subject of `by_subject`, an index of its referrers under the
+    /// referrers tag schema (`sha256-<hex>`), merged with what the registry already
+    /// lists there and sorted by digest.
+    fn push_referrer_indexes(&self, by_subject: BTreeMap<String, Vec<Value>>) -> Result<()> {
+        for (subject, mut descriptors) in by_subject {
+            let tag = subject.replacen(':', "-", 1);
+            if let Some(registry) = &self.registry
+                && registry.resolve(self.repo, &tag, Access::Push)?.is_some()
+            {
+                let (bytes, _, _) = registry.get_manifest(self.repo, &tag)?;
+                let existing: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                for d in existing["manifests"].as_array().into_iter().flatten() {
+                    if !descriptors.iter().any(|m| m["digest"] == d["digest"]) {
+                        descriptors.push(d.clone());
+                    }
                 }
             }
+            descriptors.sort_by(|a, b| a["digest"].as_str().cmp(&b["digest"].as_str()));
+            let list = serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": oci::INDEX,
+                "manifests": descriptors,
+            }))?;
+            self.put(&tag, oci::INDEX, &list)?;
         }
-        descriptors.sort_by(|a, b| a["digest"].as_str().cmp(&b["digest"].as_str()));
-        let list = serde_json::to_vec(&serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": oci::INDEX,
-            "manifests": descriptors,
-        }))?;
-        put(registry.as_ref(), &tag, oci::INDEX, &list)?;
+        Ok(())
     }
-    // The tags last: `latest` never points at an image whose attestations are missing.
-    for tag in tags {
-        let Some(registry) = &registry else {
-            outln!(
-                "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
-                oci::INDEX
-            )?;
-            continue;
-        };
-        registry.put_manifest(repo, tag, oci::INDEX, &index_bytes)?;
-        let stored = registry.resolve(repo, tag, Access::Push)?;
-        if stored.as_deref() != Some(index_digest.as_str()) {
-            bail!(
-                "registry {host} resolves {repo}:{tag} to {}, not {index_digest}",
-                stored.as_deref().unwrap_or("nothing")
-            );
+
+    /// Puts the index (`index_bytes`, digest `index_digest`) under each of `tags`, and
+    /// checks that the registry resolves each tag to it.
+    fn push_tags(&self, tags: &[String], index_digest: &str, index_bytes: &[u8]) -> Result<()> {
+        let (base, host, repo) = (&self.base, self.host, self.repo);
+        for tag in tags {
+            let Some(registry) = &self.registry else {
+                outln!(
+                    "PUT  {base}/v2/{repo}/manifests/{tag}   ({}, {index_digest})",
+                    oci::INDEX
+                )?;
+                continue;
+            };
+            registry.put_manifest(repo, tag, oci::INDEX, index_bytes)?;
+            let stored = registry.resolve(repo, tag, Access::Push)?;
+            if stored.as_deref() != Some(index_digest) {
+                bail!(
+                    "registry {host} resolves {repo}:{tag} to {}, not {index_digest}",
+                    stored.as_deref().unwrap_or("nothing")
+                );
+            }
         }
+        Ok(())
     }
-    if registry.is_some() {
-        eprintln!(
-            "images: pushed {host}/{repo}:{} ({index_digest})",
-            tags.join(", :")
-        );
-    }
-    Ok(uploaded)
 }
 
 /// Checks, pushing nothing, that the registry credentials may push to every image's
@@ -1295,6 +1581,80 @@ mod tests {
         assert_eq!(
             entrypoint("usr/local/bin/validator", &["deployment".to_owned()]),
             ["/usr/local/bin/validator", "deployment"]
+        );
+    }
+
+    #[test]
+    fn a_pulled_base_is_cached_under_its_reference_made_a_safe_path() {
+        let tagged = Reference::parse("docker.io/library/python:3.12-slim").unwrap();
+        assert_eq!(
+            base_cache_name(&tagged),
+            "docker.io/library/python/3.12-slim"
+        );
+        let pinned =
+            Reference::parse(&format!("127.0.0.1:5000/base@sha256:{}", "ab".repeat(32))).unwrap();
+        assert_eq!(
+            base_cache_name(&pinned),
+            format!("127.0.0.1_5000/base/sha256_{}", "ab".repeat(32))
+        );
+    }
+
+    #[test]
+    fn a_base_index_gives_its_linux_amd64_and_arm64_manifests_only() {
+        let index = serde_json::json!({ "manifests": [
+            { "digest": "sha256:a", "platform": { "os": "linux", "architecture": "amd64" } },
+            { "digest": "sha256:w", "platform": { "os": "windows", "architecture": "amd64" } },
+            { "digest": "sha256:s", "platform": { "os": "linux", "architecture": "s390x" } },
+            { "digest": "sha256:b", "platform": { "os": "linux", "architecture": "arm64" } },
+        ]});
+        assert_eq!(
+            platform_digests("b", oci::INDEX, &index, "sha256:top").unwrap(),
+            ["sha256:a", "sha256:b"]
+        );
+        let manifest = serde_json::json!({ "layers": [] });
+        assert_eq!(
+            platform_digests("b", oci::MANIFEST, &manifest, "sha256:top").unwrap(),
+            ["sha256:top"]
+        );
+        let other = serde_json::json!({ "manifests": [
+            { "digest": "sha256:w", "platform": { "os": "windows", "architecture": "amd64" } },
+        ]});
+        assert_eq!(
+            platform_digests(
+                "host/b:1",
+                crate::registry::DOCKER_LIST,
+                &other,
+                "sha256:top"
+            )
+            .unwrap_err()
+            .to_string(),
+            "base host/b:1 has no linux/amd64 or linux/arm64 image"
+        );
+    }
+
+    #[test]
+    fn an_images_env_keeps_its_bases_path_and_adds_the_ca_bundle() {
+        assert_eq!(
+            image_env(Vec::new(), false),
+            [
+                "PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+            ]
+        );
+        assert_eq!(
+            image_env(
+                vec![
+                    "PATH=/opt/python/bin".to_owned(),
+                    "PYTHON_VERSION=3.12.1".to_owned()
+                ],
+                true
+            ),
+            [
+                "PATH=/opt/python/bin",
+                "PYTHON_VERSION=3.12.1",
+                "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+                "PYTHONDONTWRITEBYTECODE=1"
+            ]
         );
     }
 }
