@@ -18,8 +18,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "tasks/bench.rs:bench_aicrd",
     "tasks/bench.rs:bench_aicrd_hostile",
     "tasks/bump.rs:plan",
-    "tasks/rebuild/compare.rs:fmt",
-    "tasks/rebuild.rs:run",
     "tasks/release.rs:tagged",
     "wheels.rs:add_checked",
 ];

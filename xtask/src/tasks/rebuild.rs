@@ -219,6 +219,9 @@ struct Report {
     seconds: u64,
 }
 
+/// Rebuilds the release of `--tag` and compares every asset (and, with `--images`,
+/// image) with the published one: prints the report, and fails unless every one
+/// proves the release.
 pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let tag = args.tag.as_str();
@@ -258,121 +261,38 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
         None => project.root.join("target/rebuild").join(tag),
     });
     let _lock = Lock::acquire(&out.path)?;
-    let worktree = Worktree::add(project, "rebuild-worktree", tag)?;
-    let tree = pipeline::open_worktree(project, &worktree)?;
-    // Compiled apart from the release builds of this checkout: nothing of theirs is
-    // reused, and their cache is left alone (the remapped worktree path differs).
-    tree.sh.set_var(
-        "CARGO_TARGET_DIR",
-        project.root.join("target/rebuild-cache"),
-    );
-    pipeline::check_toolchain(&tree, tag, "rebuild")?;
-    let def = Definition::load(&tree.root)?;
-    let mut plan = plan::for_release(project, &def, Some(tag))?;
-    if let Some(only) = &only {
-        plan = plan.restricted(&def, only);
-    }
-    plan.steps.retain(|s| {
-        s.action.builds()
-            && s.action != Action::Attest
-            && (args.images || s.action != Action::Images)
-    });
-    let opts = cross_build::Options {
-        only: only.clone(),
-        install_missing: true,
-        fake: args.fake_binaries,
-        snapshot: false,
-        tag: Some(tag.to_owned()),
+    let scope = Scope {
+        only: only.as_deref(),
+        selected: &selected,
     };
-    eprintln!(
-        "rebuild: {tag} ({}) for {} against {}",
-        &commit[..commit.len().min(12)],
-        selected
-            .iter()
-            .map(|t| t.triple)
-            .collect::<Vec<_>>()
-            .join(", "),
-        source.describe()
-    );
-    let metadata = pipeline::build(&tree, &def, &out, &opts, None, &plan, &mut Vec::new())?;
-    drop(worktree);
+    let (def, metadata) = rebuild_tag(project, args, &commit, scope, &source, &out)?;
 
     // Pair the rebuilt assets with the published ones.
-    let manifest = out.manifest()?;
-    let archives = Assets::new(&def, &version).archives(None);
-    let published_names = published_names(&def, &version, &published_version);
-    let renamed = |name: &str| -> String {
-        published_names
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| name.to_owned())
+    let rebuilt = rebuilt_assets(
+        &out.manifest()?,
+        &published_names(&def, &version, &published_version),
+    );
+    let mut assets = compare::pair_assets(
+        &rebuilt,
+        &published,
+        &out_of_scope(&def, &published_version, &selected),
+    );
+    let (stamps, replacements) = promotion_stamps(
+        &metadata,
+        promotion.as_ref(),
+        &rebuilt,
+        &published,
+        &version,
+    );
+    let notes = Notes {
+        sums_name: &sums_name,
+        tag,
+        archives: &Assets::new(&def, &version).archives(None),
+        stamps: &stamps,
+        replacements: &replacements,
+        promotion: promotion.is_some(),
     };
-    let rebuilt: Vec<Rebuilt> = manifest
-        .artifacts
-        .iter()
-        .filter(|a| a.kind.is_release_asset())
-        .map(|a| Rebuilt {
-            name: a.name.clone(),
-            published_name: renamed(&a.name),
-            sha256: a.sha256.clone(),
-        })
-        .collect();
-    let in_scope: BTreeSet<String> = Assets::new(&def, &published_version)
-        .names(Some(&selected))
-        .into_iter()
-        .collect();
-    let out_of_scope: BTreeSet<String> = Assets::new(&def, &published_version)
-        .names(None)
-        .into_iter()
-        .filter(|a| !in_scope.contains(a))
-        .collect();
-    let mut assets = compare::pair_assets(&rebuilt, &published, &out_of_scope);
-
-    let mut stamps = Stamps {
-        rebuilt: vec![
-            metadata.version.clone(),
-            metadata.short_commit.clone(),
-            metadata.date.clone(),
-        ],
-        published: Vec::new(),
-    };
-    let mut replacements: Vec<(String, String)> = Vec::new();
-    if let Some(p) = &promotion {
-        stamps.published.push(p.version.clone());
-        for a in &rebuilt {
-            if let Some(theirs) = published.get(&a.published_name)
-                && *theirs != a.sha256
-                && compare::kind_of(&a.name) == compare::AssetKind::Archive
-            {
-                replacements.push((theirs.clone(), a.sha256.clone()));
-            }
-        }
-        replacements.push((p.version.clone(), version.clone()));
-    }
-    for report in assets.iter_mut() {
-        match report.status {
-            Status::Differs => explain(
-                &source,
-                &out,
-                report,
-                &archives,
-                &stamps,
-                &replacements,
-                promotion.is_some(),
-            )?,
-            Status::Missing => {
-                report.note = Some(format!(
-                    "the rebuild makes it; {sums_name} does not list it"
-                ));
-            }
-            Status::Extra => {
-                report.note = Some(format!(
-                    "{sums_name} lists it; {tag}'s dist/release.toml makes no such asset"
-                ));
-            }
-            Status::Ok | Status::Promoted => {}
-        }
-    }
+    explain_assets(&source, &out, &mut assets, &notes)?;
     let images = if args.images {
         compare_images(&source, &out, &def, tag, only.is_some())?
     } else {
@@ -400,33 +320,212 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
         started.elapsed().as_secs_f64(),
         out.path.display()
     );
-    if !report.reproduced {
-        let failed = report.assets.iter().filter(|a| !a.status.passes()).count()
-            + report.images.iter().filter(|i| !i.status.passes()).count();
-        let hint = match report.assets.iter().find(|a| a.status == Status::Differs) {
-            Some(a) => format!(
-                "; hint: diffoscope {} {} shows every difference",
-                out.join(&a.name).display(),
-                published_path(
-                    &source,
-                    &out,
-                    a.published_name.as_deref().unwrap_or(&a.name)
-                )
-            ),
-            None => String::new(),
-        };
-        bail!(
-            "{tag} is not reproduced from {}: {failed} of {} asset(s){} do not match{hint}",
-            report.against,
-            report.assets.len() + report.images.len(),
-            if report.images.is_empty() {
-                ""
-            } else {
-                " and image(s)"
+    check_reproduced(&report, &source, &out)
+}
+
+/// The targets a rebuild covers: those of `--target` (`only`, none for all), and the
+/// targets that selects.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    only: Option<&'a [Target]>,
+    selected: &'a [Target],
+}
+
+/// Builds the tag at `commit` in a clean worktree, with the toolchain it pins, by the
+/// build steps of its release plan (the images with `--images`, never the provenance)
+/// for `scope` into `out`: the tag's definition and the build's metadata.
+fn rebuild_tag(
+    project: &Project,
+    args: &RebuildArgs,
+    commit: &str,
+    scope: Scope<'_>,
+    source: &Source,
+    out: &OutDir,
+) -> Result<(Definition, crate::artifacts::Metadata)> {
+    let tag = args.tag.as_str();
+    let worktree = Worktree::add(project, "rebuild-worktree", tag)?;
+    let tree = pipeline::open_worktree(project, &worktree)?;
+    // Compiled apart from the release builds of this checkout: nothing of theirs is
+    // reused, and their cache is left alone (the remapped worktree path differs).
+    tree.sh.set_var(
+        "CARGO_TARGET_DIR",
+        project.root.join("target/rebuild-cache"),
+    );
+    pipeline::check_toolchain(&tree, tag, "rebuild")?;
+    let def = Definition::load(&tree.root)?;
+    let mut plan = plan::for_release(project, &def, Some(tag))?;
+    if let Some(only) = scope.only {
+        plan = plan.restricted(&def, only);
+    }
+    plan.steps.retain(|s| {
+        s.action.builds()
+            && s.action != Action::Attest
+            && (args.images || s.action != Action::Images)
+    });
+    let opts = cross_build::Options {
+        only: scope.only.map(<[Target]>::to_vec),
+        install_missing: true,
+        fake: args.fake_binaries,
+        snapshot: false,
+        tag: Some(tag.to_owned()),
+    };
+    eprintln!(
+        "rebuild: {tag} ({}) for {} against {}",
+        &commit[..commit.len().min(12)],
+        scope
+            .selected
+            .iter()
+            .map(|t| t.triple)
+            .collect::<Vec<_>>()
+            .join(", "),
+        source.describe()
+    );
+    let metadata = pipeline::build(&tree, &def, out, &opts, None, &plan, &mut Vec::new())?;
+    drop(worktree);
+    Ok((def, metadata))
+}
+
+/// The release assets of the rebuild's `manifest`, each with the name it has on the
+/// published side (`published_names`: a promoted candidate's names for the rebuild's).
+fn rebuilt_assets(
+    manifest: &crate::artifacts::Manifest,
+    published_names: &std::collections::BTreeMap<String, String>,
+) -> Vec<Rebuilt> {
+    manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind.is_release_asset())
+        .map(|a| Rebuilt {
+            name: a.name.clone(),
+            published_name: published_names
+                .get(&a.name)
+                .cloned()
+                .unwrap_or_else(|| a.name.clone()),
+            sha256: a.sha256.clone(),
+        })
+        .collect()
+}
+
+/// The assets of release `version` of `def` that the `selected` targets do not make.
+fn out_of_scope(def: &Definition, version: &str, selected: &[Target]) -> BTreeSet<String> {
+    let assets = Assets::new(def, version);
+    let in_scope: BTreeSet<String> = assets.names(Some(selected)).into_iter().collect();
+    assets
+        .names(None)
+        .into_iter()
+        .filter(|a| !in_scope.contains(a))
+        .collect()
+}
+
+/// The version stamps of each side (the rebuild's version, short commit and date; a
+/// promoted candidate's version), and, for a promotion, what the published side has
+/// where the rebuild has something else: the digests of the archives that differ, and
+/// the candidate's version for the tag's.
+fn promotion_stamps(
+    metadata: &crate::artifacts::Metadata,
+    promotion: Option<&Promotion>,
+    rebuilt: &[Rebuilt],
+    published: &BTreeMap<String, String>,
+    version: &str,
+) -> (Stamps, Vec<(String, String)>) {
+    let mut stamps = Stamps {
+        rebuilt: vec![
+            metadata.version.clone(),
+            metadata.short_commit.clone(),
+            metadata.date.clone(),
+        ],
+        published: Vec::new(),
+    };
+    let mut replacements: Vec<(String, String)> = Vec::new();
+    if let Some(p) = promotion {
+        stamps.published.push(p.version.clone());
+        for a in rebuilt {
+            if let Some(theirs) = published.get(&a.published_name)
+                && *theirs != a.sha256
+                && compare::kind_of(&a.name) == compare::AssetKind::Archive
+            {
+                replacements.push((theirs.clone(), a.sha256.clone()));
             }
-        );
+        }
+        replacements.push((p.version.clone(), version.to_owned()));
+    }
+    (stamps, replacements)
+}
+
+/// What explaining the assets needs beyond the assets.
+struct Notes<'a> {
+    /// The name of the published checksum file.
+    sums_name: &'a str,
+    tag: &'a str,
+    archives: &'a [crate::assets::ArchivePlan],
+    stamps: &'a Stamps,
+    replacements: &'a [(String, String)],
+    promotion: bool,
+}
+
+/// Notes on every asset that does not match: why a differing one differs, and where a
+/// missing or extra one is (not) listed.
+fn explain_assets(
+    source: &Source,
+    out: &OutDir,
+    assets: &mut [AssetReport],
+    notes: &Notes<'_>,
+) -> Result<()> {
+    let (sums_name, tag) = (notes.sums_name, notes.tag);
+    for report in assets.iter_mut() {
+        match report.status {
+            Status::Differs => explain(
+                source,
+                out,
+                report,
+                notes.archives,
+                notes.stamps,
+                notes.replacements,
+                notes.promotion,
+            )?,
+            Status::Missing => {
+                report.note = Some(format!(
+                    "the rebuild makes it; {sums_name} does not list it"
+                ));
+            }
+            Status::Extra => {
+                report.note = Some(format!(
+                    "{sums_name} lists it; {tag}'s dist/release.toml makes no such asset"
+                ));
+            }
+            Status::Ok | Status::Promoted => {}
+        }
     }
     Ok(())
+}
+
+/// Fails unless `report` says the release is reproduced: how many assets and images do
+/// not match, with the diffoscope command for the first differing asset.
+fn check_reproduced(report: &Report, source: &Source, out: &OutDir) -> Result<()> {
+    if report.reproduced {
+        return Ok(());
+    }
+    let failed = report.assets.iter().filter(|a| !a.status.passes()).count()
+        + report.images.iter().filter(|i| !i.status.passes()).count();
+    let hint = match report.assets.iter().find(|a| a.status == Status::Differs) {
+        Some(a) => format!(
+            "; hint: diffoscope {} {} shows every difference",
+            out.join(&a.name).display(),
+            published_path(source, out, a.published_name.as_deref().unwrap_or(&a.name))
+        ),
+        None => String::new(),
+    };
+    bail!(
+        "{} is not reproduced from {}: {failed} of {} asset(s){} do not match{hint}",
+        report.tag,
+        report.against,
+        report.assets.len() + report.images.len(),
+        if report.images.is_empty() {
+            ""
+        } else {
+            " and image(s)"
+        }
+    );
 }
 
 /// Where the published copy of `name` is for diffoscope.

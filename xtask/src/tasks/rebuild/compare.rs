@@ -443,6 +443,54 @@ fn sizes(rebuilt: u64, published: u64) -> String {
     }
 }
 
+/// What differs in binary `entry`: how many of `regions` have each cause (`truncated`:
+/// more regions differ), then the first region not in the stamp (or the first), with
+/// its bytes shown as text when they read as such.
+fn binary_difference(entry: &str, regions: &[Region], truncated: bool) -> String {
+    let mut counts: BTreeMap<Cause, usize> = BTreeMap::new();
+    for r in regions {
+        *counts.entry(r.cause).or_default() += 1;
+    }
+    let causes: Vec<String> = counts
+        .iter()
+        .map(|(cause, n)| format!("{} ({n} region(s))", cause.describe()))
+        .collect();
+    let mut said = format!(
+        "entry {entry}: the binary differs in {}{}",
+        causes.join(", "),
+        if truncated { " and more" } else { "" }
+    );
+    let Some(first) = regions
+        .iter()
+        .find(|r| r.cause != Cause::Stamp)
+        .or(regions.first())
+    else {
+        return said;
+    };
+    said.push_str(&format!(
+        "; {} at byte {:#x}",
+        if first.cause == Cause::Stamp {
+            "first"
+        } else {
+            "first not in the stamp"
+        },
+        first.offset
+    ));
+    if !first.rebuilt.is_empty() || !first.published.is_empty() {
+        said.push_str(&format!(
+            ": {:?} rebuilt, {:?} published",
+            clip(&first.rebuilt, 80),
+            clip(&first.published, 80)
+        ));
+    } else {
+        said.push_str(&format!(
+            " ({} byte(s) rebuilt, {} published)",
+            first.len, first.published_len
+        ));
+    }
+    said
+}
+
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -473,53 +521,12 @@ impl fmt::Display for Difference {
                 published_size,
                 regions,
                 truncated,
-            } => {
-                let mut counts: BTreeMap<Cause, usize> = BTreeMap::new();
-                for r in regions {
-                    *counts.entry(r.cause).or_default() += 1;
-                }
-                let causes: Vec<String> = counts
-                    .iter()
-                    .map(|(cause, n)| format!("{} ({n} region(s))", cause.describe()))
-                    .collect();
-                write!(
-                    f,
-                    "entry {entry}: the binary differs in {}{}",
-                    causes.join(", "),
-                    if *truncated { " and more" } else { "" }
-                )?;
-                if let Some(first) = regions
-                    .iter()
-                    .find(|r| r.cause != Cause::Stamp)
-                    .or(regions.first())
-                {
-                    write!(
-                        f,
-                        "; {} at byte {:#x}",
-                        if first.cause == Cause::Stamp {
-                            "first"
-                        } else {
-                            "first not in the stamp"
-                        },
-                        first.offset
-                    )?;
-                    if !first.rebuilt.is_empty() || !first.published.is_empty() {
-                        write!(
-                            f,
-                            ": {:?} rebuilt, {:?} published",
-                            clip(&first.rebuilt, 80),
-                            clip(&first.published, 80)
-                        )?;
-                    } else {
-                        write!(
-                            f,
-                            " ({} byte(s) rebuilt, {} published)",
-                            first.len, first.published_len
-                        )?;
-                    }
-                }
-                write!(f, "{}", sizes(*size, *published_size))
-            }
+            } => write!(
+                f,
+                "{}{}",
+                binary_difference(entry, regions, *truncated),
+                sizes(*size, *published_size)
+            ),
             Difference::Content {
                 entry,
                 size,
@@ -1510,6 +1517,39 @@ mod tests {
         assert_eq!(
             compare_index(&index("sha256:a", None), &published, true),
             ["linux/arm64: only in the published index"]
+        );
+    }
+
+    #[test]
+    fn a_binary_difference_names_the_first_region_outside_the_stamp() {
+        let region = |cause, offset, text: &str| Region {
+            cause,
+            offset,
+            len: 4,
+            published_offset: offset,
+            published_len: 5,
+            rebuilt: text.to_owned(),
+            published: String::new(),
+        };
+        assert_eq!(
+            binary_difference("aicr", &[], true),
+            "entry aicr: the binary differs in  and more"
+        );
+        assert_eq!(
+            binary_difference(
+                "aicr",
+                &[
+                    region(Cause::Stamp, 0x10, "1.2.3"),
+                    region(Cause::Code, 0x40, ""),
+                    region(Cause::Code, 0x80, "")
+                ],
+                false
+            ),
+            format!(
+                "entry aicr: the binary differs in {} (1 region(s)), {} (2 region(s)); first not in the stamp at byte 0x40 (4 byte(s) rebuilt, 5 published)",
+                Cause::Stamp.describe(),
+                Cause::Code.describe()
+            )
         );
     }
 }
