@@ -567,128 +567,60 @@ impl Installer {
             .with_context(|| format!("cannot install wheel {f}"))
     }
 
+    /// Installs the checked wheel `bytes` of `wheel`: checks its entries, `.dist-info`
+    /// and RECORD, puts each file where the scheme says, a launcher for each console
+    /// script, and writes INSTALLER and the RECORD of what was installed.
     fn add_checked(&mut self, wheel: &LockedWheel, bytes: &[u8]) -> Result<()> {
         let f = wheel.filename.as_str();
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .with_context(|| format!("wheel {f} is not a zip archive"))?;
-        let mut files: BTreeMap<String, Entry> = BTreeMap::new();
-        for i in 0..zip.len() {
-            let mut entry = zip
-                .by_index(i)
-                .with_context(|| format!("wheel {f}: entry {i} cannot be read"))?;
-            let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-            if !safe_entry(&name) {
-                bail!("wheel {f}: entry '{name}' is not a relative path inside the wheel");
-            }
-            if entry.is_symlink() {
-                bail!("wheel {f}: entry '{name}' is a symbolic link");
-            }
-            if entry.is_dir() {
-                continue;
-            }
-            let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
-            let mut content = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
-            entry
-                .read_to_end(&mut content)
-                .with_context(|| format!("wheel {f}: entry '{name}' cannot be read"))?;
-            if files
-                .insert(
-                    name.clone(),
-                    Entry {
-                        bytes: content,
-                        executable,
-                    },
-                )
-                .is_some()
-            {
-                bail!("wheel {f}: entry '{name}' is there twice");
-            }
-        }
-        // The one `.dist-info` directory at the root that holds WHEEL.
-        let infos: BTreeSet<&str> = files
-            .keys()
-            .filter_map(|p| p.split_once('/'))
-            .filter(|(dir, rest)| dir.ends_with(".dist-info") && *rest == "WHEEL")
-            .map(|(dir, _)| dir)
-            .collect();
-        let info = match infos.len() {
-            1 => infos.into_iter().next().unwrap_or_default().to_owned(),
-            0 => bail!("wheel {f} has no <name>-<version>.dist-info/WHEEL"),
-            _ => bail!("wheel {f} has several .dist-info directories: {infos:?}"),
-        };
-        let stem = info.trim_end_matches(".dist-info");
-        let project = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
-        if normalize(project) != normalize(&wheel.name) {
-            bail!(
-                "wheel {f}: its {info} is not of {}, the distribution the lock names",
-                wheel.name
-            );
-        }
-        let data = format!("{stem}.data");
-        let text = |path: &str| -> Result<String> {
-            let entry = files
-                .get(path)
-                .with_context(|| format!("wheel {f} has no {path}"))?;
-            String::from_utf8(entry.bytes.clone())
-                .with_context(|| format!("wheel {f}: {path} is not UTF-8"))
-        };
-        let fields = header_fields(&text(&format!("{info}/WHEEL"))?);
-        let major = fields
-            .get("Wheel-Version")
-            .and_then(|v| v.split('.').next())
-            .with_context(|| format!("wheel {f}: its WHEEL has no Wheel-Version"))?;
-        if major != "1" {
-            bail!("wheel {f}: Wheel-Version {major}.x is not supported (1.x is)");
-        }
-
-        // Every file is in RECORD with its SHA-256, and RECORD lists nothing else.
-        let record_path = format!("{info}/RECORD");
-        let unsigned = [
-            record_path.clone(),
-            format!("{info}/RECORD.jws"),
-            format!("{info}/RECORD.p7s"),
-        ];
-        let mut recorded: BTreeMap<String, String> = BTreeMap::new();
-        for (n, line) in text(&record_path)?.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let fields = csv_fields(line)
-                .with_context(|| format!("wheel {f}: line {} of its RECORD", n + 1))?;
-            let path = fields.first().cloned().unwrap_or_default();
-            let hash = fields.get(1).cloned().unwrap_or_default();
-            recorded.insert(path, hash);
-        }
-        for (path, entry) in &files {
-            if unsigned.contains(path) {
-                continue;
-            }
-            let hash = recorded
-                .get(path)
-                .with_context(|| format!("wheel {f}: {path} is not listed in its RECORD"))?;
-            let Some(expected) = hash.strip_prefix("sha256=") else {
-                bail!(
-                    "wheel {f}: RECORD gives {path} no sha256 ('{hash}'); only sha256 is accepted"
-                );
-            };
-            if record_hash(&entry.bytes) != format!("sha256={expected}") {
-                bail!("wheel {f}: {path} does not match the sha256 its RECORD gives");
-            }
-        }
-        if let Some(path) = recorded
-            .keys()
-            .find(|p| !files.contains_key(*p) && !unsigned.contains(*p))
-        {
-            bail!("wheel {f}: its RECORD lists {path}, which the wheel lacks");
-        }
-
-        // Where each file goes.
+        let files = wheel_entries(f, bytes)?;
+        let info = dist_info(f, &files, &wheel.name)?;
+        let unsigned = check_record(f, &files, &info)?;
         let site = self.scheme.site();
         let interpreter = self.scheme.interpreter();
-        let mut installed: Vec<(String, Vec<u8>)> = Vec::new();
         let entry_points = files
             .get(&format!("{info}/entry_points.txt"))
             .map(|e| String::from_utf8_lossy(&e.bytes).into_owned());
+        let mut installed = self.install_files(f, files, &info, &unsigned)?;
+        if let Some(text) = entry_points {
+            let scripts = console_scripts(&text)
+                .with_context(|| format!("wheel {f}: its entry_points.txt"))?;
+            for (name, module, attr) in scripts {
+                let path = format!("{}/{name}", self.scheme.scripts());
+                let bytes = launcher(&interpreter, &module, &attr).into_bytes();
+                installed.push((path.clone(), bytes.clone()));
+                self.put(f, path, bytes, 0o755)?;
+            }
+        }
+        let installer = format!("{INSTALLER}\n").into_bytes();
+        let installer_path = format!("{site}/{info}/INSTALLER");
+        installed.push((installer_path.clone(), installer.clone()));
+        self.put(f, installer_path, installer, 0o644)?;
+        let record = installed_record(&installed, &site, &info);
+        self.put(
+            f,
+            format!("{site}/{info}/RECORD"),
+            record.into_bytes(),
+            0o644,
+        )
+    }
+
+    /// Puts each file of wheel `f` (`files`, but the `unsigned` RECORD files) where
+    /// the scheme says: the root and `<stem>.data/purelib|platlib` into site-packages,
+    /// `scripts` (a `#!python` line made the interpreter's) and the rest of `.data`
+    /// into their directories. The paths and bytes installed.
+    fn install_files(
+        &mut self,
+        f: &str,
+        files: BTreeMap<String, Entry>,
+        info: &str,
+        unsigned: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let stem = info.trim_end_matches(".dist-info");
+        let project = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
+        let data = format!("{stem}.data");
+        let site = self.scheme.site();
+        let interpreter = self.scheme.interpreter();
+        let mut installed: Vec<(String, Vec<u8>)> = Vec::new();
         for (path, entry) in files {
             if unsigned.contains(&path) {
                 continue;
@@ -704,15 +636,7 @@ impl Installer {
                     match key {
                         "purelib" | "platlib" => format!("{site}/{rest}"),
                         "scripts" => {
-                            if bytes.starts_with(b"#!python") {
-                                let end = bytes
-                                    .iter()
-                                    .position(|b| *b == b'\n')
-                                    .unwrap_or(bytes.len());
-                                let mut rewritten = format!("#!{interpreter}").into_bytes();
-                                rewritten.extend_from_slice(&bytes[end..]);
-                                bytes = rewritten;
-                            }
+                            bytes = with_interpreter(bytes, &interpreter);
                             mode = 0o755;
                             format!("{}/{rest}", self.scheme.scripts())
                         }
@@ -727,44 +651,162 @@ impl Installer {
             installed.push((target.clone(), bytes.clone()));
             self.put(f, target, bytes, mode)?;
         }
-        if let Some(text) = entry_points {
-            let scripts = console_scripts(&text)
-                .with_context(|| format!("wheel {f}: its entry_points.txt"))?;
-            for (name, module, attr) in scripts {
-                let path = format!("{}/{name}", self.scheme.scripts());
-                let bytes = launcher(&interpreter, &module, &attr).into_bytes();
-                installed.push((path.clone(), bytes.clone()));
-                self.put(f, path, bytes, 0o755)?;
-            }
-        }
-        let installer = format!("{INSTALLER}\n").into_bytes();
-        let installer_path = format!("{site}/{info}/INSTALLER");
-        installed.push((installer_path.clone(), installer.clone()));
-        self.put(f, installer_path, installer, 0o644)?;
-
-        // RECORD of what is installed, paths relative to site-packages.
-        let mut rows: Vec<String> = installed
-            .iter()
-            .map(|(path, bytes)| {
-                format!(
-                    "{},{},{}",
-                    csv_field(&relative_to(path, &site)),
-                    record_hash(bytes),
-                    bytes.len()
-                )
-            })
-            .collect();
-        rows.push(format!("{},,", csv_field(&format!("{info}/RECORD"))));
-        rows.sort();
-        let mut record = rows.join("\n");
-        record.push('\n');
-        self.put(
-            f,
-            format!("{site}/{info}/RECORD"),
-            record.into_bytes(),
-            0o644,
-        )
+        Ok(installed)
     }
+}
+
+/// The files of wheel `f` (its zip `bytes`), by path: an error for an entry outside
+/// the wheel, a symbolic link, an unreadable or a repeated entry.
+fn wheel_entries(f: &str, bytes: &[u8]) -> Result<BTreeMap<String, Entry>> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .with_context(|| format!("wheel {f} is not a zip archive"))?;
+    let mut files: BTreeMap<String, Entry> = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .with_context(|| format!("wheel {f}: entry {i} cannot be read"))?;
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if !safe_entry(&name) {
+            bail!("wheel {f}: entry '{name}' is not a relative path inside the wheel");
+        }
+        if entry.is_symlink() {
+            bail!("wheel {f}: entry '{name}' is a symbolic link");
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
+        let mut content = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+        entry
+            .read_to_end(&mut content)
+            .with_context(|| format!("wheel {f}: entry '{name}' cannot be read"))?;
+        let entry = Entry {
+            bytes: content,
+            executable,
+        };
+        if files.insert(name.clone(), entry).is_some() {
+            bail!("wheel {f}: entry '{name}' is there twice");
+        }
+    }
+    Ok(files)
+}
+
+/// The text of file `path` of wheel `f`.
+fn wheel_text(f: &str, files: &BTreeMap<String, Entry>, path: &str) -> Result<String> {
+    let entry = files
+        .get(path)
+        .with_context(|| format!("wheel {f} has no {path}"))?;
+    String::from_utf8(entry.bytes.clone())
+        .with_context(|| format!("wheel {f}: {path} is not UTF-8"))
+}
+
+/// The one `.dist-info` directory at the root of wheel `f` that holds WHEEL: it must
+/// be of distribution `name`, and its WHEEL of Wheel-Version 1.x.
+fn dist_info(f: &str, files: &BTreeMap<String, Entry>, name: &str) -> Result<String> {
+    let infos: BTreeSet<&str> = files
+        .keys()
+        .filter_map(|p| p.split_once('/'))
+        .filter(|(dir, rest)| dir.ends_with(".dist-info") && *rest == "WHEEL")
+        .map(|(dir, _)| dir)
+        .collect();
+    let info = match infos.len() {
+        1 => infos.into_iter().next().unwrap_or_default().to_owned(),
+        0 => bail!("wheel {f} has no <name>-<version>.dist-info/WHEEL"),
+        _ => bail!("wheel {f} has several .dist-info directories: {infos:?}"),
+    };
+    let stem = info.trim_end_matches(".dist-info");
+    let project = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
+    if normalize(project) != normalize(name) {
+        bail!("wheel {f}: its {info} is not of {name}, the distribution the lock names");
+    }
+    let fields = header_fields(&wheel_text(f, files, &format!("{info}/WHEEL"))?);
+    let major = fields
+        .get("Wheel-Version")
+        .and_then(|v| v.split('.').next())
+        .with_context(|| format!("wheel {f}: its WHEEL has no Wheel-Version"))?;
+    if major != "1" {
+        bail!("wheel {f}: Wheel-Version {major}.x is not supported (1.x is)");
+    }
+    Ok(info)
+}
+
+/// Checks that every file of wheel `f` is in the RECORD of `info` with its SHA-256,
+/// and that RECORD lists nothing else. The files RECORD cannot list: itself and its
+/// signatures.
+fn check_record(f: &str, files: &BTreeMap<String, Entry>, info: &str) -> Result<Vec<String>> {
+    let record_path = format!("{info}/RECORD");
+    let unsigned = vec![
+        record_path.clone(),
+        format!("{info}/RECORD.jws"),
+        format!("{info}/RECORD.p7s"),
+    ];
+    let mut recorded: BTreeMap<String, String> = BTreeMap::new();
+    for (n, line) in wheel_text(f, files, &record_path)?.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields =
+            csv_fields(line).with_context(|| format!("wheel {f}: line {} of its RECORD", n + 1))?;
+        let path = fields.first().cloned().unwrap_or_default();
+        let hash = fields.get(1).cloned().unwrap_or_default();
+        recorded.insert(path, hash);
+    }
+    for (path, entry) in files {
+        if unsigned.contains(path) {
+            continue;
+        }
+        let hash = recorded
+            .get(path)
+            .with_context(|| format!("wheel {f}: {path} is not listed in its RECORD"))?;
+        let Some(expected) = hash.strip_prefix("sha256=") else {
+            bail!("wheel {f}: RECORD gives {path} no sha256 ('{hash}'); only sha256 is accepted");
+        };
+        if record_hash(&entry.bytes) != format!("sha256={expected}") {
+            bail!("wheel {f}: {path} does not match the sha256 its RECORD gives");
+        }
+    }
+    if let Some(path) = recorded
+        .keys()
+        .find(|p| !files.contains_key(*p) && !unsigned.contains(*p))
+    {
+        bail!("wheel {f}: its RECORD lists {path}, which the wheel lacks");
+    }
+    Ok(unsigned)
+}
+
+/// A script's `bytes` with a `#!python` first line made `#!interpreter`.
+fn with_interpreter(bytes: Vec<u8>, interpreter: &str) -> Vec<u8> {
+    if !bytes.starts_with(b"#!python") {
+        return bytes;
+    }
+    let end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
+    let mut rewritten = format!("#!{interpreter}").into_bytes();
+    rewritten.extend_from_slice(&bytes[end..]);
+    rewritten
+}
+
+/// The RECORD of the `installed` files (paths and bytes), paths relative to `site`,
+/// with a row for the RECORD of `info` itself, sorted.
+fn installed_record(installed: &[(String, Vec<u8>)], site: &str, info: &str) -> String {
+    let mut rows: Vec<String> = installed
+        .iter()
+        .map(|(path, bytes)| {
+            format!(
+                "{},{},{}",
+                csv_field(&relative_to(path, site)),
+                record_hash(bytes),
+                bytes.len()
+            )
+        })
+        .collect();
+    rows.push(format!("{},,", csv_field(&format!("{info}/RECORD"))));
+    rows.sort();
+    let mut record = rows.join("\n");
+    record.push('\n');
+    record
 }
 
 #[cfg(test)]
@@ -1278,5 +1320,38 @@ mod tests {
             let err = format!("{:#}", Lock::parse(&changed).unwrap_err());
             assert!(err.contains(needle), "{needle:?} not in {err}");
         }
+    }
+
+    #[test]
+    fn a_scripts_python_line_becomes_the_interpreters() {
+        assert_eq!(
+            with_interpreter(
+                b"#!python\nprint(1)\n".to_vec(),
+                "/usr/local/bin/python3.12"
+            ),
+            b"#!/usr/local/bin/python3.12\nprint(1)\n"
+        );
+        assert_eq!(
+            with_interpreter(b"#!/bin/sh\necho\n".to_vec(), "/usr/local/bin/python3.12"),
+            b"#!/bin/sh\necho\n"
+        );
+    }
+
+    #[test]
+    fn the_installed_record_lists_each_file_relative_to_site_packages_sorted() {
+        let site = "usr/local/lib/python3.12/site-packages";
+        let installed = [
+            (format!("{site}/b.py"), b"b".to_vec()),
+            ("usr/local/bin/tool".to_owned(), b"t".to_vec()),
+            (format!("{site}/a-1.0.dist-info/INSTALLER"), b"x\n".to_vec()),
+        ];
+        let record = installed_record(&installed, site, "a-1.0.dist-info");
+        let rows: Vec<&str> = record.lines().collect();
+        assert_eq!(rows.len(), 4, "{record}");
+        assert!(record.ends_with('\n'));
+        assert_eq!(rows[2], "a-1.0.dist-info/RECORD,,");
+        assert!(rows[0].starts_with("../../../bin/tool,sha256="), "{record}");
+        assert!(rows[1].starts_with("a-1.0.dist-info/INSTALLER,sha256="));
+        assert!(rows[3].starts_with("b.py,sha256=") && rows[3].ends_with(",1"));
     }
 }

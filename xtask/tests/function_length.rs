@@ -19,7 +19,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "tasks/bench.rs:bench_aicrd_hostile",
     "tasks/bump.rs:plan",
     "tasks/release.rs:tagged",
-    "wheels.rs:add_checked",
 ];
 
 /// A function: its name, the line of its `fn` (1-based) and its length in lines.
