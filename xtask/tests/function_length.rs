@@ -17,7 +17,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "dist.rs:parse",
     "tasks/bench.rs:bench_aicrd",
     "tasks/bench.rs:bench_aicrd_hostile",
-    "tasks/bump.rs:plan",
     "tasks/release.rs:tagged",
 ];
 

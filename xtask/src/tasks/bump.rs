@@ -296,33 +296,7 @@ pub fn next_version(
 /// Decides the tag to create, or why not. Pure: every fact comes in `facts`.
 pub fn plan(request: &Request, settings: &Settings, facts: &Facts) -> Result<Plan> {
     let Settings { branch, remote } = settings;
-    if let Some(first) = facts.status.first() {
-        bail!(
-            "the working tree is not clean ({} change(s), first: `{}`); hint: commit or stash them (git stash -u) and run again",
-            facts.status.len(),
-            first.trim()
-        );
-    }
-    match &facts.branch {
-        Some(b) if b == branch => {}
-        Some(b) => bail!(
-            "HEAD is on branch '{b}', not the release branch '{branch}'; hint: git checkout {branch} && git pull, or pass --branch {b} for a release line"
-        ),
-        None => bail!("HEAD is detached; hint: git checkout {branch}"),
-    }
-    match (facts.head_in_upstream, facts.upstream_in_head) {
-        (true, true) => {}
-        (false, true) => bail!(
-            "{branch} has commits that are not on {remote}/{branch}; hint: push them first (git push {remote} {branch}) so the tag points at published code"
-        ),
-        (true, false) => bail!(
-            "{branch} is behind {remote}/{branch}; hint: git pull --ff-only {remote} {branch}"
-        ),
-        (false, false) => bail!(
-            "{branch} and {remote}/{branch} have diverged; hint: reconcile them (git pull --rebase {remote} {branch}) and push"
-        ),
-    }
-
+    check_checkout(settings, facts)?;
     let local: BTreeMap<&str, &str> = facts
         .local_tags
         .iter()
@@ -342,8 +316,80 @@ pub fn plan(request: &Request, settings: &Settings, facts: &Facts) -> Result<Pla
 
     let (base, next) = next_version(request, &facts.reachable, &existing);
     let tag = next.tag();
-    let on_remote = facts.remote_tags.contains_key(&tag);
-    match (local.get(tag.as_str()), on_remote) {
+    check_tag_is_new(&tag, &local, facts, remote)?;
+    let (commit, message) = match request {
+        Request::Promote {
+            tag: candidate,
+            force,
+        } => {
+            let promoted = Promoted {
+                candidate,
+                force: *force,
+                tag: &tag,
+                local: &local,
+                existing: &existing,
+            };
+            promotion(&promoted, settings, facts)?
+        }
+        _ => new_release(&tag, base.as_ref(), facts)?,
+    };
+    Ok(Plan {
+        kind: request.kind(),
+        base: base.map(|b| b.tag()),
+        version: next.to_string(),
+        prerelease: next.is_rc(),
+        short_commit: commit[..commit.len().min(7)].to_owned(),
+        commands: tag_commands(facts.signs_tags, &message, &tag, &commit, remote),
+        commit,
+        tag,
+        branch: branch.clone(),
+        remote: remote.clone(),
+        commits_since_base: facts.commits_since_base,
+        signed: facts.signs_tags,
+        message,
+    })
+}
+
+/// That the checkout may be tagged: a clean working tree, on the release branch, level
+/// with its remote branch.
+fn check_checkout(settings: &Settings, facts: &Facts) -> Result<()> {
+    let Settings { branch, remote } = settings;
+    if let Some(first) = facts.status.first() {
+        bail!(
+            "the working tree is not clean ({} change(s), first: `{}`); hint: commit or stash them (git stash -u) and run again",
+            facts.status.len(),
+            first.trim()
+        );
+    }
+    match &facts.branch {
+        Some(b) if b == branch => {}
+        Some(b) => bail!(
+            "HEAD is on branch '{b}', not the release branch '{branch}'; hint: git checkout {branch} && git pull, or pass --branch {b} for a release line"
+        ),
+        None => bail!("HEAD is detached; hint: git checkout {branch}"),
+    }
+    match (facts.head_in_upstream, facts.upstream_in_head) {
+        (true, true) => Ok(()),
+        (false, true) => bail!(
+            "{branch} has commits that are not on {remote}/{branch}; hint: push them first (git push {remote} {branch}) so the tag points at published code"
+        ),
+        (true, false) => bail!(
+            "{branch} is behind {remote}/{branch}; hint: git pull --ff-only {remote} {branch}"
+        ),
+        (false, false) => bail!(
+            "{branch} and {remote}/{branch} have diverged; hint: reconcile them (git pull --rebase {remote} {branch}) and push"
+        ),
+    }
+}
+
+/// That `tag` exists neither among the `local` tags nor on `remote`.
+fn check_tag_is_new(
+    tag: &str,
+    local: &BTreeMap<&str, &str>,
+    facts: &Facts,
+    remote: &str,
+) -> Result<()> {
+    match (local.get(tag), facts.remote_tags.contains_key(tag)) {
         (Some(_), true) => bail!(
             "tag {tag} already exists locally and on {remote}; hint: the release was already tagged"
         ),
@@ -353,124 +399,132 @@ pub fn plan(request: &Request, settings: &Settings, facts: &Facts) -> Result<Pla
         (None, true) => bail!(
             "tag {tag} already exists on {remote} but not locally; hint: git fetch --tags {remote}"
         ),
-        (None, false) => {}
+        (None, false) => Ok(()),
     }
+}
 
-    let (kind, commit, message) = match request {
-        Request::Promote {
-            tag: candidate,
-            force,
-        } => {
-            let name = candidate.tag();
-            let Some(commit) = local.get(name.as_str()).map(|c| (*c).to_owned()) else {
-                if facts.remote_tags.contains_key(&name) {
-                    bail!(
-                        "tag {name} is on {remote} but not here; hint: git fetch --tags {remote}"
-                    );
-                }
-                bail!("tag {name} does not exist; hint: list candidates with git tag -l 'v*-rc*'");
-            };
-            let newer = existing
-                .iter()
-                .filter(|v| v.stable() == candidate.stable() && v.is_rc() && *v > candidate)
-                .max();
-            if let (Some(newer), false) = (newer, force) {
-                bail!(
-                    "a newer candidate {} exists for {}; hint: promote {} instead, or pass --force to promote {name}",
-                    newer.tag(),
-                    next.tag(),
-                    newer.tag()
-                );
-            }
-            if facts.candidate_on_branch != Some(true) {
-                bail!(
-                    "{name} points at a commit that is not on {remote}/{branch}; hint: only candidates cut from the release branch can be promoted"
-                );
-            }
-            (
-                request.kind(),
-                commit,
-                format!(
-                    "Release {tag}\n\nPromoted from {name}: the same commit, no rebuild of the sources."
-                ),
-            )
+/// A promotion to decide: `candidate` to be tagged `tag`.
+struct Promoted<'a> {
+    candidate: &'a ReleaseVersion,
+    /// Promote it even when a newer candidate exists.
+    force: bool,
+    tag: &'a str,
+    /// The local tags and their commits.
+    local: &'a BTreeMap<&'a str, &'a str>,
+    /// Every release version tagged here or on the remote.
+    existing: &'a [ReleaseVersion],
+}
+
+/// The commit and message of a promotion: the candidate's commit, when the candidate
+/// is here, is the newest of its release (or `force`), and is on the release branch.
+fn promotion(
+    promoted: &Promoted<'_>,
+    settings: &Settings,
+    facts: &Facts,
+) -> Result<(String, String)> {
+    let Settings { branch, remote } = settings;
+    let (candidate, tag) = (promoted.candidate, promoted.tag);
+    let name = candidate.tag();
+    let Some(commit) = promoted.local.get(name.as_str()).map(|c| (*c).to_owned()) else {
+        if facts.remote_tags.contains_key(&name) {
+            bail!("tag {name} is on {remote} but not here; hint: git fetch --tags {remote}");
         }
-        _ => {
-            if let Some(on_head) = facts
-                .local_tags
-                .iter()
-                .filter(|t| t.commit == facts.head)
-                .map(|t| t.name.clone())
-                .chain(
-                    facts
-                        .remote_tags
-                        .iter()
-                        .filter(|(_, c)| **c == facts.head)
-                        .map(|(n, _)| n.clone()),
-                )
-                .next()
-            {
-                let hint = if on_head.contains("-rc") {
-                    format!(
-                        "to release this candidate as is, run cargo xtask bump promote --tag {on_head}"
-                    )
-                } else {
-                    "land a new commit first".to_owned()
-                };
-                bail!(
-                    "HEAD ({}) already carries release tag {on_head}; hint: {hint}",
-                    facts.head_short
-                );
-            }
-            let since = match &base {
-                Some(base) => format!(
-                    "{} commit(s) since {}",
-                    facts.commits_since_base,
-                    base.tag()
-                ),
-                None => format!("first release, {} commit(s)", facts.commits_since_base),
-            };
-            (
-                request.kind(),
-                facts.head.clone(),
-                format!("Release {tag}\n\n{since}."),
-            )
-        }
+        bail!("tag {name} does not exist; hint: list candidates with git tag -l 'v*-rc*'");
     };
+    let newer = promoted
+        .existing
+        .iter()
+        .filter(|v| v.stable() == candidate.stable() && v.is_rc() && *v > candidate)
+        .max();
+    if let (Some(newer), false) = (newer, promoted.force) {
+        bail!(
+            "a newer candidate {} exists for {tag}; hint: promote {} instead, or pass --force to promote {name}",
+            newer.tag(),
+            newer.tag()
+        );
+    }
+    if facts.candidate_on_branch != Some(true) {
+        bail!(
+            "{name} points at a commit that is not on {remote}/{branch}; hint: only candidates cut from the release branch can be promoted"
+        );
+    }
+    Ok((
+        commit,
+        format!(
+            "Release {tag}\n\nPromoted from {name}: the same commit, no rebuild of the sources."
+        ),
+    ))
+}
 
-    let sign_flag = if facts.signs_tags { "-s" } else { "-a" };
-    let commands = vec![
+/// The commit and message of a new release `tag` after `base`: HEAD, unless it
+/// already carries a release tag here or on the remote.
+fn new_release(
+    tag: &str,
+    base: Option<&ReleaseVersion>,
+    facts: &Facts,
+) -> Result<(String, String)> {
+    if let Some(on_head) = facts
+        .local_tags
+        .iter()
+        .filter(|t| t.commit == facts.head)
+        .map(|t| t.name.clone())
+        .chain(
+            facts
+                .remote_tags
+                .iter()
+                .filter(|(_, c)| **c == facts.head)
+                .map(|(n, _)| n.clone()),
+        )
+        .next()
+    {
+        let hint = if on_head.contains("-rc") {
+            format!("to release this candidate as is, run cargo xtask bump promote --tag {on_head}")
+        } else {
+            "land a new commit first".to_owned()
+        };
+        bail!(
+            "HEAD ({}) already carries release tag {on_head}; hint: {hint}",
+            facts.head_short
+        );
+    }
+    let since = match base {
+        Some(base) => format!(
+            "{} commit(s) since {}",
+            facts.commits_since_base,
+            base.tag()
+        ),
+        None => format!("first release, {} commit(s)", facts.commits_since_base),
+    };
+    Ok((facts.head.clone(), format!("Release {tag}\n\n{since}.")))
+}
+
+/// The commands that make the release: an annotated tag (`signed`: a signed one) of
+/// `commit` with `message`, then its push to `remote`.
+fn tag_commands(
+    signed: bool,
+    message: &str,
+    tag: &str,
+    commit: &str,
+    remote: &str,
+) -> Vec<Vec<String>> {
+    let sign_flag = if signed { "-s" } else { "-a" };
+    vec![
         vec![
             "git".into(),
             "tag".into(),
             sign_flag.into(),
             "-m".into(),
-            message.clone(),
-            tag.clone(),
-            commit.clone(),
+            message.to_owned(),
+            tag.to_owned(),
+            commit.to_owned(),
         ],
         vec![
             "git".into(),
             "push".into(),
-            remote.clone(),
+            remote.to_owned(),
             format!("refs/tags/{tag}"),
         ],
-    ];
-    Ok(Plan {
-        kind,
-        base: base.map(|b| b.tag()),
-        version: next.to_string(),
-        prerelease: next.is_rc(),
-        short_commit: commit[..commit.len().min(7)].to_owned(),
-        commit,
-        tag,
-        branch: branch.clone(),
-        remote: remote.clone(),
-        commits_since_base: facts.commits_since_base,
-        signed: facts.signs_tags,
-        message,
-        commands,
-    })
+    ]
 }
 
 /// Reads the facts [`plan`] needs: local state first, then the remote.
@@ -766,6 +820,21 @@ mod tests {
         assert_eq!(
             shell_words(&cmd),
             "git tag -m 'Release v1.2.3\n\nit'\\''s' v1.2.3"
+        );
+    }
+
+    #[test]
+    fn the_tag_is_annotated_or_signed_then_pushed_by_its_full_ref() {
+        assert_eq!(
+            tag_commands(false, "Release v1.2.0", "v1.2.0", "abc", "origin"),
+            [
+                vec!["git", "tag", "-a", "-m", "Release v1.2.0", "v1.2.0", "abc"],
+                vec!["git", "push", "origin", "refs/tags/v1.2.0"],
+            ]
+        );
+        assert_eq!(
+            tag_commands(true, "m", "v1.2.0", "abc", "origin")[0][2],
+            "-s"
         );
     }
 }
