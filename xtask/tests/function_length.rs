@@ -17,7 +17,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "dist.rs:parse",
     "tasks/bench.rs:bench_aicrd",
     "tasks/bench.rs:bench_aicrd_hostile",
-    "tasks/release.rs:tagged",
 ];
 
 /// A function: its name, the line of its `fn` (1-based) and its length in lines.

@@ -170,6 +170,9 @@ impl Journal {
     }
 }
 
+/// Releases `tag`: builds it in a clean worktree (unless already built and still
+/// there), and with `--publish` runs each publishing step of its plan, journaled so
+/// that a run resumes where the last one failed. `--dry-run` prints the plan only.
 fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     ReleaseVersion::parse_tag(tag)?;
     let git = Git::new(&project.sh);
@@ -179,16 +182,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         .map_err(|_| anyhow::anyhow!("tag {tag} does not exist here; hint: git fetch --tags, or create it with cargo xtask bump"))?;
     let out = OutDir::new(project.out_dir(&args.out.out));
     if args.dry_run {
-        let def = Definition::at_tag(&git, tag)?;
-        let mut plan = plan::for_release(project, &def, Some(tag))?;
-        if let Some(only) = cross_build::select_targets(&def, &args.targets)? {
-            plan = plan.restricted(&def, &only);
-        }
-        plan::print(&plan)?;
-        if args.publish {
-            publish::print_requests(project, &plan)?;
-        }
-        return Ok(());
+        return print_tagged_plan(project, args, &git, tag);
     }
     let _lock = Lock::acquire(&out.path)?;
     let worktree = Worktree::add(project, "release-worktree", tag)?;
@@ -210,47 +204,15 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         },
     };
     journal.executed.clear();
-    // Built already when every recorded asset is there byte for byte and every asset of
-    // the plan is there (a build without a signing key lacks the public key).
-    let built = journal
-        .steps
-        .get("build")
-        .is_some_and(|evidence| still_there(&out, evidence))
-        && plan.assets.iter().all(|a| out.join(a).is_file());
-    let metadata = if built {
-        eprintln!(
-            "release: {tag} is already built in {} and verifies; building again is not needed",
-            out.path.display()
-        );
-        out.metadata()?
-    } else {
-        let opts = cross_build::Options {
-            only: only.clone(),
-            install_missing: true,
-            fake: args.fake_binaries,
-            snapshot: false,
-            tag: Some(tag.to_owned()),
-        };
-        let key = attest::signing_key(project, args.key.as_deref())?;
-        let mut executed = Vec::new();
-        let metadata = build(&tree, &def, &out, &opts, key.as_ref(), &plan, &mut executed)?;
-        let manifest = out.manifest()?;
-        let assets: BTreeMap<String, String> = manifest
-            .artifacts
-            .iter()
-            .filter(|a| a.kind != Kind::Binary)
-            .map(|a| (a.path.clone(), a.sha256.clone()))
-            .collect();
-        journal.executed = executed;
-        // What earlier runs published was of another build.
-        journal.steps.clear();
-        journal.record(
-            &out,
-            "build",
-            json!({ "version": metadata.version, "assets": assets }),
-        )?;
-        metadata
-    };
+    let metadata = build_tagged(
+        project,
+        &tree,
+        args,
+        (&def, &plan),
+        only,
+        &out,
+        &mut journal,
+    )?;
     if metadata.tag.as_deref() != Some(tag) {
         bail!(
             "the build of {tag} carries version {} (tag {:?}); hint: is the tag on the worktree's HEAD?",
@@ -271,7 +233,97 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
         tag,
         replace: args.replace,
     };
-    let publishing: Vec<_> = plan.steps.iter().filter(|s| !s.action.builds()).collect();
+    publish_steps(&cx, &mut journal)?;
+    journal.save(&out)?;
+    summary(&out, &metadata, args.json)?;
+    eprintln!("release: {tag} is published");
+    Ok(())
+}
+
+/// `--dry-run`: prints the release plan of `tag` (as its definition says, for the
+/// `--target`s), and with `--publish` the requests publishing would make.
+fn print_tagged_plan(
+    project: &Project,
+    args: &ReleaseArgs,
+    git: &Git<'_>,
+    tag: &str,
+) -> Result<()> {
+    let def = Definition::at_tag(git, tag)?;
+    let mut plan = plan::for_release(project, &def, Some(tag))?;
+    if let Some(only) = cross_build::select_targets(&def, &args.targets)? {
+        plan = plan.restricted(&def, &only);
+    }
+    plan::print(&plan)?;
+    if args.publish {
+        publish::print_requests(project, &plan)?;
+    }
+    Ok(())
+}
+
+/// The metadata of the release built in `out` from the worktree `tree`: the journal's
+/// build when every recorded asset is still there byte for byte and every asset of the
+/// plan is there (a build without a signing key lacks the public key); otherwise built
+/// now (for `only` the targets given), and recorded in the journal as its first step.
+fn build_tagged(
+    project: &Project,
+    tree: &Project,
+    args: &ReleaseArgs,
+    (def, plan): (&Definition, &plan::Plan),
+    only: Option<Vec<Target>>,
+    out: &OutDir,
+    journal: &mut Journal,
+) -> Result<Metadata> {
+    let tag = journal.tag.clone();
+    let built = journal
+        .steps
+        .get("build")
+        .is_some_and(|evidence| still_there(out, evidence))
+        && plan.assets.iter().all(|a| out.join(a).is_file());
+    if built {
+        eprintln!(
+            "release: {tag} is already built in {} and verifies; building again is not needed",
+            out.path.display()
+        );
+        return out.metadata();
+    }
+    let opts = cross_build::Options {
+        only,
+        install_missing: true,
+        fake: args.fake_binaries,
+        snapshot: false,
+        tag: Some(tag),
+    };
+    let key = attest::signing_key(project, args.key.as_deref())?;
+    let mut executed = Vec::new();
+    let metadata = build(tree, def, out, &opts, key.as_ref(), plan, &mut executed)?;
+    let manifest = out.manifest()?;
+    let assets: BTreeMap<String, String> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind != Kind::Binary)
+        .map(|a| (a.path.clone(), a.sha256.clone()))
+        .collect();
+    journal.executed = executed;
+    // What earlier runs published was of another build.
+    journal.steps.clear();
+    journal.record(
+        out,
+        "build",
+        json!({ "version": metadata.version, "assets": assets }),
+    )?;
+    Ok(metadata)
+}
+
+/// Runs each publishing step of the plan that runs here (the others, done by a CI job
+/// or not run, are only named), each recorded in the journal with its evidence.
+fn publish_steps(cx: &publish::Context<'_>, journal: &mut Journal) -> Result<()> {
+    let tag = cx.tag;
+    let publishing: Vec<_> = cx
+        .plan
+        .steps
+        .iter()
+        .filter(|s| !s.action.builds())
+        .collect();
     for (done, step) in publishing.iter().enumerate() {
         let count = format!("[{}/{}]", done + 1, publishing.len());
         if !step.runs || step.by_job {
@@ -279,18 +331,15 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
             continue;
         }
         eprintln!("release: {count} {} ...", step.name);
-        let evidence = publish::publish(&cx, step.action).with_context(|| {
+        let evidence = publish::publish(cx, step.action).with_context(|| {
             format!(
                 "step {} failed; hint: fix the cause and resume with cargo xtask release --tag {tag} --publish",
                 step.name
             )
         })?;
         journal.executed.push(step.name.to_owned());
-        journal.record(&out, step.name, evidence)?;
+        journal.record(cx.out, step.name, evidence)?;
     }
-    journal.save(&out)?;
-    summary(&out, &metadata, args.json)?;
-    eprintln!("release: {tag} is published");
     Ok(())
 }
 
