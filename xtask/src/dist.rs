@@ -391,131 +391,13 @@ impl Definition {
         if let Some(notices) = &raw.project.notices {
             check_file_name("project.notices", notices)?;
         }
-        if raw.binaries.is_empty() {
-            bail!(
-                "no [[binary]] is defined; hint: add one with name, package, targets and formats"
-            );
-        }
-        let mut seen_binaries = BTreeSet::new();
-        let mut binaries = Vec::new();
-        for raw in raw.binaries {
-            check_name("binary.name", &raw.name)?;
-            if !seen_binaries.insert(raw.name.clone()) {
-                bail!(
-                    "binary '{}' is defined twice; hint: each [[binary]] needs its own name",
-                    raw.name
-                );
-            }
-            if raw.targets.is_empty() {
-                bail!("binary '{}' needs at least one target", raw.name);
-            }
-            let mut targets = Vec::new();
-            for triple in &raw.targets {
-                let target =
-                    Target::parse(triple).with_context(|| format!("in binary '{}'", raw.name))?;
-                if targets.contains(&target) {
-                    bail!(
-                        "binary '{}' lists target {triple} twice: duplicate artifact names",
-                        raw.name
-                    );
-                }
-                targets.push(target);
-            }
-            let mut formats = raw.formats.clone();
-            formats.sort();
-            formats.dedup();
-            if formats.len() != raw.formats.len() {
-                bail!(
-                    "binary '{}' lists a format twice: duplicate artifact names",
-                    raw.name
-                );
-            }
-            for file in &raw.files {
-                check_relative_path(&format!("binary '{}' files", raw.name), file)?;
-            }
-            binaries.push(Binary {
-                name: raw.name,
-                package: raw.package,
-                targets,
-                formats,
-                files: raw.files,
-            });
-        }
-        let mut seen_images = BTreeSet::new();
+        let binaries = check_binaries(raw.binaries)?;
+        check_images(&raw.images, &binaries)?;
+        check_licenses(&raw.licenses, &raw.advisories)?;
         for image in &raw.images {
-            check_name("image.name", &image.name)?;
-            if !seen_images.insert(image.name.as_str()) {
-                bail!(
-                    "image '{}' is defined twice; hint: each [[image]] needs its own name",
-                    image.name
-                );
-            }
-            match &image.app {
-                App::Binary(binary) => {
-                    if !binaries.iter().any(|b| &b.name == binary) {
-                        bail!(
-                            "image '{}' runs binary '{binary}', which no [[binary]] defines",
-                            image.name
-                        );
-                    }
-                }
-                App::Python(python) => check_python(image, python)?,
-            }
-            if let Some(arg) = image.args.iter().find(|a| a.is_empty() || a.contains('\0')) {
-                bail!(
-                    "image '{}': argument {arg:?} must be a non-empty string without NUL",
-                    image.name
-                );
-            }
-        }
-        for license in &raw.licenses.allow {
-            if spdx::license_id(license).is_none() {
-                bail!("licenses.allow: '{license}' is not an SPDX license identifier");
-            }
-        }
-        for (what, reason) in raw
-            .licenses
-            .exceptions
-            .iter()
-            .map(|e| (format!("license exception for {}", e.name), &e.reason))
-            .chain(
-                raw.advisories
-                    .ignore
-                    .iter()
-                    .map(|i| (format!("advisory ignore {}", i.id), &i.reason)),
-            )
-        {
-            if reason.trim().is_empty() {
-                bail!("{what} needs a reason");
-            }
-        }
-        let mut seen_images = BTreeSet::new();
-        for image in &raw.images {
-            check_name("image.name", &image.name)?;
-            if !seen_images.insert(image.name.clone()) {
-                bail!(
-                    "image '{}' is defined twice; hint: each [[image]] needs its own name",
-                    image.name
-                );
-            }
             image.base_image()?;
         }
-        for job in &raw.publish.jobs {
-            if !Publish::JOB_STEPS.contains(&job.as_str()) {
-                bail!(
-                    "publish.jobs: '{job}' is no publish step a job performs; hint: one of {}",
-                    Publish::JOB_STEPS.join(", ")
-                );
-            }
-            let command = match job.as_str() {
-                "site" => &raw.publish.site,
-                "demo" => &raw.publish.demo,
-                _ => continue,
-            };
-            if !command.is_empty() {
-                bail!("publish: {job} has a command and is in jobs; hint: keep one of them");
-            }
-        }
+        check_publish(&raw.publish)?;
         Ok(Definition {
             project: raw.project.name,
             checksums: raw.project.checksums,
@@ -550,6 +432,146 @@ impl Definition {
         }
         targets
     }
+}
+
+/// The `[[binary]]` tables checked: at least one, each with a unique name, targets
+/// (each once) and formats (each once), its files relative paths inside the checkout.
+fn check_binaries(raw: Vec<RawBinary>) -> Result<Vec<Binary>> {
+    if raw.is_empty() {
+        bail!("no [[binary]] is defined; hint: add one with name, package, targets and formats");
+    }
+    let mut seen_binaries = BTreeSet::new();
+    let mut binaries = Vec::new();
+    for raw in raw {
+        check_name("binary.name", &raw.name)?;
+        if !seen_binaries.insert(raw.name.clone()) {
+            bail!(
+                "binary '{}' is defined twice; hint: each [[binary]] needs its own name",
+                raw.name
+            );
+        }
+        binaries.push(check_binary(raw)?);
+    }
+    Ok(binaries)
+}
+
+/// One `[[binary]]` checked: at least one target, each once, each format once, its
+/// files relative paths inside the checkout.
+fn check_binary(raw: RawBinary) -> Result<Binary> {
+    if raw.targets.is_empty() {
+        bail!("binary '{}' needs at least one target", raw.name);
+    }
+    let mut targets = Vec::new();
+    for triple in &raw.targets {
+        let target = Target::parse(triple).with_context(|| format!("in binary '{}'", raw.name))?;
+        if targets.contains(&target) {
+            bail!(
+                "binary '{}' lists target {triple} twice: duplicate artifact names",
+                raw.name
+            );
+        }
+        targets.push(target);
+    }
+    let mut formats = raw.formats.clone();
+    formats.sort();
+    formats.dedup();
+    if formats.len() != raw.formats.len() {
+        bail!(
+            "binary '{}' lists a format twice: duplicate artifact names",
+            raw.name
+        );
+    }
+    for file in &raw.files {
+        check_relative_path(&format!("binary '{}' files", raw.name), file)?;
+    }
+    Ok(Binary {
+        name: raw.name,
+        package: raw.package,
+        targets,
+        formats,
+        files: raw.files,
+    })
+}
+
+/// The `[[image]]` tables checked: each with a unique name, running a defined binary
+/// (or a valid Python application), its arguments non-empty and without NUL.
+fn check_images(images: &[Image], binaries: &[Binary]) -> Result<()> {
+    let mut seen_images = BTreeSet::new();
+    for image in images {
+        check_name("image.name", &image.name)?;
+        if !seen_images.insert(image.name.as_str()) {
+            bail!(
+                "image '{}' is defined twice; hint: each [[image]] needs its own name",
+                image.name
+            );
+        }
+        match &image.app {
+            App::Binary(binary) => {
+                if !binaries.iter().any(|b| &b.name == binary) {
+                    bail!(
+                        "image '{}' runs binary '{binary}', which no [[binary]] defines",
+                        image.name
+                    );
+                }
+            }
+            App::Python(python) => check_python(image, python)?,
+        }
+        if let Some(arg) = image.args.iter().find(|a| a.is_empty() || a.contains('\0')) {
+            bail!(
+                "image '{}': argument {arg:?} must be a non-empty string without NUL",
+                image.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `[licenses]` and `[advisories]` checked: allowed licenses are SPDX identifiers, and
+/// every license exception and ignored advisory gives a reason.
+fn check_licenses(licenses: &Licenses, advisories: &Advisories) -> Result<()> {
+    for license in &licenses.allow {
+        if spdx::license_id(license).is_none() {
+            bail!("licenses.allow: '{license}' is not an SPDX license identifier");
+        }
+    }
+    for (what, reason) in licenses
+        .exceptions
+        .iter()
+        .map(|e| (format!("license exception for {}", e.name), &e.reason))
+        .chain(
+            advisories
+                .ignore
+                .iter()
+                .map(|i| (format!("advisory ignore {}", i.id), &i.reason)),
+        )
+    {
+        if reason.trim().is_empty() {
+            bail!("{what} needs a reason");
+        }
+    }
+    Ok(())
+}
+
+/// `[publish]` checked: each of its jobs is a step a job performs, and a step done by
+/// a job has no command.
+fn check_publish(publish: &Publish) -> Result<()> {
+    for job in &publish.jobs {
+        if !Publish::JOB_STEPS.contains(&job.as_str()) {
+            bail!(
+                "publish.jobs: '{job}' is no publish step a job performs; hint: one of {}",
+                Publish::JOB_STEPS.join(", ")
+            );
+        }
+        let command = match job.as_str() {
+            "site" => &publish.site,
+            "demo" => &publish.demo,
+            _ => continue,
+        };
+        if !command.is_empty() {
+            bail!("publish: {job} has a command and is in jobs; hint: keep one of them");
+        }
+    }
+    Ok(())
 }
 
 /// A Python image: an interpreter version, requirements, a lock inside the project, a
