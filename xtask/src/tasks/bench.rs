@@ -169,8 +169,46 @@ fn bench_package(project: &Project, dir: &Path) -> Result<Measurement> {
 /// in flight each, for a fixed time; throughput and latency percentiles. `/health`
 /// (no engine work) runs in the same session as the baseline.
 fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpStream;
+    let (mut child, addr) = start_aicrd(project)?;
+    let connections = 2;
+    let seconds = 5;
+    let mut out = Vec::new();
+    for (case, path) in [
+        (
+            "GET /v1/recipe",
+            "/v1/recipe?service=eks&gpu=h100&intent=training&os=ubuntu",
+        ),
+        ("GET /health", "/health"),
+    ] {
+        let all = load(&addr, case, path, connections, seconds)?;
+        let pct = |p: f64| percentile_ms(&all, p);
+        let rate = all.len() as f64 / seconds as f64;
+        eprintln!(
+            "bench: aicrd {case}: {rate:.0} req/s, p50 {:.3} ms, p99 {:.3} ms ({connections} connections, {seconds} s, client and server on the same 2 cores)",
+            pct(0.5),
+            pct(0.99)
+        );
+        out.push(serde_json::json!({ "case": case, "requests_per_second": rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "connections": connections, "seconds": seconds }));
+    }
+    let hostile = bench_aicrd_hostile(&addr);
+    let _ = child.kill();
+    let _ = child.wait();
+    let hostile = hostile?;
+    if let [recipe, health] = &out[..] {
+        eprintln!(
+            "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
+            recipe["requests_per_second"].as_f64().unwrap_or(0.0)
+                / health["requests_per_second"].as_f64().unwrap_or(1.0)
+        );
+    }
+    out.extend(hostile);
+    Ok(out)
+}
+
+/// Builds aicrd (release) and starts it on a free loopback port with rate limits out
+/// of the way: the process and the address it listens on.
+fn start_aicrd(project: &Project) -> Result<(std::process::Child, String)> {
+    use std::io::{BufRead, BufReader};
     let sh = &project.sh;
     let cargo = project.cargo();
     project
@@ -198,94 +236,76 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
             break record["addr"].as_str().context("no addr")?.to_owned();
         }
     };
-    let connections = 2;
-    let seconds = 5;
-    let mut out = Vec::new();
-    for (case, path) in [
-        (
-            "GET /v1/recipe",
-            "/v1/recipe?service=eks&gpu=h100&intent=training&os=ubuntu",
-        ),
-        ("GET /health", "/health"),
-    ] {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let latencies: Vec<Vec<u64>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..connections)
-                .map(|_| {
-                    let (addr, request) = (&addr, &request);
-                    scope.spawn(move || -> Result<Vec<u64>> {
-                        let stream = TcpStream::connect(addr.as_str())?;
-                        stream.set_nodelay(true)?;
-                        let mut writer = stream.try_clone()?;
-                        let mut reader = BufReader::new(stream);
-                        let mut samples = Vec::new();
-                        while Instant::now() < deadline {
-                            let started = Instant::now();
-                            writer.write_all(request.as_bytes())?;
-                            let mut length = 0usize;
-                            let mut status = String::new();
-                            reader.read_line(&mut status)?;
-                            if !status.starts_with("HTTP/1.1 200") {
-                                bail!("{case} answered {}", status.trim());
-                            }
-                            loop {
-                                let mut line = String::new();
-                                reader.read_line(&mut line)?;
-                                if line == "\r\n" || line.is_empty() {
-                                    break;
-                                }
-                                if let Some(v) =
-                                    line.to_ascii_lowercase().strip_prefix("content-length:")
-                                {
-                                    length = v.trim().parse()?;
-                                }
-                            }
-                            let mut body = vec![0u8; length];
-                            reader.read_exact(&mut body)?;
-                            samples.push(started.elapsed().as_nanos() as u64);
-                        }
-                        Ok(samples)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| anyhow::anyhow!("a load thread panicked"))?
-                })
-                .collect::<Result<Vec<_>>>()
-        })?;
-        let mut all: Vec<u64> = latencies.into_iter().flatten().collect();
-        all.sort_unstable();
-        let pct = |p: f64| {
-            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(0) as f64
-                / 1e6
-        };
-        let rate = all.len() as f64 / seconds as f64;
-        eprintln!(
-            "bench: aicrd {case}: {rate:.0} req/s, p50 {:.3} ms, p99 {:.3} ms ({connections} connections, {seconds} s, client and server on the same 2 cores)",
-            pct(0.5),
-            pct(0.99)
-        );
-        out.push(serde_json::json!({ "case": case, "requests_per_second": rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "connections": connections, "seconds": seconds }));
+    Ok((child, addr))
+}
+
+/// `GET path` (bench case `case`) on `connections` keep-alive connections to `addr`
+/// for `seconds`: every request's latency in nanoseconds, sorted.
+fn load(addr: &str, case: &str, path: &str, connections: usize, seconds: u64) -> Result<Vec<u64>> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let latencies: Vec<Vec<u64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..connections)
+            .map(|_| {
+                let request = &request;
+                scope.spawn(move || load_connection(addr, case, request, deadline))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("a load thread panicked"))?
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let mut all: Vec<u64> = latencies.into_iter().flatten().collect();
+    all.sort_unstable();
+    Ok(all)
+}
+
+/// `request` sent over one connection to `addr` again and again until `deadline`,
+/// each answer (200, or the case fails) read whole: each latency in nanoseconds.
+fn load_connection(addr: &str, case: &str, request: &str, deadline: Instant) -> Result<Vec<u64>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let stream = std::net::TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    let mut samples = Vec::new();
+    while Instant::now() < deadline {
+        let started = Instant::now();
+        writer.write_all(request.as_bytes())?;
+        let mut length = 0usize;
+        let mut status = String::new();
+        reader.read_line(&mut status)?;
+        if !status.starts_with("HTTP/1.1 200") {
+            bail!("{case} answered {}", status.trim());
+        }
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse()?;
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body)?;
+        samples.push(started.elapsed().as_nanos() as u64);
     }
-    let hostile = bench_aicrd_hostile(&addr);
-    let _ = child.kill();
-    let _ = child.wait();
-    let hostile = hostile?;
-    if let [recipe, health] = &out[..] {
-        eprintln!(
-            "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
-            recipe["requests_per_second"].as_f64().unwrap_or(0.0)
-                / health["requests_per_second"].as_f64().unwrap_or(1.0)
-        );
-    }
-    out.extend(hostile);
-    Ok(out)
+    Ok(samples)
+}
+
+/// The `p` percentile (0 to 1) of `sorted` nanoseconds, in milliseconds; 0 when empty.
+fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0) as f64
+        / 1e6
 }
 
 /// One request on a connection; the status line and the time to the whole response.
@@ -336,24 +356,11 @@ const IDLE_CONNECTIONS: usize = 1000;
 /// nested body the body limit allows, and idle connections up to and past the
 /// connection limit while a monitor polls `/health`.
 fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
-    use std::io::Read;
-    use std::net::TcpStream;
     let mut out = Vec::new();
     let body = vec![b'['; 1 << 20];
     for content_type in ["application/yaml", "application/json"] {
-        let mut best = Duration::MAX;
-        for _ in 0..RUNS {
-            let mut stream = TcpStream::connect(addr)?;
-            let head = format!(
-                "POST /v1/recipe HTTP/1.1\r\nHost: bench\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let (status, took) = bench_exchange(&mut stream, &head, &body)?;
-            if !status.starts_with("HTTP/1.1 400") {
-                bail!("a nested {content_type} body answered {status}");
-            }
-            best = best.min(took);
-        }
+        let what = format!("a nested {content_type} body");
+        let best = best_refusal(addr, content_type, &body, &what)?;
         let ms = best.as_secs_f64() * 1e3;
         eprintln!(
             "bench: aicrd refuses 1 MiB of nested {content_type} in {ms:.1} ms (400, best of {RUNS}; upload included)"
@@ -365,44 +372,66 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
     // whole (then refused as not a RecipeCriteria).
     let unit = format!("{}{},", "[".repeat(62), "]".repeat(62));
     let deep = format!("[{}]", unit.repeat(((1 << 20) - 2) / unit.len()));
-    let mut best = Duration::MAX;
-    for _ in 0..RUNS {
-        let mut stream = TcpStream::connect(addr)?;
-        let head = format!(
-            "POST /v1/recipe HTTP/1.1\r\nHost: bench\r\nContent-Type: application/yaml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            deep.len()
-        );
-        let (status, took) = bench_exchange(&mut stream, &head, deep.as_bytes())?;
-        if !status.starts_with("HTTP/1.1 400") {
-            bail!("a 63-deep body answered {status}");
-        }
-        best = best.min(took);
-    }
+    let best = best_refusal(addr, "application/yaml", deep.as_bytes(), "a 63-deep body")?;
     let ms = best.as_secs_f64() * 1e3;
     eprintln!(
         "bench: aicrd parses 1 MiB of YAML nested 63 deep throughout in {ms:.1} ms (then 400, best of {RUNS}; upload included)"
     );
     out.push(serde_json::json!({ "case": "parse 1 MiB of YAML nested 63 deep", "body_bytes": deep.len(), "ms": ms }));
+    out.push(bench_idle_connections(addr)?);
+    Ok(out)
+}
 
+/// The best of [`RUNS`] times aicrd at `addr` takes to refuse (400) a `POST
+/// /v1/recipe` of `body` as `content_type`, upload included; any other answer fails,
+/// naming the body as `what`.
+fn best_refusal(addr: &str, content_type: &str, body: &[u8], what: &str) -> Result<Duration> {
+    let mut best = Duration::MAX;
+    for _ in 0..RUNS {
+        let mut stream = std::net::TcpStream::connect(addr)?;
+        let head = format!(
+            "POST /v1/recipe HTTP/1.1\r\nHost: bench\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let (status, took) = bench_exchange(&mut stream, &head, body)?;
+        if !status.starts_with("HTTP/1.1 400") {
+            bail!("{what} answered {status}");
+        }
+        best = best.min(took);
+    }
+    Ok(best)
+}
+
+/// `n` requests for `/health` on the `monitor` connection: their times in
+/// milliseconds, sorted; any answer but 200 fails.
+fn health_samples(monitor: &mut std::net::TcpStream, n: usize) -> Result<Vec<f64>> {
     let health = "GET /health HTTP/1.1\r\nHost: bench\r\n\r\n";
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (status, took) = bench_exchange(monitor, health, b"")?;
+        if !status.starts_with("HTTP/1.1 200") {
+            bail!("/health answered {status}");
+        }
+        v.push(took.as_secs_f64() * 1e3);
+    }
+    v.sort_by(f64::total_cmp);
+    Ok(v)
+}
+
+/// Opens [`IDLE_CONNECTIONS`] idle connections to aicrd at `addr` at once (more than
+/// its default limit of 512, well within the idle timeout), counts those it kept, and
+/// times `/health` on an open connection before and meanwhile.
+fn bench_idle_connections(addr: &str) -> Result<serde_json::Value> {
+    use std::io::Read;
+    use std::net::TcpStream;
     let mut monitor = TcpStream::connect(addr)?;
     monitor.set_nodelay(true)?;
-    let sample = |monitor: &mut TcpStream, n: usize| -> Result<Vec<f64>> {
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            let (status, took) = bench_exchange(monitor, health, b"")?;
-            if !status.starts_with("HTTP/1.1 200") {
-                bail!("/health answered {status}");
-            }
-            v.push(took.as_secs_f64() * 1e3);
-        }
-        v.sort_by(f64::total_cmp);
-        Ok(v)
+    let pct = |v: &[f64], p: f64| {
+        v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
     };
-    let pct = |v: &[f64], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
-    let before = sample(&mut monitor, 500)?;
-    // Open more idle connections than the default limit (512) at once, well within the
-    // idle timeout, then see which the server kept.
+    let before = health_samples(&mut monitor, 500)?;
     let mut idle = Vec::new();
     for _ in 0..IDLE_CONNECTIONS {
         idle.push(TcpStream::connect(addr)?);
@@ -418,7 +447,7 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
         }
     }
     // The monitor's own connection is one of the slots.
-    let during = sample(&mut monitor, 500)?;
+    let during = health_samples(&mut monitor, 500)?;
     eprintln!(
         "bench: aicrd holds {} of {IDLE_CONNECTIONS} idle connections (+1 monitor) and closes the others at once; /health on an open connection meanwhile: p50 {:.3} ms, p99 {:.3} ms (before: p50 {:.3} ms, p99 {:.3} ms)",
         held,
@@ -427,7 +456,8 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
         pct(&before, 0.5),
         pct(&before, 0.99)
     );
-    out.push(serde_json::json!({
+    drop(idle);
+    Ok(serde_json::json!({
         "case": "idle connections at the limit",
         "idle_connections_opened": IDLE_CONNECTIONS,
         "idle_connections_held": held,
@@ -435,9 +465,7 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
         "health_p99_ms": pct(&during, 0.99),
         "health_p50_ms_before": pct(&before, 0.5),
         "health_p99_ms_before": pct(&before, 0.99),
-    }));
-    drop(idle);
-    Ok(out)
+    }))
 }
 
 const COMMITS: usize = 40_000;
@@ -679,4 +707,18 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentile_is_the_sample_at_that_rank_in_milliseconds() {
+        let sorted: Vec<u64> = (1..=100).map(|ms| ms * 1_000_000).collect();
+        assert_eq!(percentile_ms(&sorted, 0.5), 51.0);
+        assert_eq!(percentile_ms(&sorted, 0.99), 100.0);
+        assert_eq!(percentile_ms(&sorted, 1.0), 100.0);
+        assert_eq!(percentile_ms(&[], 0.5), 0.0);
+    }
 }
