@@ -899,7 +899,7 @@ fn write_index_sbom(
     index: &Blob,
     platforms: &[Platform<'_>],
 ) -> Result<Artifact> {
-    let sbom_name = crate::assets::image_sbom_name(&image.name);
+    let sbom_name = crate::assets::image_sbom_name(image.name);
     let sbom_path = format!("images/{sbom_name}");
     crate::fsutil::write_atomically(
         &out.join(&sbom_path),
