@@ -161,26 +161,7 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
     let mut facts = Facts::default();
     let mut discovery = None;
     if needs.discovery || needs.device_classes {
-        let found = match Discovery::new(client.clone()).run_aggregated().await {
-            Ok(found) => found,
-            // Servers before aggregated discovery: one request per group.
-            Err(_) => Discovery::new(client.clone())
-                .run()
-                .await
-                .map_err(|e| api_error("discover the served APIs", e))?,
-        };
-        for group in found.groups() {
-            let versions: Vec<String> = group.versions().map(str::to_owned).collect();
-            let kinds = versions
-                .iter()
-                .flat_map(|v| group.versioned_resources(v))
-                .map(|(resource, _)| resource.kind)
-                .collect();
-            facts
-                .groups
-                .insert(group.name().to_owned(), Group { versions, kinds });
-        }
-        discovery = Some(found);
+        discovery = Some(discover(&client, &mut facts).await?);
     }
     if needs.nodes {
         let nodes: Api<core::Node> = Api::all(client.clone());
@@ -191,15 +172,7 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
         facts.pods = list_all(&pods, "pods").await?.iter().map(pod).collect();
     }
     if needs.workloads {
-        let deployments: Api<apps::Deployment> = Api::all(client.clone());
-        let daemon_sets: Api<apps::DaemonSet> = Api::all(client.clone());
-        let stateful_sets: Api<apps::StatefulSet> = Api::all(client.clone());
-        let list = list_all(&deployments, "deployments").await?;
-        facts.workloads.extend(list.iter().map(deployment));
-        let list = list_all(&daemon_sets, "daemonsets").await?;
-        facts.workloads.extend(list.iter().map(daemon_set));
-        let list = list_all(&stateful_sets, "statefulsets").await?;
-        facts.workloads.extend(list.iter().map(stateful_set));
+        list_workloads(&client, &mut facts).await?;
     }
     if needs.api_services {
         let services: Api<apiregistration::APIService> = Api::all(client.clone());
@@ -247,6 +220,45 @@ async fn read(source: Source, needs: Needs) -> Result<Facts, Unavailable> {
             .is_some();
     }
     Ok(facts)
+}
+
+/// The served API groups with their versions and kinds, into `facts.groups`; the
+/// discovery itself, for the resources other reads look up.
+async fn discover(client: &Client, facts: &mut Facts) -> Result<Discovery, Unavailable> {
+    let found = match Discovery::new(client.clone()).run_aggregated().await {
+        Ok(found) => found,
+        // Servers before aggregated discovery: one request per group.
+        Err(_) => Discovery::new(client.clone())
+            .run()
+            .await
+            .map_err(|e| api_error("discover the served APIs", e))?,
+    };
+    for group in found.groups() {
+        let versions: Vec<String> = group.versions().map(str::to_owned).collect();
+        let kinds = versions
+            .iter()
+            .flat_map(|v| group.versioned_resources(v))
+            .map(|(resource, _)| resource.kind)
+            .collect();
+        facts
+            .groups
+            .insert(group.name().to_owned(), Group { versions, kinds });
+    }
+    Ok(found)
+}
+
+/// Every deployment, daemon set and stateful set, into `facts.workloads`.
+async fn list_workloads(client: &Client, facts: &mut Facts) -> Result<(), Unavailable> {
+    let deployments: Api<apps::Deployment> = Api::all(client.clone());
+    let daemon_sets: Api<apps::DaemonSet> = Api::all(client.clone());
+    let stateful_sets: Api<apps::StatefulSet> = Api::all(client.clone());
+    let list = list_all(&deployments, "deployments").await?;
+    facts.workloads.extend(list.iter().map(deployment));
+    let list = list_all(&daemon_sets, "daemonsets").await?;
+    facts.workloads.extend(list.iter().map(daemon_set));
+    let list = list_all(&stateful_sets, "statefulsets").await?;
+    facts.workloads.extend(list.iter().map(stateful_set));
+    Ok(())
 }
 
 /// Objects per list request: large clusters answer in pages.
