@@ -169,7 +169,7 @@ fn bench_package(project: &Project, dir: &Path) -> Result<Measurement> {
 /// in flight each, for a fixed time; throughput and latency percentiles. `/health`
 /// (no engine work) runs in the same session as the baseline.
 fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
-    let (mut child, addr) = start_aicrd(project)?;
+    let (_server, addr) = start_aicrd(project)?;
     let connections = 2;
     let seconds = 5;
     let mut out = Vec::new();
@@ -190,10 +190,7 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
         );
         out.push(serde_json::json!({ "case": case, "requests_per_second": rate, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "connections": connections, "seconds": seconds }));
     }
-    let hostile = bench_aicrd_hostile(&addr);
-    let _ = child.kill();
-    let _ = child.wait();
-    let hostile = hostile?;
+    let hostile = bench_aicrd_hostile(&addr)?;
     if let [recipe, health] = &out[..] {
         eprintln!(
             "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
@@ -205,9 +202,21 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
     Ok(out)
 }
 
+/// A running aicrd, stopped when dropped: on every way out of the bench, errors
+/// included.
+#[derive(Debug)]
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Builds aicrd (release) and starts it on a free loopback port with rate limits out
 /// of the way: the process and the address it listens on.
-fn start_aicrd(project: &Project) -> Result<(std::process::Child, String)> {
+fn start_aicrd(project: &Project) -> Result<(Server, String)> {
     use std::io::{BufRead, BufReader};
     let sh = &project.sh;
     let cargo = project.cargo();
@@ -220,15 +229,17 @@ fn start_aicrd(project: &Project) -> Result<(std::process::Child, String)> {
         .var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| project.root.join("target"));
-    let mut child = std::process::Command::new(target.join("release/aicrd"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("AICR_RATE_LIMIT", "1000000000")
-        .env("AICR_RATE_BURST", "1000000000")
-        .env("LOG_LEVEL", "warn")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .context("cannot start aicrd")?;
-    let mut lines = BufReader::new(child.stderr.take().context("no stderr")?).lines();
+    let mut server = Server(
+        std::process::Command::new(target.join("release/aicrd"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("AICR_RATE_LIMIT", "1000000000")
+            .env("AICR_RATE_BURST", "1000000000")
+            .env("LOG_LEVEL", "warn")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context("cannot start aicrd")?,
+    );
+    let mut lines = BufReader::new(server.0.stderr.take().context("no stderr")?).lines();
     let addr = loop {
         let line = lines.next().context("aicrd exited before listening")??;
         let record: serde_json::Value = serde_json::from_str(&line)?;
@@ -236,7 +247,7 @@ fn start_aicrd(project: &Project) -> Result<(std::process::Child, String)> {
             break record["addr"].as_str().context("no addr")?.to_owned();
         }
     };
-    Ok((child, addr))
+    Ok((server, addr))
 }
 
 /// `GET path` (bench case `case`) on `connections` keep-alive connections to `addr`
