@@ -492,7 +492,8 @@ fn log_level_debug_logs_each_request() {
     // The record is written before the response leaves, so it is in the pipe already.
     let request = loop {
         let mut line = String::new();
-        let n = std::io::BufRead::read_line(&mut server.log, &mut line).unwrap();
+        let log = server.log.as_mut().unwrap();
+        let n = std::io::BufRead::read_line(log, &mut line).unwrap();
         assert!(n > 0, "aicrd closed its log without a request record");
         let record: serde_json::Value = serde_json::from_str(&line).unwrap();
         if record["msg"] == "request" {

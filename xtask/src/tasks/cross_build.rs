@@ -330,7 +330,7 @@ pub struct Prebuild {
     child: std::process::Child,
     log: PathBuf,
     started: std::time::Instant,
-    builds: Vec<TargetBuild>,
+    build: TargetBuild,
 }
 
 impl Prebuild {
@@ -344,7 +344,7 @@ impl Prebuild {
         if !status.success() {
             bail!(
                 "{} ({status}); see {}",
-                failed(&self.builds[0]),
+                failed(&self.build),
                 self.log.display()
             );
         }
@@ -402,7 +402,7 @@ pub fn prebuild(
         child,
         log: log.to_path_buf(),
         started: std::time::Instant::now(),
-        builds: builds.clone(),
+        build: build.clone(),
     })
 }
 

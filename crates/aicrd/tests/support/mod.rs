@@ -16,8 +16,9 @@ pub struct Server {
     pub addr: String,
     /// `http://<addr>`.
     pub base: String,
-    /// The rest of its log, for tests that read records.
-    pub log: BufReader<ChildStderr>,
+    /// The rest of its log, for tests that read records; `None` closes the pipe's only
+    /// reader.
+    pub log: Option<BufReader<ChildStderr>>,
 }
 
 impl Server {
@@ -46,7 +47,7 @@ impl Server {
             child,
             base: format!("http://{addr}"),
             addr,
-            log: stderr,
+            log: Some(stderr),
         }
     }
 
