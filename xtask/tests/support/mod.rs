@@ -81,15 +81,6 @@ impl Repo {
         Repo::init(dir, work)
     }
 
-    /// Like `new`, with the work tree at `work` (emptied first) instead of in a fresh
-    /// temporary directory: for builds whose artifacts are keyed by the sources' paths.
-    pub fn with_work_tree(work: &Path) -> Repo {
-        if work.exists() {
-            fs::remove_dir_all(work).unwrap();
-        }
-        Repo::init(tempfile::tempdir().expect("temp dir"), work.to_path_buf())
-    }
-
     fn init(dir: TempDir, work: PathBuf) -> Repo {
         let origin = dir.path().join("origin.git");
         let home = dir.path().join("home");
