@@ -90,8 +90,10 @@ fn gate(repo: &Repo, gate: &str, extra: &[&str]) -> support::Run {
     repo.xtask_env(&args, &[("AICR_TOOLS_DIR", tools_dir().to_str().unwrap())])
 }
 
+/// Runs gate `name` on the clean fixture (it passes), seeds a defect, runs it again (it
+/// fails naming `needle`) and returns that failing run's stderr.
 #[track_caller]
-fn passes_then_fails(repo: &Repo, name: &str, seed: impl FnOnce(&Repo), needle: &str) {
+fn passes_then_fails(repo: &Repo, name: &str, seed: impl FnOnce(&Repo), needle: &str) -> String {
     let clean = gate(repo, name, &[]);
     assert!(
         clean.ok,
@@ -107,6 +109,7 @@ fn passes_then_fails(repo: &Repo, name: &str, seed: impl FnOnce(&Repo), needle: 
     let err = gate(repo, name, &[]).failure(needle);
     assert!(err.contains("qualify: 0 passed, 1 failed"), "{err}");
     assert!(err.contains(&format!("1 gate(s) failed: {name}")), "{err}");
+    err
 }
 
 #[test]
@@ -267,7 +270,7 @@ fn workflows_fail_on_an_actionlint_error() {
         ),
     )
     .unwrap();
-    passes_then_fails(
+    let err = passes_then_fails(
         &repo,
         "workflows",
         |r| {
@@ -281,7 +284,6 @@ fn workflows_fail_on_an_actionlint_error() {
         },
         ".github/workflows/release.yml:6: job \"publish\" needs job \"build\" which does not exist",
     );
-    let err = gate(&repo, "workflows", &[]).stderr;
     assert!(
         err.contains(".github/workflows/release.yml:10: property \"no_such_field\" is not defined"),
         "{err}"
