@@ -128,47 +128,20 @@ fn deflate_block(block: &[u8], dictionary: &[u8], level: u32, last: bool) -> Res
 /// Writes `data` as a gzip stream (mtime 0, no name, OS unknown), compressing fixed
 /// blocks on every core. The bytes do not depend on the number of threads.
 pub fn write_gzip(mut out: impl Write, data: &[u8], level: u32) -> Result<()> {
-    let blocks: Vec<(usize, &[u8])> = if data.is_empty() {
-        vec![(0, data)]
+    // (index, offset, bytes) of each block; empty data is one empty block.
+    let blocks: Vec<(usize, usize, &[u8])> = if data.is_empty() {
+        vec![(0, 0, data)]
     } else {
         data.chunks(GZIP_BLOCK)
             .enumerate()
-            .map(|(i, b)| (i * GZIP_BLOCK, b))
+            .map(|(i, b)| (i, i * GZIP_BLOCK, b))
             .collect()
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(blocks.len());
     let last = blocks.len() - 1;
-    let mut compressed: Vec<Option<Vec<u8>>> = vec![None; blocks.len()];
-    std::thread::scope(|scope| -> Result<()> {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let blocks = &blocks;
-                scope.spawn(move || -> Result<Vec<(usize, Vec<u8>)>> {
-                    let mut done = Vec::new();
-                    for index in (worker..blocks.len()).step_by(workers) {
-                        let (start, block) = blocks[index];
-                        let dictionary = &data[start.saturating_sub(WINDOW)..start];
-                        done.push((
-                            index,
-                            deflate_block(block, dictionary, level, index == last)?,
-                        ));
-                    }
-                    Ok(done)
-                })
-            })
-            .collect();
-        for handle in handles {
-            let done = handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a compression thread panicked"))??;
-            for (index, bytes) in done {
-                compressed[index] = Some(bytes);
-            }
-        }
-        Ok(())
-    })?;
+    let compressed = crate::parallel::map(&blocks, |(index, start, block)| {
+        let dictionary = &data[start.saturating_sub(WINDOW)..*start];
+        deflate_block(block, dictionary, level, *index == last)
+    });
     let mut crc = flate2::Crc::new();
     crc.update(data);
     // Magic, deflate, no flags, mtime 0, extra flags 2 (maximum compression), OS 255.
@@ -184,8 +157,8 @@ pub fn write_gzip(mut out: impl Write, data: &[u8], level: u32) -> Result<()> {
         if level >= 9 { 2 } else { 0 },
         255,
     ])?;
-    for block in compressed.into_iter().flatten() {
-        out.write_all(&block)?;
+    for block in compressed {
+        out.write_all(&block?)?;
     }
     out.write_all(&crc.sum().to_le_bytes())?;
     // ISIZE is the length modulo 2^32 by definition.

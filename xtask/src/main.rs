@@ -30,6 +30,7 @@ mod image_attest;
 mod image_contents;
 mod macho;
 mod oci;
+mod parallel;
 mod project;
 mod registry;
 mod targets;

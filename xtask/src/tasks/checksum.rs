@@ -9,7 +9,6 @@
 //! match what its step recorded: an asset changed after it was made is an error.
 
 use std::path::PathBuf;
-use std::thread;
 
 use anyhow::{Context, Result, bail};
 
@@ -21,31 +20,9 @@ use crate::fsutil;
 
 /// Hashes files in parallel, returning `(sha256, size)` in input order.
 pub fn hash_files(paths: &[PathBuf]) -> Result<Vec<(String, u64)>> {
-    let workers = thread::available_parallelism()
-        .map_or(2, usize::from)
-        .min(paths.len().max(1));
-    let chunk = paths.len().div_ceil(workers).max(1);
-    thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|group| {
-                scope.spawn(move || {
-                    group
-                        .iter()
-                        .map(|p| fsutil::sha256_file(p))
-                        .collect::<Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(paths.len());
-        for handle in handles {
-            let hashed = handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a hashing thread panicked"))??;
-            all.extend(hashed);
-        }
-        Ok(all)
-    })
+    crate::parallel::map(paths, |p| fsutil::sha256_file(p))
+        .into_iter()
+        .collect()
 }
 
 /// The checksum file's text for `(name, sha256)` pairs.

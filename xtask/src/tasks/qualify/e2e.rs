@@ -83,9 +83,9 @@ pub fn check(project: &Project) -> Result<Outcome> {
     let mut steps = Steps::default();
     check_signatures(&release, &mut steps);
     let manifest = out.manifest()?;
-    let pyspdxtools = tools::pyspdxtools(project);
-    check_sboms(&release, &manifest, &pyspdxtools, &mut steps);
-    check_image_referrers(&release, &manifest, &pyspdxtools, &mut steps)?;
+    let mut sboms = release_sboms(&release, &manifest);
+    sboms.extend(check_image_referrers(&release, &manifest, &mut steps)?);
+    check_sboms(&tools::pyspdxtools(project), &sboms, &mut steps);
     check_skopeo_copies(&release, &manifest, &mut steps)?;
     check_archives(&release, &manifest, &mut steps)?;
     check_images(&release, target.arch, &mut steps)?;
@@ -212,31 +212,36 @@ fn pyspdxtools_validates(pyspdxtools: &Result<PathBuf>, sbom: &Path) -> Result<(
     Ok(())
 }
 
-/// Every SBOM of the release validated by `pyspdxtools`.
-fn check_sboms(
-    release: &Release<'_>,
-    manifest: &Manifest,
-    pyspdxtools: &Result<PathBuf>,
-    steps: &mut Steps,
-) {
-    for sbom in manifest.artifacts.iter().filter(|a| a.kind == Kind::Sbom) {
-        steps.record(
-            &format!("pyspdxtools validates {}", sbom.name),
-            pyspdxtools_validates(pyspdxtools, &release.out.join(&sbom.path)),
-        );
+/// Each SBOM of the release (name, path), for `pyspdxtools`.
+fn release_sboms(release: &Release<'_>, manifest: &Manifest) -> Vec<(String, PathBuf)> {
+    manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == Kind::Sbom)
+        .map(|sbom| (sbom.name.clone(), release.out.join(&sbom.path)))
+        .collect()
+}
+
+/// Every SBOM (name, path) validated by `pyspdxtools`, one run per file, as many at
+/// once as there are cores; the steps are recorded in the list's order.
+fn check_sboms(pyspdxtools: &Result<PathBuf>, sboms: &[(String, PathBuf)], steps: &mut Steps) {
+    let results = crate::parallel::map(sboms, |(_, path)| pyspdxtools_validates(pyspdxtools, path));
+    for ((name, _), result) in sboms.iter().zip(results) {
+        steps.record(&format!("pyspdxtools validates {name}"), result);
     }
 }
 
-/// Every image referrer: its DSSE signature checked independently, its SPDX predicate
-/// written out to `target/e2e/image-sboms/` and validated by `pyspdxtools`.
+/// Every image referrer's DSSE signature checked independently, and its SPDX predicate
+/// written out to `target/e2e/image-sboms/`: returns those SBOMs (name, path) for
+/// `pyspdxtools`.
 fn check_image_referrers(
     release: &Release<'_>,
     manifest: &Manifest,
-    pyspdxtools: &Result<PathBuf>,
     steps: &mut Steps,
-) -> Result<()> {
+) -> Result<Vec<(String, PathBuf)>> {
     let predicates = release.e2e_dir.join("image-sboms");
     fresh_dir(&predicates)?;
+    let mut sboms = Vec::new();
     for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
         let layout = release.out.join(&format!("images/{}", image.name));
         let written = tools::python_with_cryptography(release.project).and_then(|python| {
@@ -264,13 +269,10 @@ fn check_image_referrers(
                 .map_err(|e| anyhow::anyhow!("{e:#}")),
         );
         for file in written.iter().flat_map(|w| w.lines()) {
-            steps.record(
-                &format!("pyspdxtools validates the image SBOM {file}"),
-                pyspdxtools_validates(pyspdxtools, &predicates.join(file)),
-            );
+            sboms.push((format!("the image SBOM {file}"), predicates.join(file)));
         }
     }
-    Ok(())
+    Ok(sboms)
 }
 
 /// Every image layout copied by skopeo (Debian's, when installed), which re-checks
