@@ -97,12 +97,12 @@ impl Outcome {
     /// For tasks that are also gates: print the findings, fail with the summary.
     pub fn into_result(self, task: &str) -> Result<()> {
         for finding in &self.findings {
-            eprintln!("{finding}");
+            errln!("{finding}");
         }
         match self.status {
             Status::Failed => bail!("{}", self.summary),
             _ => {
-                eprintln!("{task}: {}", self.summary);
+                errln!("{task}: {}", self.summary);
                 Ok(())
             }
         }

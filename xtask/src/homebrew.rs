@@ -179,12 +179,11 @@ impl TapClone {
             sh,
             "git -c credential.helper= clone --quiet --depth 1 {tap} {path}"
         )
-        .quiet()
         .ignore_stderr();
         for (k, v) in &env {
             clone = clone.env(k, v);
         }
-        clone.run().map_err(|_| {
+        clone.quiet().run().map_err(|_| {
             anyhow::anyhow!(
                 "cannot clone the Homebrew tap {tap}; hint: check [homebrew] tap in dist/release.toml and that {TOKEN} can read it"
             )
@@ -201,13 +200,12 @@ impl TapClone {
         let sh = &project.sh;
         let path = &self.path;
         let what = args.first().copied().unwrap_or("git");
-        let mut command = cmd!(sh, "git -c credential.helper= -C {path} {args...}")
-            .quiet()
-            .ignore_stderr();
+        let mut command = cmd!(sh, "git -c credential.helper= -C {path} {args...}").ignore_stderr();
         for (k, v) in &self.env {
             command = command.env(k, v);
         }
         command
+            .quiet()
             .run()
             .map_err(|_| anyhow::anyhow!("git {what} failed in the tap clone"))
     }

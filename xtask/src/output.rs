@@ -1,21 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! What the tasks print on stdout, written so that a closed stdout is not a crash.
+//! What the tasks print on stdout and stderr, written so that a closed stream is not a
+//! crash.
 //!
-//! Rust ignores `SIGPIPE`, so `println!` panics when the reader went away
-//! (`cargo xtask changelog --all | head`). Every task prints through [`outln!`] and
-//! [`out!`] instead: a closed stdout (`EPIPE`) ends the output quietly, as it ends
-//! `cat`'s (this write and every later one are dropped, and the task finishes with
-//! its own outcome); any other write error (`ENOSPC` on `/dev/full`) is an error the
-//! task returns. Every write is flushed, so no error waits for the exit, where the
-//! standard library would drop it. [`parse_flags`] does the same for `--help` and
-//! `--version`, which clap prints itself.
+//! Rust ignores `SIGPIPE`, so `println!` and `eprintln!` panic when the reader went
+//! away (`cargo xtask changelog --all | head`, `cargo xtask … 2>&1 | head -1`, a CI log
+//! collector that died). Every task prints data through [`outln!`] and [`out!`]
+//! instead: a closed stdout (`EPIPE`) ends the output quietly, as it ends `cat`'s (this
+//! write and every later one are dropped, and the task finishes with its own outcome);
+//! any other write error (`ENOSPC` on `/dev/full`) is an error the task returns. Every
+//! write is flushed, so no error waits for the exit, where the standard library would
+//! drop it. [`parse_flags`] does the same for `--help` and `--version`, which clap
+//! prints itself.
+//!
+//! Progress, warnings and errors go to stderr through [`errln!`]: a line stderr does
+//! not take (`EPIPE`, `ENOSPC`, `EBADF`) is dropped, since there is nowhere left to
+//! report it, and the task goes on to its own outcome and exit code. Commands the
+//! tasks run are echoed the same way by [`run`]: xshell's own echo is `eprintln!`.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
+use xshell::Cmd;
 
 /// Whether stdout was found closed; once it is, output is dropped.
 static CLOSED: AtomicBool = AtomicBool::new(false);
@@ -40,6 +48,13 @@ pub fn write(text: &str) -> Result<()> {
     write_to(&mut io::stdout().lock(), &CLOSED, text.as_bytes()).context("cannot write to stdout")
 }
 
+/// Writes `text` to stderr in one write; a write error drops it (see the module
+/// documentation).
+pub fn write_err(text: &str) {
+    // Unbuffered: the line is written now, or never.
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// `println!` for data: `outln!("{x}")?`.
 macro_rules! outln {
     () => {
@@ -57,6 +72,24 @@ macro_rules! out {
     };
 }
 
+/// `eprintln!` for progress, warnings and errors: `errln!("task: {x}")`, never
+/// failing (see [`write_err`]).
+macro_rules! errln {
+    () => {
+        $crate::output::write_err("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_err(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Runs `cmd` as xshell's [`Cmd::run`] does, echoing `$ cmd` through [`errln!`]
+/// instead of xshell's `eprintln!`; a quiet command is `cmd.quiet().run()`.
+pub fn run(cmd: Cmd<'_>) -> xshell::Result<()> {
+    errln!("$ {cmd}");
+    cmd.quiet().run()
+}
+
 /// Parses the process's arguments into `T`. Usage errors end the process as clap
 /// does (stderr, exit 2); `--help` and `--version` are written through [`write`], so
 /// that a closed stdout exits 0 and a failing one exits 1 with a one-line error. On a
@@ -69,7 +102,7 @@ pub fn parse_flags<T: clap::Parser>() -> T {
         let code = match write(&err.render().to_string()) {
             Ok(()) => 0,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                errln!("error: {e:#}");
                 1
             }
         };

@@ -678,7 +678,7 @@ impl Registry {
                             with_detail(status, &text)
                         );
                     }
-                    eprintln!(
+                    errln!(
                         "registry: {method} {} answered {status}; trying again ({tries} of {TRIES} tries)",
                         shown(url)
                     );
@@ -692,7 +692,7 @@ impl Registry {
                             self.host
                         )));
                     }
-                    eprintln!(
+                    errln!(
                         "registry: {method} {} failed ({e}); trying again ({tries} of {TRIES} tries)",
                         shown(url)
                     );
@@ -1135,7 +1135,7 @@ impl Registry {
                     return Err(e).with_context(|| format!("cannot write {}", dest.display()));
                 }
                 Err(Copy::Read(e)) if tries < TRIES => {
-                    eprintln!(
+                    errln!(
                         "registry: blob {digest} of {repo}: the download broke off ({e}); trying again ({tries} of {TRIES} tries)"
                     );
                     std::thread::sleep(backoff(tries));
@@ -1205,7 +1205,7 @@ impl Registry {
                 Err(e) => return Err(e),
             };
         if !(200..300).contains(&status) {
-            eprintln!(
+            errln!(
                 "registry: {}: the probe upload session was not cancelled ({}); it expires on its own",
                 self.host,
                 with_detail(status, &text)

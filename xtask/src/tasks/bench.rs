@@ -32,6 +32,7 @@ use xshell::cmd;
 use crate::archive::{self, Entry};
 use crate::flags::BenchArgs;
 use crate::fsutil;
+use crate::output;
 use crate::project::Project;
 
 const RUNS: usize = 3;
@@ -183,7 +184,7 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
         let all = load(&addr, case, path, connections, seconds)?;
         let pct = |p: f64| percentile_ms(&all, p);
         let rate = all.len() as f64 / seconds as f64;
-        eprintln!(
+        errln!(
             "bench: aicrd {case}: {rate:.0} req/s, p50 {:.3} ms, p99 {:.3} ms ({connections} connections, {seconds} s, client and server on the same 2 cores)",
             pct(0.5),
             pct(0.99)
@@ -192,7 +193,7 @@ fn bench_aicrd(project: &Project) -> Result<Vec<serde_json::Value>> {
     }
     let hostile = bench_aicrd_hostile(&addr)?;
     if let [recipe, health] = &out[..] {
-        eprintln!(
+        errln!(
             "bench: aicrd recipe throughput is {:.2}x of the /health baseline",
             recipe["requests_per_second"].as_f64().unwrap_or(0.0)
                 / health["requests_per_second"].as_f64().unwrap_or(1.0)
@@ -373,7 +374,7 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
         let what = format!("a nested {content_type} body");
         let best = best_refusal(addr, content_type, &body, &what)?;
         let ms = best.as_secs_f64() * 1e3;
-        eprintln!(
+        errln!(
             "bench: aicrd refuses 1 MiB of nested {content_type} in {ms:.1} ms (400, best of {RUNS}; upload included)"
         );
         out.push(serde_json::json!({ "case": format!("refuse nested {content_type}"), "body_bytes": body.len(), "ms": ms }));
@@ -385,7 +386,7 @@ fn bench_aicrd_hostile(addr: &str) -> Result<Vec<serde_json::Value>> {
     let deep = format!("[{}]", unit.repeat(((1 << 20) - 2) / unit.len()));
     let best = best_refusal(addr, "application/yaml", deep.as_bytes(), "a 63-deep body")?;
     let ms = best.as_secs_f64() * 1e3;
-    eprintln!(
+    errln!(
         "bench: aicrd parses 1 MiB of YAML nested 63 deep throughout in {ms:.1} ms (then 400, best of {RUNS}; upload included)"
     );
     out.push(serde_json::json!({ "case": "parse 1 MiB of YAML nested 63 deep", "body_bytes": deep.len(), "ms": ms }));
@@ -459,7 +460,7 @@ fn bench_idle_connections(addr: &str) -> Result<serde_json::Value> {
     }
     // The monitor's own connection is one of the slots.
     let during = health_samples(&mut monitor, 500)?;
-    eprintln!(
+    errln!(
         "bench: aicrd holds {} of {IDLE_CONNECTIONS} idle connections (+1 monitor) and closes the others at once; /health on an open connection meanwhile: p50 {:.3} ms, p99 {:.3} ms (before: p50 {:.3} ms, p99 {:.3} ms)",
         held,
         pct(&during, 0.5),
@@ -543,15 +544,15 @@ fn history_repo(project: &Project, dir: &Path) -> Result<PathBuf> {
     }
     fs::create_dir_all(&repo)?;
     let sh = &project.sh;
-    eprintln!(
+    errln!(
         "bench: generating a {COMMITS}-commit history with {TAGS} tags in {}",
         repo.display()
     );
-    cmd!(sh, "git init --quiet --initial-branch=main {repo}").run()?;
+    output::run(cmd!(sh, "git init --quiet --initial-branch=main {repo}"))?;
     let stream = history_stream();
     let _dir = sh.push_dir(&repo);
-    cmd!(sh, "git fast-import --quiet").stdin(stream).run()?;
-    cmd!(sh, "git reset --quiet --hard main").run()?;
+    output::run(cmd!(sh, "git fast-import --quiet").stdin(stream))?;
+    output::run(cmd!(sh, "git reset --quiet --hard main"))?;
     fs::write(&done, "")?;
     Ok(repo)
 }
@@ -606,7 +607,7 @@ fn bench_changelog(project: &Project, dir: &Path) -> Result<Vec<Measurement>> {
     let ours_preview = best_of(RUNS, || {
         changelog::sections(&repo, &config, &args(false)).map(drop)
     })?;
-    eprintln!("bench: changelog --all rendered {whole_len} bytes");
+    errln!("bench: changelog --all rendered {whole_len} bytes");
 
     let cliff = crate::tools::git_cliff(project);
     let cliff_config = dir.join("cliff.toml");
@@ -635,7 +636,7 @@ fn bench_changelog(project: &Project, dir: &Path) -> Result<Vec<Measurement>> {
             ("git-cliff", all.as_secs_f64(), preview.as_secs_f64())
         }
         Err(err) => {
-            eprintln!("bench: git-cliff unavailable ({err:#}); reporting ours only");
+            errln!("bench: git-cliff unavailable ({err:#}); reporting ours only");
             ("git-cliff (unavailable)", f64::NAN, f64::NAN)
         }
     };
@@ -658,7 +659,7 @@ fn bench_changelog(project: &Project, dir: &Path) -> Result<Vec<Measurement>> {
 
 pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
     if cfg!(debug_assertions) {
-        eprintln!(
+        errln!(
             "bench: note: the xtask is a debug build; its hashing and compression crates are optimized (see [profile.dev.package] in Cargo.toml)"
         );
     }
@@ -677,7 +678,7 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
     let mut results = Vec::new();
     let mut http = Vec::new();
     for case in cases {
-        eprintln!("bench: {case} ...");
+        errln!("bench: {case} ...");
         if *case == "aicrd" {
             http.extend(bench_aicrd(project)?);
             continue;
@@ -688,7 +689,7 @@ pub fn run(project: &Project, args: &BenchArgs) -> Result<()> {
             _ => bench_changelog(project, &dir)?,
         };
         for m in measured {
-            eprintln!(
+            errln!(
                 "bench: {}: ours {:.3}s, {} {:.3}s: {:.2}x{}{}",
                 m.case,
                 m.ours_seconds,

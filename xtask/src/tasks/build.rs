@@ -21,7 +21,7 @@ pub fn run(project: &Project, args: &BuildArgs) -> Result<()> {
     let git = Git::new(&project.sh);
     git.ensure_repo()?;
     let stamp = BuildStamp::of_head(&git, false)?;
-    eprintln!(
+    errln!(
         "build: aicr {} (commit {}, {}){}",
         stamp.version,
         stamp.short_commit,

@@ -200,7 +200,7 @@ fn resolve_auto(project: &Project) -> Result<BumpKind> {
         breaking > 0,
         features > 0,
     );
-    eprintln!(
+    errln!(
         "bump auto: {} commit(s) since {}: {breaking} breaking, {features} feature(s): {}",
         commits.len(),
         latest.as_ref().map_or("the start", |t| t.name.as_str()),
@@ -599,9 +599,11 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
     }
     if !args.dry_run {
         execute(project, &plan)?;
-        eprintln!(
+        errln!(
             "bump: tagged {} at {} and pushed it to {}; CI takes over from here",
-            plan.tag, plan.short_commit, plan.remote
+            plan.tag,
+            plan.short_commit,
+            plan.remote
         );
     }
     if args.json {

@@ -86,7 +86,7 @@ fn lint(project: &Project, selection: &Selection) -> Result<()> {
             commits.len()
         );
     }
-    eprintln!(
+    errln!(
         "changelog: all {} commit(s) in {range} are conventional",
         commits.len()
     );
@@ -108,12 +108,12 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
         match &args.output {
             Some(path) => {
                 fsutil::write_atomically(path, text.as_bytes())?;
-                eprintln!("changelog: wrote {}", path.display());
+                errln!("changelog: wrote {}", path.display());
             }
             None => out!("{text}")?,
         }
     }
-    eprintln!(
+    errln!(
         "changelog: {total} commit(s) in {} section(s), {other} not conventional (listed under Other)",
         sections.len()
     );

@@ -101,7 +101,7 @@ pub fn checksum(def: &Definition, out: &OutDir) -> Result<Artifact> {
         .with_context(|| format!("cannot write {}", file.path))?;
     let artifact = file.artifact(out)?;
     out.record(vec![artifact.clone()])?;
-    eprintln!("checksum: {} lists {} asset(s)", file.name, entries.len());
+    errln!("checksum: {} lists {} asset(s)", file.name, entries.len());
     Ok(artifact)
 }
 

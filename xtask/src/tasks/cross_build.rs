@@ -30,6 +30,7 @@ use crate::artifacts::{Artifact, Kind, Metadata, OutDir, SCHEMA_VERSION};
 use crate::dist::Definition;
 use crate::flags::CrossBuildArgs;
 use crate::fsutil;
+use crate::output;
 use crate::project::Project;
 use crate::targets::Target;
 use crate::tools;
@@ -143,7 +144,7 @@ pub fn cross_build(
     let mut targets: Vec<&str> = builds.iter().map(|b| b.target.triple).collect();
     targets.sort_unstable();
     targets.dedup();
-    eprintln!(
+    errln!(
         "cross-build: {} {} ({}), {} target(s){}",
         def.project,
         stamp.version,
@@ -154,7 +155,7 @@ pub fn cross_build(
 
     let mut artifacts = Vec::new();
     for (done, build) in builds.iter().enumerate() {
-        eprintln!(
+        errln!(
             "cross-build: [{}/{}] {} ({}){}",
             done + 1,
             builds.len(),
@@ -175,7 +176,7 @@ pub fn cross_build(
             Some(compile(project, &stamp, build, zig_path.as_ref())?)
         };
         if produced.is_some() {
-            eprintln!(
+            errln!(
                 "cross-build: [{}/{}] {} built in {:.0}s",
                 done + 1,
                 builds.len(),
@@ -247,7 +248,7 @@ fn compile(
     zig_path: Option<&PathBuf>,
 ) -> Result<PathBuf> {
     let (command, dir) = compile_command(project, stamp, build, zig_path);
-    command.run().with_context(|| failed(build))?;
+    output::run(command).with_context(|| failed(build))?;
     Ok(dir)
 }
 

@@ -207,7 +207,7 @@ pub fn scan(project: &Project, apply_fix: bool) -> Result<(usize, Vec<Finding>)>
             (true, Some(fixed)) => {
                 fsutil::write_atomically(&path, fixed.as_bytes())
                     .with_context(|| format!("cannot fix {file}"))?;
-                eprintln!("headers: fixed {file}");
+                errln!("headers: fixed {file}");
             }
             _ => findings.push(Finding::at(&file, 1, &problem.describe())),
         }

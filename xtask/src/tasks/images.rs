@@ -114,14 +114,14 @@ pub fn pull_base(
         match pin {
             None => return Ok(dir),
             Some(pin) if layout_digest(&dir).ok().as_deref() == Some(pin) => return Ok(dir),
-            Some(_) => eprintln!(
+            Some(_) => errln!(
                 "images: the cached base {} is not the pinned one; pulling again",
                 dir.display()
             ),
         }
     }
     let shown = format!("{}/{repo}:{}", reference.host, reference.reference());
-    eprintln!("images: pulling base {shown}");
+    errln!("images: pulling base {shown}");
     // The registry credentials are for the registries the release pushes to: a base on
     // another registry is pulled anonymously, so they never reach its token service.
     let registry = if push_hosts.contains(&reference.host.as_str()) {
@@ -160,7 +160,7 @@ pub fn pull_base(
     oci::write_layout(&layout, &small, &[], &top, reference.reference())?;
     let size = pull_blobs(&registry, repo, &shown, &layout, &manifests)?;
     install_pulled(&layout, &dir)?;
-    eprintln!("images: pulled base {shown} ({top_digest}, {size} bytes of blobs)");
+    errln!("images: pulled base {shown} ({top_digest}, {size} bytes of blobs)");
     Ok(dir)
 }
 
@@ -264,7 +264,7 @@ fn pull_blobs(
     for (done, digest) in wanted.iter().enumerate() {
         let path = oci::blob_path(layout, digest)?;
         if !path.exists() {
-            eprintln!(
+            errln!(
                 "images: pulling base {shown}: blob {}/{} {digest}",
                 done + 1,
                 wanted.len()
@@ -400,7 +400,7 @@ fn registry_base(
                 crate::dist::DEFINITION
             );
         }
-        eprintln!(
+        errln!(
             "images: {name}: warning: its base {} is not pinned by digest (a tagged release refuses it)",
             image.base
         );
@@ -418,7 +418,7 @@ fn registry_base(
         return Ok(Some(dir.clone()));
     }
     if !pull {
-        eprintln!(
+        errln!(
             "images: {name}: skipped, its base {} is pulled for tagged releases only; hint: --base {name}=oci:DIR, or cargo xtask images --pull",
             image.base
         );
@@ -431,7 +431,7 @@ fn registry_base(
             image.base
         ))),
         Err(err) => {
-            eprintln!(
+            errln!(
                 "images: {name}: skipped, its base {} cannot be pulled ({err:#}); hint: --base {name}=oci:DIR with a layout of that image",
                 image.base
             );
@@ -540,7 +540,7 @@ impl<'a> Build<'a> {
         let graphs = crate::tasks::sbom::Graphs::new(project)?;
         let builder = crate::tasks::attest::builder_id(project);
         if key.is_none() {
-            eprintln!(
+            errln!(
                 "images: no SBOM or provenance referrers are attached without a signing key; hint: pass --key FILE or set AICR_SIGNING_KEY"
             );
         }
@@ -596,7 +596,7 @@ impl<'a> Build<'a> {
                     image.name,
                 );
             }
-            eprintln!(
+            errln!(
                 "images: {}: skipped, no linux build of {binary}",
                 image.name
             );
@@ -820,7 +820,7 @@ impl<'a> Build<'a> {
         artifact.name = image.name.clone();
         let size: u64 = all.iter().map(|b| b.bytes.len() as u64).sum::<u64>()
             + files.iter().map(|b| b.size).sum::<u64>();
-        eprintln!(
+        errln!(
             "images: {} {} ({} platform(s), {size} bytes of blobs)",
             image.name,
             index.digest,
@@ -1092,7 +1092,7 @@ fn fetch_wheels(
         downloaded += usize::from(fresh);
         files.insert(wheel.filename.clone(), path);
     }
-    eprintln!(
+    errln!(
         "images: {image}: {} wheel(s), {downloaded} downloaded",
         lock.wheels.len()
     );
@@ -1177,12 +1177,12 @@ pub fn push(
                     dir.display()
                 );
             }
-            eprintln!("images: {}: not built, not pushed", image.name);
+            errln!("images: {}: not built, not pushed", image.name);
             continue;
         }
         let repo = image.path();
         if !dry_run {
-            eprintln!(
+            errln!(
                 "images: [{}/{}] pushing {} to {host}/{repo}",
                 done + 1,
                 images.len(),
@@ -1193,7 +1193,7 @@ pub fn push(
             .with_context(|| format!("pushing image {} to {host}/{repo}", image.name))?;
     }
     if holders.mounted > 0 {
-        eprintln!(
+        errln!(
             "images: {} blob(s) mounted from another repository of the registry",
             holders.mounted
         );
@@ -1261,7 +1261,7 @@ fn push_blobs(
             {
                 holders.mounted += 1;
             } else {
-                eprintln!(
+                errln!(
                     "images: {host}/{repo}: uploading blob {}/{} {blob} ({} bytes)",
                     done + 1,
                     blobs.len(),
@@ -1311,7 +1311,7 @@ fn push_image(
     // The tags last: `latest` never points at an image whose attestations are missing.
     pusher.push_tags(tags, &index_digest, &index_bytes)?;
     if pusher.registry.is_some() {
-        eprintln!(
+        errln!(
             "images: pushed {host}/{repo}:{} ({index_digest})",
             tags.join(", :")
         );
@@ -1477,7 +1477,7 @@ pub fn check_push(def: &Definition, host: Option<&str>) -> Result<()> {
         let host = host.unwrap_or_else(|| image.repository.split('/').next().unwrap_or_default());
         let repo = repository_path(&image.repository);
         match crate::registry::check_push_access(host, repo) {
-            Ok(()) => eprintln!("images: may push to {host}/{repo}"),
+            Ok(()) => errln!("images: may push to {host}/{repo}"),
             Err(e) => denied.push(format!("{e:#}")),
         }
     }
@@ -1555,7 +1555,7 @@ pub fn run(project: &Project, args: &ImagesArgs) -> Result<()> {
         let plan = crate::tasks::plan::plan(&def, &metadata.version, tag, latest);
         let uploaded = push(&out, &plan.images, Some(host), args.dry_run)?;
         if !args.dry_run {
-            eprintln!("images: {uploaded} blob(s) uploaded");
+            errln!("images: {uploaded} blob(s) uploaded");
         }
     }
     Ok(())

@@ -34,7 +34,7 @@ pub fn run(_project: &Project, args: &KeygenArgs) -> Result<()> {
     })?;
     fsutil::write_atomically(&public, public_pem.as_bytes())?;
     let keyid = dsse::keyid(&dsse::verifying_key_from_pem(&public_pem)?)?;
-    eprintln!(
+    errln!(
         "keygen: wrote {} (keep it secret) and {} (key id {keyid})",
         private.display(),
         public.display()

@@ -34,6 +34,7 @@ use xshell::cmd;
 use crate::dist::Definition;
 use crate::flags::{KindE2eAction, KindE2eArgs};
 use crate::fsutil::write_atomically;
+use crate::output;
 use crate::project::Project;
 use crate::targets::Target;
 use crate::tools;
@@ -826,12 +827,15 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
         std::fs::remove_dir_all(out)?;
     }
     std::fs::create_dir_all(out.join("results"))?;
-    let step = |name: &str| eprintln!("kind-e2e: {name}");
+    let step = |name: &str| errln!("kind-e2e: {name}");
 
     step("aicr recipe");
     let criteria = &config.criteria;
     let recipe_path = out.join("recipe.json");
-    cmd!(sh, "{aicr} recipe {criteria...} -t json -o {recipe_path}").run()?;
+    output::run(cmd!(
+        sh,
+        "{aicr} recipe {criteria...} -t json -o {recipe_path}"
+    ))?;
     let recipe = read_json(&recipe_path)?;
     let plan = plan(&config, &recipe, &def)?;
     write_json(&out.join("plan.json"), &plan)?;
@@ -843,22 +847,21 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
     step("aicr bundle");
     let bundle = out.join("bundle");
     let bundle_args = &plan.bundle_args;
-    cmd!(
+    output::run(cmd!(
         sh,
         "{aicr} bundle -r {recipe_path} -o {bundle} {bundle_args...}"
-    )
-    .run()?;
+    ))?;
 
     load_images(sh, &plan, dist, out, cluster)?;
 
     step("deploy.sh");
     let deploy = bundle.join("deploy.sh");
-    cmd!(sh, "bash {deploy}").run()?;
+    output::run(cmd!(sh, "bash {deploy}"))?;
 
     step("aicr snapshot on the control-plane node");
     let node = format!("{cluster}-control-plane");
     let into = format!("{node}:/usr/local/bin/aicr");
-    cmd!(sh, "docker cp {aicr} {into}").run()?;
+    output::run(cmd!(sh, "docker cp {aicr} {into}"))?;
     let snapshot = cmd!(
         sh,
         "docker exec {node} /usr/local/bin/aicr snapshot -t json"
@@ -872,12 +875,13 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
     step("aicr validate");
     let report = out.join("validate.json");
     // Exit 1 is the verdict of a failed check, which the assertions judge.
-    let _ = cmd!(
-        sh,
-        "{aicr} validate -r {deployed_path} -s {snapshot_path} -o {report}"
-    )
-    .ignore_status()
-    .run();
+    let _ = output::run(
+        cmd!(
+            sh,
+            "{aicr} validate -r {deployed_path} -s {snapshot_path} -o {report}"
+        )
+        .ignore_status(),
+    );
     if !report.exists() {
         bail!("aicr validate wrote no report to {}", report.display());
     }
@@ -888,11 +892,11 @@ fn execute(project: &Project, cluster: &str, dist: &Path, out: &Path, timeout: u
         let role = cmd!(sh, "{validator} {phase} --rbac").read()?;
         let path = out.join(format!("rbac-{phase}.yaml"));
         write_atomically(&path, role.as_bytes())?;
-        cmd!(sh, "kubectl apply -f {path}").run()?;
+        output::run(cmd!(sh, "kubectl apply -f {path}"))?;
     }
     let manifests_path = out.join("validation.json");
     write_json(&manifests_path, &manifests(&plan, &deployed, &snapshot)?)?;
-    cmd!(sh, "kubectl apply -f {manifests_path}").run()?;
+    output::run(cmd!(sh, "kubectl apply -f {manifests_path}"))?;
 
     step("waiting for the Jobs");
     wait_for_jobs(sh, &plan, timeout)?;
@@ -911,7 +915,7 @@ fn load_images(
     cluster: &str,
 ) -> Result<()> {
     for image in &plan.images {
-        eprintln!("kind-e2e: load {} into {cluster}", image.reference);
+        errln!("kind-e2e: load {} into {cluster}", image.reference);
         let single = out.join("images").join(&image.name);
         single_image_layout(&dist.join("images").join(&image.name), &single)?;
         let archive = out.join("images").join(format!("{}.tar", image.name));
@@ -919,8 +923,11 @@ fn load_images(
             format!("oci:{}:{IMAGE_TAG}", single.display()),
             format!("docker-archive:{}:{}", archive.display(), image.reference),
         );
-        cmd!(sh, "skopeo copy {source} {target}").run()?;
-        cmd!(sh, "kind load image-archive {archive} --name {cluster}").run()?;
+        output::run(cmd!(sh, "skopeo copy {source} {target}"))?;
+        output::run(cmd!(
+            sh,
+            "kind load image-archive {archive} --name {cluster}"
+        ))?;
     }
     Ok(())
 }
@@ -940,7 +947,7 @@ fn wait_for_jobs(sh: &xshell::Shell, plan: &Plan, timeout: u64) -> Result<()> {
             return Ok(());
         }
         if started.elapsed() > Duration::from_secs(timeout) {
-            eprintln!(
+            errln!(
                 "kind-e2e: {done} of {total} Jobs finished after {timeout}s; collecting what there is"
             );
             return Ok(());

@@ -211,7 +211,7 @@ pub fn publish(project: &Project, def: &Definition, out: &OutDir) -> Result<()> 
         Kind::Notices,
         None,
     )?])?;
-    eprintln!("notices: {name} ({count} crates)");
+    errln!("notices: {name} ({count} crates)");
     Ok(())
 }
 
@@ -219,7 +219,7 @@ pub fn run(project: &Project, args: &NoticesArgs) -> Result<()> {
     let def = Definition::load(&project.root)?;
     if args.check {
         let count = check(project, &def)?;
-        eprintln!(
+        errln!(
             "notices: {} is up to date ({count} crates)",
             file_name(&def)
         );
@@ -233,7 +233,7 @@ pub fn run(project: &Project, args: &NoticesArgs) -> Result<()> {
         .filter(|n| n.files.is_empty())
         .map(|n| format!("{} {}", n.name, n.version))
         .collect();
-    eprintln!(
+    errln!(
         "notices: wrote {name}: {} crates, {} license file(s), {} crate(s) without an upstream license file{}",
         notices.len(),
         notices.iter().map(|n| n.files.len()).sum::<usize>(),

@@ -74,7 +74,7 @@ pub fn package(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<
             }
         })?;
         let artifact = plan.asset().artifact(out)?;
-        eprintln!("package: {} ({} bytes)", plan.name, artifact.size);
+        errln!("package: {} ({} bytes)", plan.name, artifact.size);
         artifacts.push(artifact);
     }
     out.record(artifacts.clone())?;

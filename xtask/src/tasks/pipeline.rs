@@ -43,7 +43,7 @@ pub(crate) fn build(
     let mut metadata = None;
     let steps: Vec<_> = plan.running().filter(|s| s.action.builds()).collect();
     for (done, step) in steps.iter().enumerate() {
-        eprintln!("release: [{}/{}] {}", done + 1, steps.len(), step.name);
+        errln!("release: [{}/{}] {}", done + 1, steps.len(), step.name);
         match step.action {
             Action::CrossBuild => {
                 metadata = Some(cross_build::cross_build(project, def, out, opts)?);

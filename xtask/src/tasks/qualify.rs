@@ -50,6 +50,7 @@ use xshell::cmd;
 use crate::dist::Definition;
 use crate::flags::QualifyArgs;
 use crate::gate::{Finding, Outcome, Status};
+use crate::output;
 use crate::project::Project;
 use crate::tasks::headers;
 
@@ -183,7 +184,7 @@ fn run_gate(project: &Project, gate: &str, args: &Options, build: &TestBuild) ->
     let cargo = project.cargo();
     match gate {
         "fmt" => command_gate(
-            cmd!(sh, "{cargo} fmt --all --check").run(),
+            output::run(cmd!(sh, "{cargo} fmt --all --check")),
             "cargo fmt --check",
         ),
         "clippy" => clippy(project, build),
@@ -222,21 +223,17 @@ fn clippy(project: &Project, build: &TestBuild) -> Result<Outcome> {
     let cargo = project.cargo();
     match build {
         TestBuild::Plain => command_gate(
-            project
-                .building(cmd!(
-                    sh,
-                    "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
-                ))
-                .run(),
+            output::run(project.building(cmd!(
+                sh,
+                "{cargo} clippy --workspace --all-targets --locked -- -D warnings"
+            ))),
             "cargo clippy",
         ),
         TestBuild::Linted { .. } => command_gate(
-            build
-                .apply(project.building(cmd!(
-                    sh,
-                    "{cargo} test --workspace --all-targets --locked --no-run"
-                )))
-                .run(),
+            output::run(build.apply(project.building(cmd!(
+                sh,
+                "{cargo} test --workspace --all-targets --locked --no-run"
+            )))),
             "cargo clippy (in the test build)",
         ),
     }
@@ -255,11 +252,9 @@ fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
         .is_ok();
     if !nextest {
         return command_gate(
-            build
-                .apply(
-                    project.building(cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast")),
-                )
-                .run(),
+            output::run(build.apply(
+                project.building(cmd!(sh, "{cargo} test --workspace --locked --no-fail-fast")),
+            )),
             "cargo test",
         );
     }
@@ -275,21 +270,19 @@ fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
         .map_or(2, usize::from)
         .saturating_mul(2)
         .to_string();
-    let result = build
-        .apply(project.building(cmd!(
-            sh,
-            "{cargo} nextest run --workspace --locked --no-fail-fast --test-threads {threads}"
-        )))
-        .run()
-        .and_then(|()| {
-            if has_lib {
-                build
-                    .apply(project.building(cmd!(sh, "{cargo} test --workspace --locked --doc")))
-                    .run()
-            } else {
-                Ok(())
-            }
-        });
+    let result = output::run(build.apply(project.building(cmd!(
+        sh,
+        "{cargo} nextest run --workspace --locked --no-fail-fast --test-threads {threads}"
+    ))))
+    .and_then(|()| {
+        if has_lib {
+            output::run(
+                build.apply(project.building(cmd!(sh, "{cargo} test --workspace --locked --doc"))),
+            )
+        } else {
+            Ok(())
+        }
+    });
     command_gate(result, "cargo nextest")
 }
 
@@ -313,12 +306,10 @@ fn coverage(project: &Project) -> Result<Outcome> {
         .unwrap_or(70.0)
         .to_string();
     command_gate(
-        project
-            .building(cmd!(
-                sh,
-                "{cargo} llvm-cov --workspace --locked --fail-under-lines {threshold}"
-            ))
-            .run(),
+        output::run(project.building(cmd!(
+            sh,
+            "{cargo} llvm-cov --workspace --locked --fail-under-lines {threshold}"
+        ))),
         &format!("coverage at least {threshold}%"),
     )
 }
@@ -351,14 +342,14 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
             && let Some(prebuild) = prebuild.take()
         {
             match prebuild.finish() {
-                Ok(took) => eprintln!(
+                Ok(took) => errln!(
                     "qualify: the e2e release build finished in the background in {:.0}s",
                     took.as_secs_f64()
                 ),
-                Err(err) => eprintln!("qualify: {err:#}; the e2e gate builds again"),
+                Err(err) => errln!("qualify: {err:#}; the e2e gate builds again"),
             }
         }
-        eprintln!("qualify: {gate} ...");
+        errln!("qualify: {gate} ...");
         let started = Instant::now();
         let outcome = run_gate(project, gate, args, &build).unwrap_or_else(|err| Outcome {
             status: Status::Failed,
@@ -367,12 +358,12 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
         });
         let seconds = started.elapsed().as_secs_f64();
         for finding in &outcome.findings {
-            eprintln!("  {finding}");
+            errln!("  {finding}");
             if github {
                 outln!("{}", annotation(gate, finding))?;
             }
         }
-        eprintln!(
+        errln!(
             "qualify: {gate:<10} {:<7} {seconds:>6.1}s  {}",
             status_word(outcome.status),
             outcome.summary
@@ -401,7 +392,7 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
         gates: reports,
     };
     let table = summary_table(&report);
-    eprintln!("\n{table}");
+    errln!("\n{table}");
     if github {
         write_step_summary(&table);
     }
@@ -414,9 +405,10 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
     } else {
         String::new()
     };
-    eprintln!(
+    errln!(
         "qualify: {} passed, {} failed{skipped}",
-        report.passed, report.failed
+        report.passed,
+        report.failed
     );
     if report.failed > 0 {
         let names: Vec<_> = report
@@ -451,13 +443,13 @@ fn start_e2e_build(
     }
     match e2e::prebuild(project) {
         Ok(prebuild) => {
-            eprintln!(
+            errln!(
                 "qualify: the e2e gate's release build runs in the background; log: target/e2e/prebuild.log"
             );
             Some(prebuild)
         }
         Err(err) => {
-            eprintln!("qualify: the e2e gate builds in its turn ({err:#})");
+            errln!("qualify: the e2e gate builds in its turn ({err:#})");
             None
         }
     }

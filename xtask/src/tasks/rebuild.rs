@@ -315,7 +315,7 @@ pub fn run(project: &Project, args: &RebuildArgs) -> Result<()> {
     };
     print(&report, args.json)?;
     summary(project, &report)?;
-    eprintln!(
+    errln!(
         "rebuild: built and compared in {:.1} s; the rebuilt assets are in {}",
         started.elapsed().as_secs_f64(),
         out.path.display()
@@ -369,7 +369,7 @@ fn rebuild_tag(
         snapshot: false,
         tag: Some(tag.to_owned()),
     };
-    eprintln!(
+    errln!(
         "rebuild: {tag} ({}) for {} against {}",
         &commit[..commit.len().min(12)],
         scope

@@ -136,7 +136,7 @@ fn local_entry(project: &Project, args: &ReleaseArgs, kind: BumpKind) -> Result<
     };
     qualify::run(project, &qualify_options).context("qualify failed; nothing was tagged")?;
     bump::run(project, &bump_options)?;
-    eprintln!("release: the tag is pushed; the on-tag workflow builds, attests and publishes it");
+    errln!("release: the tag is pushed; the on-tag workflow builds, attests and publishes it");
     Ok(())
 }
 
@@ -222,7 +222,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     }
     if !args.publish {
         summary(&out, &metadata, args.json)?;
-        eprintln!("release: built {tag}; publish with cargo xtask release --tag {tag} --publish");
+        errln!("release: built {tag}; publish with cargo xtask release --tag {tag} --publish");
         return Ok(());
     }
     let cx = publish::Context {
@@ -236,7 +236,7 @@ fn tagged(project: &Project, args: &ReleaseArgs, tag: &str) -> Result<()> {
     publish_steps(&cx, &mut journal)?;
     journal.save(&out)?;
     summary(&out, &metadata, args.json)?;
-    eprintln!("release: {tag} is published");
+    errln!("release: {tag} is published");
     Ok(())
 }
 
@@ -280,7 +280,7 @@ fn build_tagged(
         .is_some_and(|evidence| still_there(out, evidence))
         && plan.assets.iter().all(|a| out.join(a).is_file());
     if built {
-        eprintln!(
+        errln!(
             "release: {tag} is already built in {} and verifies; building again is not needed",
             out.path.display()
         );
@@ -327,10 +327,10 @@ fn publish_steps(cx: &publish::Context<'_>, journal: &mut Journal) -> Result<()>
     for (done, step) in publishing.iter().enumerate() {
         let count = format!("[{}/{}]", done + 1, publishing.len());
         if !step.runs || step.by_job {
-            eprintln!("release: {count} {}: {}", step.name, step.detail);
+            errln!("release: {count} {}: {}", step.name, step.detail);
             continue;
         }
-        eprintln!("release: {count} {} ...", step.name);
+        errln!("release: {count} {} ...", step.name);
         let evidence = publish::publish(cx, step.action).with_context(|| {
             format!(
                 "step {} failed; hint: fix the cause and resume with cargo xtask release --tag {tag} --publish",

@@ -315,7 +315,7 @@ pub fn sbom(project: &Project, def: &Definition, out: &OutDir) -> Result<Vec<Art
         let mut text = serde_json::to_string_pretty(&doc)?;
         text.push('\n');
         fsutil::write_atomically(&out.join(&name), text.as_bytes())?;
-        eprintln!(
+        errln!(
             "sbom: {name} ({} packages)",
             doc["packages"].as_array().map_or(0, Vec::len)
         );

@@ -342,7 +342,7 @@ pub fn run(project: &Project, args: &SiteArgs) -> Result<()> {
     let out = project.out_dir(&args.out);
     let count = write(&project.root, &out)?;
     outln!("{}", out.display())?;
-    eprintln!("site: wrote {count} file(s) to {}", out.display());
+    errln!("site: wrote {count} file(s) to {}", out.display());
     Ok(())
 }
 

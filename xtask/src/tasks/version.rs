@@ -19,7 +19,7 @@ pub fn run(project: &Project, args: &VersionArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&stamp)?)?;
     } else {
         outln!("{}", stamp.version)?;
-        eprintln!(
+        errln!(
             "commit {} ({}), SOURCE_DATE_EPOCH={}, tag {}{}",
             stamp.short_commit,
             stamp.date,

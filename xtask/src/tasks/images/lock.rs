@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use xshell::cmd;
 
 use crate::dist::{App, Definition, PythonApp};
+use crate::output;
 use crate::project::Project;
 use crate::wheels::{self, Lock, LockedWheel};
 
@@ -275,13 +276,12 @@ pub fn run(project: &Project, def: &Definition, name: &str, dry_run: bool) -> Re
             )?;
             continue;
         }
-        eprintln!(
+        errln!(
             "images: {name}: resolving {} for {platform}",
             python.requirements.join(" ")
         );
         let markers = environment.to_string();
-        cmd!(sh, "python3 -c {PIP_WITH_MARKERS} {markers} {args...}")
-            .run()
+        output::run(cmd!(sh, "python3 -c {PIP_WITH_MARKERS} {markers} {args...}"))
             .with_context(|| {
                 format!(
                     "pip cannot resolve {} for {platform} from wheels (its output above names what is missing); hint: python3 -m pip --version (pip 22.2 or newer) and PyPI reachable, or leave {platform} out of python.platforms of image {name}",
@@ -293,7 +293,7 @@ pub fn run(project: &Project, def: &Definition, name: &str, dry_run: bool) -> Re
         let value: Value = serde_json::from_slice(&text).context("pip's report is not JSON")?;
         let wheels = report_wheels(&value, platform, &environment)
             .with_context(|| format!("pip's report for {platform}"))?;
-        eprintln!("images: {name}: {platform}: {} wheel(s)", wheels.len());
+        errln!("images: {name}: {platform}: {} wheel(s)", wheels.len());
         per_platform.push(wheels);
     }
     if dry_run {
@@ -313,7 +313,7 @@ pub fn run(project: &Project, def: &Definition, name: &str, dry_run: bool) -> Re
         bail!("internal error: the written lock lost wheels");
     }
     crate::fsutil::write_atomically(&project.root.join(&python.lock), text.as_bytes())?;
-    eprintln!(
+    errln!(
         "images: {name}: locked {} wheel(s) into {}",
         lock.wheels.len(),
         python.lock

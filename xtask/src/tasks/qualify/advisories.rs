@@ -18,6 +18,7 @@ use xshell::cmd;
 
 use crate::dist::Definition;
 use crate::gate::{Finding, Outcome};
+use crate::output;
 use crate::project::Project;
 
 const UPSTREAM: &str = "https://github.com/rustsec/advisory-db.git";
@@ -86,11 +87,11 @@ fn locate(project: &Project, flag: Option<&Path>) -> Result<(PathBuf, Source)> {
         .or_else(|| sh.var("HOME").ok().map(|h| PathBuf::from(h).join(".cargo")));
     let (dir, source) = choose(flag, sh.var("AICR_ADVISORY_DB").ok().as_deref(), cargo_home)?;
     if source == Source::Cache && !dir.exists() {
-        eprintln!(
+        errln!(
             "advisories: fetching the advisory database into {}",
             dir.display()
         );
-        cmd!(sh, "git clone --quiet --depth 1 {UPSTREAM} {dir}").run().with_context(|| {
+        output::run(cmd!(sh, "git clone --quiet --depth 1 {UPSTREAM} {dir}")).with_context(|| {
             format!(
                 "cannot fetch the advisory database into {}; hint: run `git clone --depth 1 {UPSTREAM} {}`, or set AICR_ADVISORY_DB (or pass --advisory-db DIR) to a copy of it",
                 dir.display(),
@@ -191,9 +192,10 @@ pub fn check(project: &Project, def: &Definition, flag: Option<&Path>) -> Result
                 .as_ref()
                 .map(|a| a.id.to_string())
                 .unwrap_or_default();
-            eprintln!(
+            errln!(
                 "  warning: {} {}: {kind:?} {id}",
-                warning.package.name, warning.package.version
+                warning.package.name,
+                warning.package.version
             );
         }
     }

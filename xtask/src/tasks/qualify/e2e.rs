@@ -117,7 +117,7 @@ impl Steps {
     fn record(&mut self, name: &str, result: Result<()>) {
         self.count += 1;
         match result {
-            Ok(()) => eprintln!("  e2e: {name}: ok"),
+            Ok(()) => errln!("  e2e: {name}: ok"),
             Err(err) => self.findings.push(Finding::new(format!("{name}: {err:#}"))),
         }
     }
@@ -290,7 +290,7 @@ fn check_skopeo_copies(
     for image in manifest.artifacts.iter().filter(|a| a.kind == Kind::Image) {
         let layout = release.out.join(&format!("images/{}", image.name));
         if !skopeo {
-            eprintln!(
+            errln!(
                 "  e2e: skopeo is not installed; {} is checked by the image tests only",
                 image.name
             );

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use xshell::cmd;
 
 use super::{Context, Publisher};
+use crate::output;
 
 #[derive(Debug)]
 pub enum Command {
@@ -65,9 +66,7 @@ impl Publisher for Command {
             return Ok(json!({ "status": "not configured" }));
         };
         let sh = &cx.project.sh;
-        cmd!(sh, "{program} {rest...}")
-            .env("AICR_RELEASE_TAG", cx.tag)
-            .run()
+        output::run(cmd!(sh, "{program} {rest...}").env("AICR_RELEASE_TAG", cx.tag))
             .with_context(|| format!("the {} command failed", self.name()))?;
         Ok(json!({ "status": "ran", "command": argv }))
     }

@@ -129,7 +129,7 @@ impl Publisher for GitHub {
         let body = release_notes(cx.project, tag)?;
         let mut release = match client.find_release(tag)? {
             Some(existing) => {
-                eprintln!(
+                errln!(
                     "  github: reusing {} release {} of {tag}",
                     if existing.draft { "draft" } else { "published" },
                     existing.id
@@ -147,7 +147,7 @@ impl Publisher for GitHub {
             }
             None => {
                 let created = client.create_draft(tag, &body, prerelease, make_latest)?;
-                eprintln!("  github: created draft release {}", created.id);
+                errln!("  github: created draft release {}", created.id);
                 created
             }
         };
@@ -161,7 +161,7 @@ impl Publisher for GitHub {
                 let same =
                     existing.size == size && existing.digest.as_deref() == Some(digest.as_str());
                 if same {
-                    eprintln!("  github: {name} is already uploaded");
+                    errln!("  github: {name} is already uploaded");
                     uploaded.insert(name, sha);
                     continue;
                 }
@@ -172,12 +172,12 @@ impl Publisher for GitHub {
                     );
                 }
                 client.delete_asset(existing.id)?;
-                eprintln!("  github: replacing {name}");
+                errln!("  github: replacing {name}");
             }
             let bytes =
                 std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             client.upload(&release, &name, bytes)?;
-            eprintln!("  github: uploaded {name} ({size} bytes)");
+            errln!("  github: uploaded {name} ({size} bytes)");
             uploaded.insert(name, sha);
         }
         if release.draft {
@@ -189,7 +189,7 @@ impl Publisher for GitHub {
                     "make_latest": make_latest.to_string(),
                 }),
             )?;
-            eprintln!(
+            errln!(
                 "  github: published release {}{}",
                 release.id,
                 if make_latest {

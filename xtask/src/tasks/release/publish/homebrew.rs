@@ -55,11 +55,11 @@ impl Publisher for Tap {
         )?])?;
         let status = match homebrew::publish(cx.project, hb, &formula, cx.tag)? {
             homebrew::TapResult::Unchanged => {
-                eprintln!("  homebrew: the tap already has this formula");
+                errln!("  homebrew: the tap already has this formula");
                 "unchanged".to_owned()
             }
             homebrew::TapResult::Committed(message) => {
-                eprintln!("  homebrew: committed \"{message}\"");
+                errln!("  homebrew: committed \"{message}\"");
                 "committed".to_owned()
             }
         };
