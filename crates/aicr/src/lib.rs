@@ -10,7 +10,8 @@
 //! - [`criteria`], [`catalog`], [`recipe`]: the recipe engine over the embedded catalog.
 //! - [`checks`], [`validate`]: the validation checks and the CTRF report of a run.
 //! - [`error`]: the engine's errors and their exit codes.
-//! - [`output`]: stdout for the binaries: a closed pipe ends it, a full disk is an error.
+//! - [`output`]: stdout and stderr for the binaries: a closed pipe ends stdout, a full
+//!   disk is an error; a line stderr does not take is dropped ([`errln!`]).
 //! - [`verify`]: the checks of `aicr verify` on a bundle directory.
 //! - [`document`]: parsing of untrusted YAML and JSON with a nesting limit.
 

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use aicr::build_info::BUILD;
 use aicr::catalog::Catalog;
 use aicr::criteria::Criteria;
+use aicr::errln;
 use aicr::error::Error;
 use aicr::exit::Code;
 use aicr::recipe;
@@ -171,7 +172,7 @@ fn load_catalog(data: Option<&std::path::Path>) -> Result<Catalog, Error> {
 fn read_recipe(path: &str) -> Result<recipe::RecipeResult, Error> {
     let read = recipe::read(&read_input(path)?).map_err(|e| Error::Input(format!("{path} {e}")))?;
     for field in &read.ignored {
-        eprintln!("warning: {path}: ignoring unknown field {field}");
+        errln!("warning: {path}: ignoring unknown field {field}");
     }
     Ok(read.recipe)
 }
@@ -290,7 +291,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Recipe(args) => {
             let (_, result) = args.criteria.recipe()?;
             for warning in &result.metadata.constraint_warnings {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
             }
             write_output(&render(&result, args.format)?, args.output.as_deref())?;
         }
@@ -320,7 +321,7 @@ fn snapshot(args: &SnapshotArgs) -> Result<(), Error> {
         .to_string();
     let snapshot = aicr::snapshot::collect(&collect::Machine::local(), BUILD.version, &now);
     for error in &snapshot.metadata.collector_errors {
-        eprintln!("warning: collector skipped: {error}");
+        errln!("warning: collector skipped: {error}");
     }
     write_output(&render(&snapshot, args.format)?, args.output.as_deref())
 }
@@ -434,9 +435,9 @@ fn bundle(args: &BundleArgs) -> Result<(), Error> {
     };
     let written = aicr::bundle::output::write(&args.output, &files, &options)?;
     if let Some(leftover) = &written.leftover {
-        eprintln!("warning: {leftover}");
+        errln!("warning: {leftover}");
     }
-    eprintln!(
+    errln!(
         "bundle: wrote {} file(s) to {}",
         files.len(),
         written.dir.display()
@@ -449,7 +450,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => Code::Ok.into(),
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             err.code().into()
         }
     }

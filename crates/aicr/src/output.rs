@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
-//! The data a binary prints on stdout, written so that a closed stdout is not a crash.
+//! What a binary prints on stdout and stderr, written so that a closed stream is not a
+//! crash.
 //!
-//! Rust ignores `SIGPIPE`, so `println!` panics when the reader went away
-//! (`aicr recipe | head -1`). Here a closed stdout (`EPIPE`) ends the output quietly,
-//! as it ends `cat`'s: this write and every later one are dropped and the command
-//! finishes with the exit code its own outcome gives. Any other write error (`ENOSPC`
-//! on `/dev/full`) is a [`WriteError`], which the binaries report in one line with a
-//! non-zero exit. Every write is flushed, so that no error waits for the exit, where
-//! the standard library would drop it.
+//! Rust ignores `SIGPIPE`, so `println!` and `eprintln!` panic when the reader went
+//! away (`aicr recipe | head -1`, `aicr … 2>&1 | head -1`, a log collector that died).
+//! Here a closed stdout (`EPIPE`) ends the output quietly, as it ends `cat`'s: this
+//! write and every later one are dropped and the command finishes with the exit code
+//! its own outcome gives. Any other write error (`ENOSPC` on `/dev/full`) is a
+//! [`WriteError`], which the binaries report in one line with a non-zero exit. Every
+//! write is flushed, so that no error waits for the exit, where the standard library
+//! would drop it.
+//!
+//! Warnings, progress and errors go to stderr through [`errln!`](crate::errln): a line
+//! stderr does not take (`EPIPE`, `ENOSPC`, `EBADF`) is dropped, since there is nowhere
+//! left to report it, and the command goes on to the exit code its own outcome gives.
 //!
 //! [`clap_exit`] does the same for `--help` and `--version`, which clap prints itself.
 
@@ -52,6 +58,25 @@ pub fn line(text: &str) -> Result<(), WriteError> {
     write(&buffer)
 }
 
+/// Writes `text` to stderr in one write; a write error drops it (see the module
+/// documentation). [`errln!`](crate::errln) formats the line.
+pub fn write_err(text: &str) {
+    // Unbuffered: the line is written now, or never.
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// `eprintln!` for warnings, progress and errors: `aicr::errln!("warning: {x}")`, never
+/// failing; a line stderr does not take is dropped (see [`output`](crate::output)).
+#[macro_export]
+macro_rules! errln {
+    () => {
+        $crate::output::write_err("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_err(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// Whether stdout was found closed.
 pub fn closed() -> bool {
     CLOSED.load(Ordering::Relaxed)
@@ -68,7 +93,7 @@ pub fn clap_exit(err: clap::Error) -> ! {
     let code = match write(&err.render().to_string()) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             1
         }
     };

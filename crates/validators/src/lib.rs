@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use aicr::build_info::BUILD;
 use aicr::checks::cluster::Needs;
 use aicr::checks::{Inputs, Phase, Status, Verdict};
+use aicr::errln;
 use aicr::validate::Test;
 use clap::Parser;
 
@@ -89,7 +90,7 @@ fn read_recipe() -> Result<Option<aicr::recipe::RecipeResult>, String> {
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read {var}={path}: {e}"))?;
     let read = aicr::recipe::read(&text).map_err(|e| format!("{var}={path} {e}"))?;
     for field in &read.ignored {
-        eprintln!("warning: {var}={path}: ignoring unknown field {field}");
+        errln!("warning: {var}={path}: ignoring unknown field {field}");
     }
     Ok(Some(read.recipe))
 }
@@ -284,7 +285,7 @@ pub fn main() -> ExitCode {
         ),
         Call::Usage(reason) => {
             let phases: Vec<&str> = PHASE_LIST.iter().map(|p| p.name).collect();
-            eprintln!(
+            errln!(
                 "error: {reason}; expected one of {}\n\n{}\n\nFor more information, try '--help'.",
                 phases.join(", "),
                 usage()
@@ -326,7 +327,7 @@ pub fn run_phase(phase: &Phase, args: Vec<OsString>) -> ExitCode {
         let yaml = match serde_norway::to_string(&role) {
             Ok(yaml) => yaml,
             Err(err) => {
-                eprintln!("error: cannot render the ClusterRole: {err}");
+                errln!("error: cannot render the ClusterRole: {err}");
                 return ExitCode::FAILURE;
             }
         };
@@ -339,7 +340,7 @@ pub fn run_phase(phase: &Phase, args: Vec<OsString>) -> ExitCode {
     } else {
         (Status::Skipped, format!("error: {}", phase.unknown(&check)))
     };
-    eprintln!("{check}: {}: {message}", status.as_str());
+    errln!("{check}: {}: {message}", status.as_str());
     if status == Status::Failed {
         termination_log(&message);
     }
@@ -360,7 +361,7 @@ fn written(result: Result<(), aicr::output::WriteError>, code: ExitCode) -> Exit
     match result {
         Ok(()) => code,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             ExitCode::FAILURE
         }
     }
