@@ -5,10 +5,13 @@
 //! one is several steps that want names (and tests) of their own. The scanner reads
 //! every `xtask/src/**/*.rs` and `crates/{aicr,aicrd,validators}/src/**/*.rs`, skips
 //! `#[cfg(test)]` modules, and measures each `fn` from its `fn` line to its closing
-//! brace, strings, characters and comments left out.
+//! brace, strings, characters and comments left out (`source_scan`).
+
+mod source_scan;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+
+use source_scan::{closing, non_test_code, sources};
 
 const LIMIT: usize = 100;
 
@@ -25,142 +28,6 @@ struct Function {
     lines: usize,
 }
 
-/// `source` with string and character literals and comments blanked to spaces, line
-/// breaks kept, so that braces and keywords are only code.
-fn code_only(source: &str) -> String {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = String::with_capacity(source.len());
-    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < chars.len() && chars[i] != '\n' {
-                out.push(' ');
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    out.push_str("  ");
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    out.push_str("  ");
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    out.push(blank(chars[i]));
-                    i += 1;
-                }
-            }
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && starts_token(&chars[..i])
-        {
-            // A raw string: r"…", r#"…"#, …
-            let mut j = i + 1;
-            let mut hashes = 0;
-            while chars.get(j) == Some(&'#') {
-                hashes += 1;
-                j += 1;
-            }
-            if chars.get(j) != Some(&'"') {
-                out.push(c);
-                i += 1;
-                continue;
-            }
-            let closing: String = std::iter::once('"')
-                .chain(std::iter::repeat_n('#', hashes))
-                .collect();
-            let rest: String = chars[j + 1..].iter().collect();
-            let end = rest.find(&closing).map_or(chars.len(), |at| {
-                j + 1 + rest[..at].chars().count() + closing.chars().count()
-            });
-            for &ch in &chars[i..end] {
-                out.push(blank(ch));
-            }
-            i = end;
-        } else if c == '"' {
-            out.push(' ');
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    out.push(' ');
-                    i += 1;
-                }
-                if i < chars.len() {
-                    out.push(blank(chars[i]));
-                    i += 1;
-                }
-            }
-            out.push(' ');
-            i += 1;
-        } else if c == '\'' {
-            // A character literal ('x', '\n', '\u{..}'), or a lifetime ('a).
-            let end = if next == Some('\\') {
-                chars[i + 2..]
-                    .iter()
-                    .position(|&ch| ch == '\'')
-                    .map(|p| i + 2 + p + 1)
-            } else if chars.get(i + 2) == Some(&'\'') {
-                Some(i + 3)
-            } else {
-                None
-            };
-            match end {
-                Some(end) => {
-                    out.extend(std::iter::repeat_n(' ', end - i));
-                    i = end;
-                }
-                None => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Whether what follows `before` starts a token: no identifier character before it,
-/// or only the `b` of a byte string (`br"…"`).
-fn starts_token(before: &[char]) -> bool {
-    let ident = |c: &char| c.is_alphanumeric() || *c == '_';
-    match before {
-        [.., p] if !ident(p) => true,
-        [] | ['b'] => true,
-        [.., p, 'b'] => !ident(p),
-        _ => false,
-    }
-}
-
-/// The line (0-based) of the brace that closes the first one opened on line `from`.
-fn closing(lines: &[&str], from: usize) -> usize {
-    let mut depth = 0i64;
-    for (n, line) in lines.iter().enumerate().skip(from) {
-        for c in line.chars() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return n;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    lines.len().saturating_sub(1)
-}
-
 fn fn_name(line: &str) -> Option<&str> {
     let at = line
         .match_indices("fn ")
@@ -175,74 +42,36 @@ fn fn_name(line: &str) -> Option<&str> {
 
 /// Every function of `source` outside `#[cfg(test)]` items.
 fn functions(source: &str) -> Vec<Function> {
-    let code = code_only(source);
+    let code = non_test_code(source);
     let lines: Vec<&str> = code.lines().collect();
     let mut found = Vec::new();
-    let mut n = 0;
-    while n < lines.len() {
-        let line = lines[n].trim();
-        if line.starts_with("#[cfg(test)]") {
-            // Skip the item it marks: to its closing brace, or its `;`.
-            let mut m = n + 1;
-            while m < lines.len() && !lines[m].contains('{') && !lines[m].contains(';') {
-                m += 1;
-            }
-            n = if lines.get(m).is_some_and(|l| l.contains('{')) {
-                closing(&lines, m) + 1
-            } else {
-                m + 1
-            };
+    for (n, line) in lines.iter().enumerate() {
+        let Some(name) = fn_name(line.trim()) else {
             continue;
+        };
+        // The body opens on this line or a later one; a `;` first is a declaration.
+        let mut m = n;
+        while m < lines.len() && !lines[m].contains('{') && !lines[m].contains(';') {
+            m += 1;
         }
-        if let Some(name) = fn_name(line) {
-            // The body opens on this line or a later one; a `;` first is a declaration.
-            let mut m = n;
-            while m < lines.len() && !lines[m].contains('{') && !lines[m].contains(';') {
-                m += 1;
-            }
-            if lines.get(m).is_some_and(|l| l.contains('{')) {
-                let end = closing(&lines, m);
-                found.push(Function {
-                    name: name.to_owned(),
-                    line: n + 1,
-                    lines: end - n + 1,
-                });
-            }
+        if lines.get(m).is_some_and(|l| l.contains('{')) {
+            let end = closing(&lines, m);
+            found.push(Function {
+                name: name.to_owned(),
+                line: n + 1,
+                lines: end - n + 1,
+            });
         }
-        n += 1;
     }
     found
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn no_function_outside_tests_is_longer_than_100_lines() {
-    // Every crate of the workspace: the xtask and the products.
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let mut files = Vec::new();
-    rust_files(&src.join("xtask/src"), &mut files);
-    for krate in ["aicr", "aicrd", "validators"] {
-        rust_files(&src.join("crates").join(krate).join("src"), &mut files);
-    }
-    assert!(files.len() > 60, "the sources were found: {}", files.len());
     let mut offenders = Vec::new();
     let mut still_listed = Vec::new();
-    for file in &files {
-        let relative = file.strip_prefix(src).unwrap().display().to_string();
+    // Every crate of the workspace: the xtask and the products.
+    for (relative, file) in sources() {
         for f in functions(&fs::read_to_string(file).unwrap()) {
             let key = format!("{relative}:{}", f.name);
             let listed = NOT_YET_SPLIT.contains(&key.as_str());
