@@ -321,3 +321,27 @@ fn qualification_enforces_coverage_with_a_pinned_cargo_llvm_cov() {
         "{qualify:?}"
     );
 }
+
+#[test]
+fn a_tag_runs_the_e2e_gate_on_the_binaries_as_they_ship() {
+    let on_tag = read_local(".github/workflows/on-tag.yaml").unwrap();
+    let runs: Vec<&str> = on_tag["jobs"]["qualify"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert!(
+        runs.contains(&"cargo xtask qualify --e2e-profile release-dist"),
+        "{runs:?}"
+    );
+    // The profile the gate names is the one release artifacts are built with.
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .join("Cargo.toml"),
+    )
+    .unwrap();
+    assert!(manifest.contains("\n[profile.release-dist]\n"));
+}

@@ -110,6 +110,8 @@ pub struct Options {
     /// The release tag the build is of (it points at HEAD); `None`: the highest release
     /// tag at HEAD.
     pub tag: Option<String>,
+    /// The cargo profile: [`PROFILE`] for release artifacts.
+    pub profile: String,
 }
 
 /// Runs a cross-build into `out`, starting it afresh. Returns the release metadata.
@@ -173,7 +175,13 @@ pub fn cross_build(
         let produced = if opts.fake {
             None
         } else {
-            Some(compile(project, &stamp, build, zig_path.as_ref())?)
+            Some(compile(
+                project,
+                &stamp,
+                build,
+                &opts.profile,
+                zig_path.as_ref(),
+            )?)
         };
         if produced.is_some() {
             errln!(
@@ -245,9 +253,10 @@ fn compile(
     project: &Project,
     stamp: &BuildStamp,
     build: &TargetBuild,
+    profile: &str,
     zig_path: Option<&PathBuf>,
 ) -> Result<PathBuf> {
-    let (command, dir) = compile_command(project, stamp, build, zig_path);
+    let (command, dir) = compile_command(project, stamp, build, profile, zig_path);
     output::run(command).with_context(|| failed(build))?;
     Ok(dir)
 }
@@ -267,6 +276,7 @@ fn compile_command<'a>(
     project: &'a Project,
     stamp: &BuildStamp,
     build: &TargetBuild,
+    profile: &str,
     zig_path: Option<&PathBuf>,
 ) -> (xshell::Cmd<'a>, PathBuf) {
     let sh = &project.sh;
@@ -296,7 +306,7 @@ fn compile_command<'a>(
     let mut command = project
         .building(cmd!(
             sh,
-            "{cargo} {subcommand} --locked --profile {PROFILE} --target {target} {packages...} {bins...}"
+            "{cargo} {subcommand} --locked --profile {profile} --target {target} {packages...} {bins...}"
         ))
         .env("AICR_VERSION", &stamp.version)
         .env("AICR_COMMIT", &stamp.short_commit)
@@ -316,7 +326,7 @@ fn compile_command<'a>(
     } else {
         target_dir
     };
-    (command, target_dir.join(target).join(PROFILE))
+    (command, target_dir.join(target).join(profile))
 }
 
 /// A cross-build's compilation running in the background, its output going to a log.
@@ -383,7 +393,7 @@ pub fn prebuild(
         );
     };
     let zig_path = prepare_tools(project, &builds, opts.install_missing)?;
-    let (command, _) = compile_command(project, &stamp, build, zig_path.as_ref());
+    let (command, _) = compile_command(project, &stamp, build, &opts.profile, zig_path.as_ref());
     let mut command = std::process::Command::from(command);
     if let Some(dir) = log.parent() {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -447,6 +457,7 @@ pub fn run(project: &Project, args: &CrossBuildArgs) -> Result<()> {
         fake: args.fake_binaries,
         snapshot: false,
         tag: None,
+        profile: PROFILE.to_owned(),
     };
     let metadata = cross_build(project, &def, &out, &opts)?;
     outln!(

@@ -2,8 +2,8 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! `cargo xtask qualify [--only G,…] [--skip G,…] [--fail-fast] [--json] [--fix-headers]
-//! [--advisory-db DIR]`: the quality gates every release passes, the same on a laptop
-//! and in CI.
+//! [--advisory-db DIR] [--e2e-profile PROFILE]`: the quality gates every release
+//! passes, the same on a laptop and in CI.
 //!
 //! | gate         | what it checks                                                      |
 //! |--------------|---------------------------------------------------------------------|
@@ -16,7 +16,7 @@
 //! | `licenses`   | every shipped crate's license satisfies `dist/release.toml`         |
 //! | `notices`    | the committed `THIRD_PARTY_NOTICES.md` is what `notices` generates  |
 //! | `advisories` | `Cargo.lock` against the RustSec advisory database                  |
-//! | `e2e`        | a snapshot release of the host target, unpacked and run for real    |
+//! | `e2e`        | a snapshot release of the host target, unpacked and run for real (profile `e2e`, or `--e2e-profile`) |
 //! | `coverage`   | line coverage at least `[qualify] coverage` (needs cargo-llvm-cov)  |
 //!
 //! Every selected gate runs (unless `--fail-fast`); each prints one line with its status
@@ -69,6 +69,14 @@ pub struct Options {
     pub json: bool,
     /// The RustSec advisory database; default: $AICR_ADVISORY_DB, else ~/.cargo/advisory-db.
     pub advisory_db: Option<PathBuf>,
+    /// The cargo profile the e2e gate builds with; default: [`e2e::PROFILE`].
+    pub e2e_profile: Option<String>,
+}
+
+impl Options {
+    fn e2e_profile(&self) -> &str {
+        self.e2e_profile.as_deref().unwrap_or(e2e::PROFILE)
+    }
 }
 
 impl From<&QualifyArgs> for Options {
@@ -80,6 +88,7 @@ impl From<&QualifyArgs> for Options {
             fix_headers: args.fix_headers,
             json: args.json,
             advisory_db: args.advisory_db.clone(),
+            e2e_profile: args.e2e_profile.clone(),
         }
     }
 }
@@ -211,7 +220,7 @@ fn run_gate(project: &Project, gate: &str, args: &Options, build: &TestBuild) ->
             &Definition::load(&project.root)?,
             args.advisory_db.as_deref(),
         ),
-        "e2e" => e2e::check(project),
+        "e2e" => e2e::check(project, args.e2e_profile()),
         "coverage" => coverage(project),
         other => bail!("unknown gate '{other}'"),
     }
@@ -335,7 +344,7 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
     let gates = select(&args.only, &args.skip)?;
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut build = TestBuild::choose(project, &gates);
-    let mut prebuild = start_e2e_build(project, &gates);
+    let mut prebuild = start_e2e_build(project, &gates, args.e2e_profile());
     let mut reports = Vec::new();
     for gate in gates {
         if gate == "e2e"
@@ -437,11 +446,12 @@ fn overlaps_e2e(gates: &[&str]) -> bool {
 fn start_e2e_build(
     project: &Project,
     gates: &[&str],
+    profile: &str,
 ) -> Option<crate::tasks::cross_build::Prebuild> {
     if !overlaps_e2e(gates) {
         return None;
     }
-    match e2e::prebuild(project) {
+    match e2e::prebuild(project, profile) {
         Ok(prebuild) => {
             errln!(
                 "qualify: the e2e gate's release build runs in the background; log: target/e2e/prebuild.log"

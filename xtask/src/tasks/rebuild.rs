@@ -368,6 +368,7 @@ fn rebuild_tag(
         fake: args.fake_binaries,
         snapshot: false,
         tag: Some(tag.to_owned()),
+        profile: cross_build::PROFILE.to_owned(),
     };
     errln!(
         "rebuild: {tag} ({}) for {} against {}",

@@ -75,6 +75,7 @@ fn snapshot(project: &Project, args: &ReleaseArgs) -> Result<()> {
         fake: args.fake_binaries,
         snapshot: true,
         tag: None,
+        profile: cross_build::PROFILE.to_owned(),
     };
     let key = attest::signing_key(project, args.key.as_deref())?;
     let metadata = pipeline::pipeline(project, &def, &out, &opts, key.as_ref())?;
@@ -292,6 +293,7 @@ fn build_tagged(
         fake: args.fake_binaries,
         snapshot: false,
         tag: Some(tag),
+        profile: cross_build::PROFILE.to_owned(),
     };
     let key = attest::signing_key(project, args.key.as_deref())?;
     let mut executed = Vec::new();

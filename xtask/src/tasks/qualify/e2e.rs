@@ -2,7 +2,8 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! The `e2e` gate: the product as a user gets it. Builds a snapshot release of the host
-//! target into `target/e2e/dist/` (release binaries, archives, checksums), verifies the
+//! target into `target/e2e/dist/` (binaries built with the `e2e` profile, or the one
+//! `--e2e-profile` names; archives, checksums, SBOMs, provenance, images), verifies the
 //! checksum file with the real `sha256sum -c --strict`, unpacks every archive with
 //! `tar`, runs each binary's `--version`, starts the unpacked `aicrd` on a free
 //! 127.0.0.1 port and drives it over HTTP, stops it with SIGTERM, and runs the images:
@@ -28,8 +29,15 @@ use crate::targets::Target;
 use crate::tasks::{cross_build, pipeline};
 use crate::tools;
 
-/// The snapshot cross-build of the host's target the gate releases.
-fn build_options(project: &Project) -> Result<cross_build::Options> {
+/// The cargo profile the gate builds with unless told otherwise: the shipped
+/// `release-dist` settings without the optimizer and LTO (see the workspace
+/// Cargo.toml). What the steps check does not depend on code generation; the release
+/// workflow runs the gate on `release-dist` itself.
+pub const PROFILE: &str = "e2e";
+
+/// The snapshot cross-build of the host's target the gate releases, with `profile`.
+fn build_options(project: &Project, profile: &str) -> Result<cross_build::Options> {
+    defined_profile(project, profile)?;
     let host = tools::host_triple(project)?;
     let target = Target::for_host(&host)
         .with_context(|| format!("no release target runs on this host ({host})"))?;
@@ -39,17 +47,45 @@ fn build_options(project: &Project) -> Result<cross_build::Options> {
         fake: false,
         snapshot: true,
         tag: None,
+        profile: profile.to_owned(),
     })
 }
 
-/// Starts the gate's compilation in the background (see `cross_build::Prebuild`), its
-/// output in `target/e2e/prebuild.log`.
-pub fn prebuild(project: &Project) -> Result<cross_build::Prebuild> {
+/// Fails unless `profile` is one of cargo's own or a `[profile.NAME]` of the root
+/// manifest.
+fn defined_profile(project: &Project, profile: &str) -> Result<()> {
+    if matches!(profile, "dev" | "release" | "test" | "bench") {
+        return Ok(());
+    }
+    let manifest = project.root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
+    if doc
+        .get("profile")
+        .and_then(|p| p.get(profile))
+        .is_some_and(|p| p.is_table_like())
+    {
+        return Ok(());
+    }
+    bail!(
+        "the e2e gate's profile '{profile}' is not defined in {}; hint: add [profile.{profile}] (inherits = \"{}\"), or pass --e2e-profile {}",
+        manifest.display(),
+        cross_build::PROFILE,
+        cross_build::PROFILE
+    )
+}
+
+/// Starts the gate's compilation with `profile` in the background (see
+/// `cross_build::Prebuild`), its output in `target/e2e/prebuild.log`.
+pub fn prebuild(project: &Project, profile: &str) -> Result<cross_build::Prebuild> {
     let def = Definition::load(&project.root)?;
     cross_build::prebuild(
         project,
         &def,
-        &build_options(project)?,
+        &build_options(project, profile)?,
         &project.root.join("target/e2e/prebuild.log"),
     )
 }
@@ -57,11 +93,11 @@ pub fn prebuild(project: &Project) -> Result<cross_build::Prebuild> {
 /// Releases a snapshot of the host target into `target/e2e/dist/`, signed with a fresh
 /// key, then runs every step on it: checksums and signatures, SBOMs, image referrers,
 /// skopeo copies, the unpacked archives and the images' entrypoints.
-pub fn check(project: &Project) -> Result<Outcome> {
+pub fn check(project: &Project, profile: &str) -> Result<Outcome> {
     let def = Definition::load(&project.root)?;
     let e2e_dir = project.root.join("target/e2e");
     let out = OutDir::new(e2e_dir.join("dist"));
-    let opts = build_options(project)?;
+    let opts = build_options(project, profile)?;
     let target = opts
         .only
         .as_ref()
@@ -89,7 +125,7 @@ pub fn check(project: &Project) -> Result<Outcome> {
     check_skopeo_copies(&release, &manifest, &mut steps)?;
     check_archives(&release, &manifest, &mut steps)?;
     check_images(&release, target.arch, &mut steps)?;
-    Ok(steps.outcome(target.triple))
+    Ok(steps.outcome(&format!("{} (profile {profile})", target.triple)))
 }
 
 /// What the steps check: the released snapshot and where the gate works.
@@ -783,6 +819,28 @@ fn validator(started: &Started) -> Result<()> {
 mod tests {
     use super::*;
     use crate::oci::{self, ImageConfig, Node};
+
+    #[test]
+    fn the_profile_must_be_cargos_own_or_one_the_manifest_defines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\n\n[profile.release-dist]\ninherits = \"release\"\n\n[profile.e2e]\ninherits = \"release-dist\"\nopt-level = 0\n",
+        )
+        .unwrap();
+        let project = Project::open(Some(dir.path())).unwrap();
+        for profile in ["e2e", "release-dist", "release", "dev"] {
+            defined_profile(&project, profile).unwrap();
+        }
+        let err = defined_profile(&project, "fast").unwrap_err().to_string();
+        assert!(
+            err.contains("the e2e gate's profile 'fast' is not defined in")
+                && err.contains("hint: add [profile.fast] (inherits = \"release-dist\"), or pass --e2e-profile release-dist"),
+            "{err}"
+        );
+        // This workspace defines the default.
+        defined_profile(&Project::open(None).unwrap(), PROFILE).unwrap();
+    }
 
     /// A one-platform layout whose last layer holds `script` at `usr/local/bin/validator`
     /// and whose entrypoint passes `deployment`.
