@@ -199,6 +199,25 @@ fn test_fails_on_a_failing_test() {
 }
 
 #[test]
+fn test_runs_the_doctests_of_a_library_that_has_them() {
+    let repo = fixture();
+    passes_then_fails(
+        &repo,
+        "test",
+        |r| {
+            fs::write(
+                r.work.join("demo/src/lib.rs"),
+                format!(
+                    "{H}\n/// The answer.\n///\n/// ```\n/// assert_eq!(demo::answer(), 41);\n/// ```\npub fn answer() -> u32 {{\n    42\n}}\n"
+                ),
+            )
+            .unwrap();
+        },
+        "doctest",
+    );
+}
+
+#[test]
 fn unsafe_fails_on_a_crate_that_allows_unsafe_code() {
     let repo = fixture();
     passes_then_fails(

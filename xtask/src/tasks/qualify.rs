@@ -33,6 +33,7 @@
 //! `::error` annotations and the table is appended to `$GITHUB_STEP_SUMMARY`.
 
 mod advisories;
+mod doctests;
 mod e2e;
 mod licenses;
 mod unsafe_code;
@@ -248,8 +249,8 @@ fn clippy(project: &Project, build: &TestBuild) -> Result<Outcome> {
     }
 }
 
-/// The workspace's tests: `cargo nextest` and the doctests when nextest is installed,
-/// `cargo test` otherwise.
+/// The workspace's tests: with nextest installed, `cargo nextest` and the doctests
+/// (when a library may hold one, see `doctests`); `cargo test` otherwise.
 fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
     let sh = &project.sh;
     let cargo = project.cargo();
@@ -267,12 +268,8 @@ fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
             "cargo test",
         );
     }
-    // nextest does not run doctests; cargo does, for workspaces with a library.
-    let metadata = crate::deps::metadata_for(project, None)?;
-    let has_lib = metadata
-        .workspace_packages()
-        .iter()
-        .any(|p| p.targets.iter().any(|t| t.is_lib()));
+    // nextest does not run doctests; cargo does, when a library may hold one.
+    let doctests = doctests::any(&crate::deps::metadata_for(project, None)?)?;
     // Twice as many tests as cores: many wait on a subprocess, a registry or a retry's
     // backoff, and the others use the idle time (two cores: 87 s with 2, 70 s with 4).
     let threads = std::thread::available_parallelism()
@@ -284,7 +281,7 @@ fn test(project: &Project, build: &TestBuild) -> Result<Outcome> {
         "{cargo} nextest run --workspace --locked --no-fail-fast --test-threads {threads}"
     ))))
     .and_then(|()| {
-        if has_lib {
+        if doctests {
             output::run(
                 build.apply(project.building(cmd!(sh, "{cargo} test --workspace --locked --doc"))),
             )
