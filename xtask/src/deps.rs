@@ -14,10 +14,11 @@
 //! Workspace members are ours; the rest are third-party.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
-use xshell::cmd;
 
 use crate::dist::Definition;
 use crate::project::Project;
@@ -28,10 +29,14 @@ pub type Key = (String, String);
 
 /// `cargo metadata` of the project, resolved for one target.
 pub fn metadata_for(project: &Project, target: Option<&Target>) -> Result<Metadata> {
+    metadata_in(&project.root, &project.cargo(), target)
+}
+
+/// [`metadata_for`] the workspace at `root`, with `cargo` (no shell: it runs on any
+/// thread).
+fn metadata_in(root: &Path, cargo: &str, target: Option<&Target>) -> Result<Metadata> {
     let mut command = MetadataCommand::new();
-    command
-        .cargo_path(project.cargo())
-        .current_dir(&project.root);
+    command.cargo_path(cargo).current_dir(root);
     let mut options = vec!["--locked".to_owned()];
     if let Some(target) = target {
         options.extend(["--filter-platform".to_owned(), target.triple.to_owned()]);
@@ -87,18 +92,26 @@ pub fn parse_tree(output: &str) -> Result<Tree> {
 
 /// Runs `cargo tree` for `packages` built together for `target`.
 pub fn tree(project: &Project, packages: &[&str], target: &Target) -> Result<Tree> {
-    let sh = &project.sh;
-    let cargo = project.cargo();
+    tree_in(&project.root, &project.cargo(), packages, target)
+}
+
+/// [`tree`] of the workspace at `root`, with `cargo` (no shell: it runs on any thread).
+fn tree_in(root: &Path, cargo: &str, packages: &[&str], target: &Target) -> Result<Tree> {
     let triple = target.triple;
-    let selection: Vec<String> = packages
-        .iter()
-        .flat_map(|p| ["--package".to_owned(), (*p).to_owned()])
-        .collect();
-    let output = cmd!(sh, "{cargo} tree --locked --target {triple} -e normal,no-proc-macro --prefix depth {selection...}")
-        .quiet()
-        .read()
-        .with_context(|| format!("cargo tree failed for {triple}"))?;
-    parse_tree(&output)
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .args(["tree", "--locked", "--target", triple])
+        .args(["-e", "normal,no-proc-macro", "--prefix", "depth"])
+        .args(packages.iter().flat_map(|p| ["--package", p]))
+        .output()
+        .with_context(|| format!("cannot run {cargo} tree"))?;
+    if !out.status.success() {
+        bail!(
+            "cargo tree failed for {triple}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    parse_tree(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// The linked graph of one root package: every crate it links, with the edges.
@@ -171,20 +184,32 @@ pub fn packages_for(def: &Definition, target: &Target) -> Vec<String> {
 
 /// The third-party crates linked into any released binary, for the union of the
 /// release targets, sorted by name then version.
+///
+/// Each target's `cargo metadata` and `cargo tree` run beside the others'.
 pub fn shipped(project: &Project, def: &Definition) -> Result<Vec<Package>> {
-    let mut all: BTreeMap<(String, semver::Version), Package> = BTreeMap::new();
-    for target in def.all_targets() {
-        let metadata = metadata_for(project, Some(&target))?;
-        let packages = packages_for(def, &target);
+    let (root, cargo) = (&project.root, project.cargo());
+    let per_target = crate::parallel::map(&def.all_targets(), |target| {
+        let metadata = metadata_in(root, &cargo, Some(target))?;
+        let packages = packages_for(def, target);
         let selection: Vec<&str> = packages.iter().map(String::as_str).collect();
-        let tree = tree(project, &selection, &target)?;
+        let tree = tree_in(root, &cargo, &selection, target)?;
+        let mut linked = Vec::new();
         for package in &packages {
             let graph = graph(&metadata, &tree, package)?;
-            for (key, p) in graph.packages {
-                if !graph.members.contains(&key) {
-                    all.insert((p.name.to_string(), p.version.clone()), p);
-                }
-            }
+            linked.extend(
+                graph
+                    .packages
+                    .into_iter()
+                    .filter(|(key, _)| !graph.members.contains(key))
+                    .map(|(_, p)| p),
+            );
+        }
+        Ok::<_, anyhow::Error>(linked)
+    });
+    let mut all: BTreeMap<(String, semver::Version), Package> = BTreeMap::new();
+    for linked in per_target {
+        for p in linked? {
+            all.insert((p.name.to_string(), p.version.clone()), p);
         }
     }
     Ok(all.into_values().collect())
