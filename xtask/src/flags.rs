@@ -496,10 +496,10 @@ pub struct QualifyArgs {
     /// ~/.cargo/advisory-db (cloned with git when missing).
     #[arg(long, value_name = "DIR")]
     pub advisory_db: Option<PathBuf>,
-    /// The cargo profile the e2e gate builds the product with. Default `e2e`: the
-    /// shipped `release-dist` settings without the optimizer and LTO, a third of the
-    /// CPU time. `release-dist` checks the shipped binaries themselves (the release
-    /// workflow does, on every tag).
+    /// The cargo profile the e2e gate builds the product with. Default `qualify-e2e`:
+    /// the shipped `release-dist` settings without the optimizer and LTO, under a third
+    /// of the CPU time. `release-dist` checks the shipped binaries themselves (pushes to
+    /// main, tags and `cargo xtask release` do).
     #[arg(long, value_name = "PROFILE")]
     pub e2e_profile: Option<String>,
 }

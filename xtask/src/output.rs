@@ -16,7 +16,9 @@
 //!
 //! Progress, warnings and errors go to stderr through [`errln!`]: a line stderr does
 //! not take (`EPIPE`, `ENOSPC`, `EBADF`) is dropped, since there is nowhere left to
-//! report it, and the task goes on to its own outcome and exit code. Commands the
+//! report it, and the task goes on to its own outcome and exit code. Programs the tasks
+//! start inherit that stderr: one that dies writing to it (cargo, git) is a failed
+//! command, reported as such, not a panic. Commands the
 //! tasks run are echoed the same way by [`run`]: xshell's own echo is `eprintln!`.
 
 use std::io::{self, IsTerminal, Write};

@@ -23,7 +23,7 @@ where
         return items.iter().map(f).collect();
     }
     let f = &f;
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let mut results: Vec<(usize, R)> = Vec::with_capacity(items.len());
     thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
@@ -37,16 +37,13 @@ where
             .collect();
         for handle in handles {
             match handle.join() {
-                Ok(done) => {
-                    for (index, result) in done {
-                        results[index] = Some(result);
-                    }
-                }
+                Ok(done) => results.extend(done),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });
-    results.into_iter().flatten().collect()
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]

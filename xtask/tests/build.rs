@@ -15,8 +15,9 @@ use support::{EPOCH, Repo};
 
 /// A workspace whose one binary, `aicr`, prints its version line through the product's
 /// own `build_info` module (copied from `crates/aicr`), so the stamp a build passes is
-/// read exactly as the shipped binaries read it. The product binaries themselves print
-/// that line in the e2e gate, built by the release pipeline.
+/// read exactly as the shipped binaries read it. In the e2e gate, the product binaries
+/// built by the release pipeline print their `--version` line with the snapshot's
+/// version.
 fn stamped_workspace(repo: &Repo) {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -317,8 +317,19 @@ fn qualification_enforces_coverage_with_a_pinned_cargo_llvm_cov() {
         .filter_map(|s| s["run"].as_str())
         .collect();
     assert!(
-        qualify.contains(&"cargo xtask qualify --skip coverage"),
+        qualify.contains(&"cargo xtask qualify --skip coverage --e2e-profile \"$E2E_PROFILE\""),
         "{qualify:?}"
+    );
+    // Main, whose cache tags and the Kind test restore, checks the shipped profile.
+    let env = qualification["jobs"]["qualify"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["env"]["E2E_PROFILE"].as_str())
+        .unwrap();
+    assert_eq!(
+        env,
+        "${{ github.event_name == 'push' && 'release-dist' || 'qualify-e2e' }}"
     );
 }
 

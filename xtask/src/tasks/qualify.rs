@@ -16,7 +16,7 @@
 //! | `licenses`   | every shipped crate's license satisfies `dist/release.toml`         |
 //! | `notices`    | the committed `THIRD_PARTY_NOTICES.md` is what `notices` generates  |
 //! | `advisories` | `Cargo.lock` against the RustSec advisory database                  |
-//! | `e2e`        | a snapshot release of the host target, unpacked and run for real (profile `e2e`, or `--e2e-profile`) |
+//! | `e2e`        | a snapshot release of the host target, unpacked and run for real (profile `qualify-e2e`, or `--e2e-profile`) |
 //! | `coverage`   | line coverage at least `[qualify] coverage` (needs cargo-llvm-cov)  |
 //!
 //! Every selected gate runs (unless `--fail-fast`); each prints one line with its status
@@ -339,6 +339,10 @@ struct Report {
 
 pub fn run(project: &Project, args: &Options) -> Result<()> {
     let gates = select(&args.only, &args.skip)?;
+    if gates.contains(&"e2e") {
+        // Before any gate: a wrong profile is a usage error, not a failed gate later.
+        e2e::defined_profile(project, args.e2e_profile())?;
+    }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let mut build = TestBuild::choose(project, &gates);
     let mut prebuild = start_e2e_build(project, &gates, args.e2e_profile());

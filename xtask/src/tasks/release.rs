@@ -130,9 +130,11 @@ fn local_entry(project: &Project, args: &ReleaseArgs, kind: BumpKind) -> Result<
         )?;
         return bump::run(project, &bump_options);
     }
+    // The tag cannot be taken back: its e2e gate runs on the binaries as they ship.
     let qualify_options = qualify::Options {
         only: args.gates.clone(),
         fail_fast: true,
+        e2e_profile: Some(cross_build::PROFILE.to_owned()),
         ..qualify::Options::default()
     };
     qualify::run(project, &qualify_options).context("qualify failed; nothing was tagged")?;

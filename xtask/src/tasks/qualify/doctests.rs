@@ -3,41 +3,80 @@
 
 //! Whether the workspace's libraries can hold doctests: nextest does not run them, and
 //! `cargo test --doc` costs a rustdoc pass over every library even when there are
-//! none. The answer errs towards yes: a code fence in a doc comment, a block doc
-//! comment or a `doc` attribute that carries text (an included README, say) each count.
+//! none. The answer errs towards yes. Each of these counts, anywhere in a package that
+//! has doctests enabled (`target/` aside):
+//! - a code fence in a doc comment, unless its info string names a language rustdoc
+//!   does not run (`text`, `yaml`, `sh`, …);
+//! - a doc line indented four spaces or more (an indented code block, or a list
+//!   continuation: both count);
+//! - a block doc comment (`/**`, `/*!`);
+//! - an attribute that gives `doc` a value (`#[doc = …]`, `#![doc = include_str!(…)]`,
+//!   `#[cfg_attr(…, doc = …)]`);
+//! - a symbolic link (not followed).
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// Info strings of fenced blocks rustdoc does not compile.
+const NOT_RUST: &[&str] = &[
+    "text",
+    "txt",
+    "plain",
+    "console",
+    "sh",
+    "shell",
+    "bash",
+    "yaml",
+    "yml",
+    "json",
+    "toml",
+    "ini",
+    "diff",
+    "html",
+    "xml",
+    "markdown",
+    "md",
+    "csv",
+    "sql",
+    "dockerfile",
+    "go",
+    "python",
+    "c",
+    "none",
+];
+
 /// Whether any library target of the workspace may hold a doctest.
 pub fn any(metadata: &cargo_metadata::Metadata) -> Result<bool> {
     for package in metadata.workspace_packages() {
-        for target in package.targets.iter().filter(|t| t.is_lib()) {
-            if let Some(dir) = target.src_path.parent()
-                && in_dir(dir.as_std_path())?
-            {
-                return Ok(true);
-            }
+        if package.targets.iter().any(|t| t.doctest)
+            && let Some(dir) = package.manifest_path.parent()
+            && in_dir(dir.as_std_path())?
+        {
+            return Ok(true);
         }
     }
     Ok(false)
 }
 
-/// Whether a `.rs` file below `dir` may hold a doctest.
+/// Whether a `.rs` file below `dir` (not below `target/`) may hold a doctest.
 fn in_dir(dir: &Path) -> Result<bool> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
-        let found = if path.is_dir() {
-            in_dir(&path)?
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let found = if kind.is_symlink() {
+            true
+        } else if kind.is_dir() {
+            entry.file_name() != "target" && in_dir(&path)?
         } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            in_source(&text)
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            in_source(&String::from_utf8_lossy(&bytes))
         } else {
             false
         };
@@ -48,22 +87,59 @@ fn in_dir(dir: &Path) -> Result<bool> {
     Ok(false)
 }
 
-/// Whether Rust source `text` may hold a doctest. Pure.
+/// Whether Rust source `text` may hold a doctest (see the module documentation). Pure.
 pub fn in_source(text: &str) -> bool {
-    text.lines().any(|line| {
+    // Inside a fenced block of a doc comment: its lines are the block's, and the next
+    // fence closes it.
+    let mut fenced = false;
+    for line in text.lines() {
         let line = line.trim_start();
-        let fenced = ["///", "//!"].iter().any(|doc| {
-            line.strip_prefix(doc).is_some_and(|rest| {
-                let rest = rest.trim_start();
-                rest.starts_with("```") || rest.starts_with("~~~")
-            })
-        });
-        let block = line.contains("/**") || line.contains("/*!");
-        let attribute = ["#[doc", "#![doc"].iter().any(|attr| {
-            line.find(attr)
-                .is_some_and(|at| line[at + attr.len()..].trim_start().starts_with('='))
-        });
-        fenced || block || attribute
+        if line.contains("/**") || line.contains("/*!") || doc_attribute(line) {
+            return true;
+        }
+        let Some(rest) = line
+            .strip_prefix("///")
+            .or_else(|| line.strip_prefix("//!"))
+            .filter(|_| !line.starts_with("////"))
+        else {
+            continue;
+        };
+        let content = rest.strip_prefix(' ').unwrap_or(rest);
+        let trimmed = content.trim_start();
+        let fence = ["```", "~~~"].iter().find_map(|f| trimmed.strip_prefix(f));
+        match fence {
+            Some(_) if fenced => fenced = false,
+            Some(info) => {
+                let word = info
+                    .trim()
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if !NOT_RUST.contains(&word.as_str()) {
+                    return true;
+                }
+                fenced = true;
+            }
+            None if !fenced && content.starts_with("    ") && !trimmed.is_empty() => {
+                return true;
+            }
+            None => {}
+        }
+    }
+    false
+}
+
+/// Whether `line` holds an attribute that gives `doc` a value.
+fn doc_attribute(line: &str) -> bool {
+    let Some(start) = line.find("#[").or_else(|| line.find("#![")) else {
+        return false;
+    };
+    let attributes = &line[start..];
+    attributes.match_indices("doc").any(|(at, _)| {
+        let before = attributes[..at].chars().next_back();
+        let word_start = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        word_start && attributes[at + 3..].trim_start().starts_with('=')
     })
 }
 
@@ -81,6 +157,11 @@ mod tests {
             "/*! crate docs */\n",
             "#![doc = include_str!(\"../README.md\")]\n",
             "#[doc = \"```\\nx();\\n```\"]\nfn f() {}\n",
+            "#![cfg_attr(doctest, doc = include_str!(\"../README.md\"))]\n",
+            "#[doc(hidden)] #[doc = \"text\"]\nfn f() {}\n",
+            "/// Example:\n///\n///     assert!(f());\n",
+            "/// ```rust,no_run\n",
+            "/// ```should_panic\n",
         ] {
             assert!(in_source(text), "{text}");
         }
@@ -94,6 +175,10 @@ mod tests {
             "#[doc(hidden)]\npub fn f() {}\n",
             "#[doc(alias = \"x\")]\npub fn g() {}\n",
             "let fence = \"```\";\n",
+            "//! ```text\n//! a = b\n//! ```\n",
+            "/// ```yaml\n/// a: 1\n/// ```\n",
+            "//// ```\n",
+            "#[derive(Debug)] // the docs say so\n",
         ] {
             assert!(!in_source(text), "{text}");
         }

@@ -2,7 +2,7 @@
 // Copyright (c) 2026 NVIDIA CORPORATION & AFFILIATES. All rights reserved.
 
 //! The `e2e` gate: the product as a user gets it. Builds a snapshot release of the host
-//! target into `target/e2e/dist/` (binaries built with the `e2e` profile, or the one
+//! target into `target/e2e/dist/` (binaries built with the `qualify-e2e` profile, or the one
 //! `--e2e-profile` names; archives, checksums, SBOMs, provenance, images), verifies the
 //! checksum file with the real `sha256sum -c --strict`, unpacks every archive with
 //! `tar`, runs each binary's `--version`, starts the unpacked `aicrd` on a free
@@ -33,7 +33,7 @@ use crate::tools;
 /// `release-dist` settings without the optimizer and LTO (see the workspace
 /// Cargo.toml). What the steps check does not depend on code generation; the release
 /// workflow runs the gate on `release-dist` itself.
-pub const PROFILE: &str = "e2e";
+pub const PROFILE: &str = "qualify-e2e";
 
 /// The snapshot cross-build of the host's target the gate releases, with `profile`.
 fn build_options(project: &Project, profile: &str) -> Result<cross_build::Options> {
@@ -51,10 +51,18 @@ fn build_options(project: &Project, profile: &str) -> Result<cross_build::Option
     })
 }
 
-/// Fails unless `profile` is one of cargo's own or a `[profile.NAME]` of the root
-/// manifest.
-fn defined_profile(project: &Project, profile: &str) -> Result<()> {
-    if matches!(profile, "dev" | "release" | "test" | "bench") {
+/// Fails unless `profile` is `release` or a `[profile.NAME]` of the root manifest:
+/// the profiles whose binaries cargo leaves in `target/<triple>/<profile>/`, where the
+/// release pipeline takes them (`dev` and `test` build into `debug/`, and are not
+/// release builds anyway).
+pub fn defined_profile(project: &Project, profile: &str) -> Result<()> {
+    if matches!(profile, "dev" | "test" | "bench") {
+        bail!(
+            "the e2e gate's profile '{profile}' is not a release build; hint: pass --e2e-profile {} (the shipped binaries) or {PROFILE}",
+            cross_build::PROFILE
+        );
+    }
+    if profile == "release" {
         return Ok(());
     }
     let manifest = project.root.join("Cargo.toml");
@@ -825,12 +833,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("Cargo.toml"),
-            "[workspace]\n\n[profile.release-dist]\ninherits = \"release\"\n\n[profile.e2e]\ninherits = \"release-dist\"\nopt-level = 0\n",
+            "[workspace]\n\n[profile.release-dist]\ninherits = \"release\"\n\n[profile.qualify-e2e]\ninherits = \"release-dist\"\nopt-level = 0\n",
         )
         .unwrap();
         let project = Project::open(Some(dir.path())).unwrap();
-        for profile in ["e2e", "release-dist", "release", "dev"] {
+        for profile in ["qualify-e2e", "release-dist", "release"] {
             defined_profile(&project, profile).unwrap();
+        }
+        for profile in ["dev", "test", "bench"] {
+            let err = defined_profile(&project, profile).unwrap_err().to_string();
+            assert!(err.contains("is not a release build; hint:"), "{err}");
         }
         let err = defined_profile(&project, "fast").unwrap_err().to_string();
         assert!(
