@@ -216,6 +216,14 @@ fn miswired_calls_are_reported() {
 }
 
 /// The SHA a `uses:` pins, when it is 40 hex digits.
+/// The `run` lines of a job's steps, in order.
+fn runs_of(job: &Value) -> Vec<&str> {
+    job["steps"]
+        .as_array()
+        .map(|steps| steps.iter().filter_map(|s| s["run"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 fn pinned_sha(uses: &str) -> Option<&str> {
     let sha = uses.split('@').nth(1)?;
     (sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
@@ -310,12 +318,7 @@ fn qualification_enforces_coverage_with_a_pinned_cargo_llvm_cov() {
         "{runs:?}"
     );
     // The gate runs once: the qualify job leaves it to this job.
-    let qualify: Vec<&str> = qualification["jobs"]["qualify"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["run"].as_str())
-        .collect();
+    let qualify = runs_of(&qualification["jobs"]["qualify"]);
     assert!(
         qualify.contains(&"cargo xtask qualify --skip coverage --e2e-profile \"$E2E_PROFILE\""),
         "{qualify:?}"
@@ -336,12 +339,7 @@ fn qualification_enforces_coverage_with_a_pinned_cargo_llvm_cov() {
 #[test]
 fn a_tag_runs_the_e2e_gate_on_the_binaries_as_they_ship() {
     let on_tag = read_local(".github/workflows/on-tag.yaml").unwrap();
-    let runs: Vec<&str> = on_tag["jobs"]["qualify"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["run"].as_str())
-        .collect();
+    let runs = runs_of(&on_tag["jobs"]["qualify"]);
     assert!(
         runs.contains(&"cargo xtask qualify --e2e-profile release-dist"),
         "{runs:?}"

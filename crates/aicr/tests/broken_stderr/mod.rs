@@ -49,6 +49,19 @@ pub fn run(mut cmd: Command, stderr: Stderr) -> Output {
     cmd.output().unwrap()
 }
 
+/// Runs `cmd` with its stdout closed by the test as soon as it starts and its stderr a
+/// pipe whose reader is already gone; returns the exit code.
+pub fn code_with_both_closed(mut cmd: Command) -> Option<i32> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(closed_pipe())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait().unwrap().code()
+}
+
 /// Runs `make()`'s command with a working, a closed and a full stderr; asserts that
 /// the working run exits `code` with `expected` on stderr, and that the others exit
 /// `code` too, with the same stdout. Returns the working run's stderr.
