@@ -10,6 +10,7 @@
 #[macro_use]
 mod output;
 
+mod actions;
 mod archive;
 mod artifacts;
 mod assets;

@@ -735,16 +735,7 @@ fn markdown(plan: &Plan, problems: &[String]) -> String {
 
 fn assert_and_report(project: &Project, out: &Path) -> Result<()> {
     let (plan, problems) = assert_dir(out)?;
-    if project.sh.var("GITHUB_ACTIONS").ok().as_deref() == Some("true")
-        && let Ok(path) = project.sh.var("GITHUB_STEP_SUMMARY")
-    {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        writeln!(file, "{}", markdown(&plan, &problems))?;
-    }
+    crate::actions::append_step_summary(project, &markdown(&plan, &problems))?;
     if problems.is_empty() {
         outln!(
             "kind-e2e: {} checks gave their expected verdicts",

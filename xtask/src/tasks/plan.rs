@@ -728,16 +728,7 @@ pub fn run(project: &Project, args: &PlanArgs) -> Result<()> {
     } else {
         print(&plan)?;
     }
-    if project.sh.var("GITHUB_ACTIONS").ok().as_deref() == Some("true")
-        && let Ok(path) = project.sh.var("GITHUB_STEP_SUMMARY")
-    {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        writeln!(file, "{}", markdown(&plan, journal.as_ref()))?;
-    }
+    crate::actions::append_step_summary(project, &markdown(&plan, journal.as_ref()))?;
     Ok(())
 }
 

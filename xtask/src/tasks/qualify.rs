@@ -40,7 +40,6 @@ mod unsafe_code;
 mod workflows;
 mod yaml;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -404,7 +403,10 @@ pub fn run(project: &Project, args: &Options) -> Result<()> {
     let table = summary_table(&report);
     errln!("\n{table}");
     if github {
-        write_step_summary(&table);
+        let summary = format!("## cargo xtask qualify\n\n{table}");
+        if let Err(err) = crate::actions::append_step_summary(project, &summary) {
+            errln!("qualify: {err:#}");
+        }
     }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
@@ -507,19 +509,6 @@ fn annotation(gate: &str, finding: &Finding) -> String {
         props.push(format!("line={line}"));
     }
     format!("::error {}::{}", props.join(","), escape(&finding.message))
-}
-
-fn write_step_summary(table: &str) {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) else {
-        return;
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
-    if let Ok(mut file) = file {
-        let _ = writeln!(file, "## cargo xtask qualify\n\n{table}");
-    }
 }
 
 #[cfg(test)]

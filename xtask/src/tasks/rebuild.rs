@@ -823,12 +823,6 @@ fn print(report: &Report, json: bool) -> Result<()> {
 
 /// The report as a Markdown table in the GitHub job summary, when running in Actions.
 fn summary(project: &Project, report: &Report) -> Result<()> {
-    if project.sh.var("GITHUB_ACTIONS").ok().as_deref() != Some("true") {
-        return Ok(());
-    }
-    let Ok(path) = project.sh.var("GITHUB_STEP_SUMMARY") else {
-        return Ok(());
-    };
     let mut text = format!(
         "## Rebuild of {} ({})\n\n{} against `{}` for {}\n\n| asset | status | detail |\n|---|---|---|\n",
         report.tag,
@@ -868,12 +862,5 @@ fn summary(project: &Project, report: &Report) -> Result<()> {
                 .replace('|', "\\|")
         ));
     }
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the job summary {path}"))?;
-    writeln!(file, "{text}")?;
-    Ok(())
+    crate::actions::append_step_summary(project, &text)
 }
